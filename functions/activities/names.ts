@@ -1,0 +1,9 @@
+/** Activity names, shared by the registrations, the orchestrators and the local runtime. */
+export const ACTIVITIES = {
+  inspectEvidence: 'inspectEvidence',
+  dispatchRedaction: 'dispatchRedaction',
+  recordRedaction: 'recordRedaction',
+  discardOriginal: 'discardOriginal',
+  publishEvidence: 'publishEvidence',
+  quarantineEvidence: 'quarantineEvidence',
+} as const;

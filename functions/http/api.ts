@@ -1,0 +1,84 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { AuthError, type Principal } from '../../shared/auth/tokens.js';
+import { ProblemError, problemResponse, problems } from '../../shared/http/problem.js';
+import { ConflictError, NotFoundError, type Orchestrations } from '../../shared/ports/index.js';
+import type { App } from '../../shared/composition.js';
+
+/** What every HTTP handler gets besides the request: the composed app and an orchestration client. */
+export interface HandlerEnv {
+  app: App;
+  orchestrations: () => Orchestrations;
+}
+
+export interface ApiRequest {
+  req: HttpRequest;
+  ctx: InvocationContext;
+  env: HandlerEnv;
+  principal: Principal;
+  origin: string | undefined;
+}
+
+export type ApiHandler = (r: ApiRequest) => Promise<HttpResponseInit>;
+export type RawHandler = (req: HttpRequest, ctx: InvocationContext, env: HandlerEnv) => Promise<HttpResponseInit>;
+
+const MAX_JSON_BYTES = 64 * 1024;
+
+/** The caller's address (first hop of X-Forwarded-For in Azure), for the audit trail. */
+export function originOf(req: HttpRequest): string | undefined {
+  const fwd = req.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+  return fwd || req.headers.get('x-client-ip') || undefined;
+}
+
+/** Reads a JSON body with a size limit; a malformed body is a 400, never a 500. */
+export async function readJson(req: HttpRequest): Promise<unknown> {
+  const type = req.headers.get('content-type') ?? '';
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new ProblemError({ ...problems.badRequest('send the body as application/json'), status: 415, title: 'Unsupported media type' });
+  }
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (declared > MAX_JSON_BYTES) throw new ProblemError(problems.tooLarge(`the body exceeds ${MAX_JSON_BYTES} bytes`));
+  const text = await req.text();
+  if (Buffer.byteLength(text) > MAX_JSON_BYTES) throw new ProblemError(problems.tooLarge(`the body exceeds ${MAX_JSON_BYTES} bytes`));
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ProblemError(problems.badRequest('the body is not valid JSON'));
+  }
+}
+
+export function errorResponse(err: unknown, ctx: InvocationContext): HttpResponseInit {
+  if (err instanceof ProblemError) return problemResponse(err.problem);
+  if (err instanceof AuthError) {
+    return err.status === 401
+      ? problemResponse(problems.unauthorized(err.message), { 'www-authenticate': 'Bearer' })
+      : problemResponse(problems.forbidden(err.message));
+  }
+  if (err instanceof NotFoundError) return problemResponse(problems.notFound('the resource'));
+  if (err instanceof ConflictError) return problemResponse(problems.conflict(err.message));
+  ctx.error('unhandled error', err instanceof Error ? err.stack : String(err));
+  return problemResponse(problems.internal());
+}
+
+/** Authenticates (bearer JWT), then runs the handler; every error becomes RFC 7807 problem details. */
+export function authenticated(handler: ApiHandler): RawHandler {
+  return async (req, ctx, env) => {
+    try {
+      let principal: Principal;
+      try {
+        principal = await env.app.tokens.verify(req.headers.get('authorization'));
+      } catch (err) {
+        if (err instanceof AuthError) {
+          env.app.deps.logger.warn('authentication failed', { route: req.url.replace(/\?.*$/, ''), reason: err.message });
+        }
+        throw err;
+      }
+      return await handler({ req, ctx, env, principal, origin: originOf(req) });
+    } catch (err) {
+      return errorResponse(err, ctx);
+    }
+  };
+}
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
+  return { status, jsonBody: body, headers: { 'cache-control': 'no-store', ...headers } };
+}

@@ -1,0 +1,45 @@
+/**
+ * Azure Functions entry point (v4 programming model): registrations only. Every handler is a thin
+ * adapter from a binding to a use case; the composition root builds dependencies once per worker.
+ */
+import { app, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { createApp, type App } from '../shared/composition.js';
+import { durableOrchestrations } from './durable-client.js';
+import type { HandlerEnv } from './http/api.js';
+import { routes } from './http/routes.js';
+import { activities, orchestrators } from './registry.js';
+import { onEvidenceUploaded } from './triggers/on-evidence-uploaded.js';
+import { onRedactionResult } from './triggers/on-redaction-result.js';
+import { QUEUES } from '../shared/domain/incident.js';
+
+let composed: Promise<App> | undefined;
+const getApp = (): Promise<App> => (composed ??= createApp());
+const envFor = async (ctx: InvocationContext): Promise<HandlerEnv> => ({ app: await getApp(), orchestrations: () => durableOrchestrations(ctx) });
+
+for (const r of routes) {
+  app.http(r.name, {
+    methods: r.methods,
+    route: r.route,
+    authLevel: 'anonymous', // bearer JWTs are validated by the handler (Entra ID), not function keys
+    extraInputs: [df.input.durableClient()],
+    handler: async (req, ctx) => r.handler(req, ctx, await envFor(ctx)),
+  });
+}
+
+app.eventGrid('onEvidenceUploaded', {
+  extraInputs: [df.input.durableClient()],
+  handler: async (event, ctx) => {
+    await onEvidenceUploaded(event, ctx, await envFor(ctx));
+  },
+});
+
+app.storageQueue('onRedactionResult', {
+  queueName: QUEUES.results,
+  connection: 'STORAGE',
+  extraInputs: [df.input.durableClient()],
+  handler: async (message, ctx) => onRedactionResult(message, ctx, await envFor(ctx)),
+});
+
+for (const [name, handler] of Object.entries(orchestrators)) df.app.orchestration(name, handler);
+for (const [name, handler] of Object.entries(activities(getApp))) df.app.activity(name, { handler: (input: unknown) => handler(input) });

@@ -1,0 +1,16 @@
+import type { OrchestrationHandler } from 'durable-functions';
+import type { App } from '../shared/composition.js';
+import type { Deps } from '../shared/usecases/deps.js';
+import { PROCESS_EVIDENCE } from '../shared/usecases/evidence.js';
+import { activityHandlers } from './activities/index.js';
+import { processEvidenceOrchestrator } from './orchestrators/process-evidence.js';
+
+/** Orchestrators by name: registered with Durable Functions and run by the local runtime. */
+export const orchestrators: Record<string, OrchestrationHandler> = {
+  [PROCESS_EVIDENCE]: processEvidenceOrchestrator,
+};
+
+export function activities(app: () => Promise<App>) {
+  return activityHandlers(async (): Promise<Deps> => (await app()).deps);
+}
+

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+/**
+ * All settings, validated once at start-up. In Azure they come from app settings (identity-based
+ * connections: `X__serviceUri` / `X__accountEndpoint`, managed identity); locally the embedded stack
+ * fills them with loopback endpoints. A bad or missing setting stops start-up with a message naming it.
+ */
+
+const commaList = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+const positiveInt = z.coerce.number().int().positive();
+
+export const ConfigSchema = z
+  .object({
+    /** Which stamp this is (e.g. `au`, `uk`); recorded on every incident, checked on every read. */
+    BYSTANDER_GEOGRAPHY: z.string().regex(/^[a-z]{2,12}$/, 'a lower-case geography code such as "au" or "uk"'),
+    /** `azure`: managed identity + Entra ID; `local`: the embedded stack (Azurite, emulator, dev tokens). */
+    BYSTANDER_MODE: z.enum(['azure', 'local']).default('azure'),
+
+    // Storage: either identity-based service URIs (Azure) or a connection string (Azurite).
+    STORAGE__blobServiceUri: z.url().optional(),
+    STORAGE__queueServiceUri: z.url().optional(),
+    STORAGE__clientId: z.string().optional(),
+    STORAGE_CONNECTION_STRING: z.string().min(1).optional(),
+
+    // Cosmos DB: identity-based endpoint, or endpoint + key for the local emulator only.
+    COSMOS__accountEndpoint: z.url(),
+    COSMOS__clientId: z.string().optional(),
+    COSMOS_KEY: z.string().min(1).optional(),
+    COSMOS_DATABASE: z.string().min(1).default('bystander'),
+
+    // Authentication (Entra ID in Azure; the local stack signs its own development tokens).
+    AUTH__issuer: z.string().min(1),
+    AUTH__audience: z.string().min(1),
+    AUTH__jwksUri: z.url().optional(),
+    /** Local only: folder holding the development signing key. */
+    AUTH_DEV_KEY_DIR: z.string().optional(),
+
+    /** Minutes an upload URL stays valid (at most 15). */
+    UPLOAD_URL_TTL_MINUTES: z.coerce.number().int().min(1).max(15).default(15),
+    /** Largest accepted upload, in bytes. */
+    MAX_UPLOAD_BYTES: positiveInt.default(2 * 1024 ** 3),
+    /** How long the pipeline waits for one redaction attempt before retrying. */
+    REDACTION_TIMEOUT_MINUTES: positiveInt.default(60),
+    /** Redaction attempts before the evidence is quarantined. */
+    REDACTION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+    /** Extra terms refused in free text, comma separated, on top of the built-in list. */
+    SCREENING_EXTRA_TERMS: commaList.default([]),
+
+    /** Local only: where the embedded stack keeps its data. */
+    BYSTANDER_DATA_DIR: z.string().default('.bystander'),
+    /** Local only: run the CPU redaction worker inside the stack. */
+    WORKER_ENABLED: bool.default(true),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.STORAGE_CONNECTION_STRING && !(c.STORAGE__blobServiceUri && c.STORAGE__queueServiceUri)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['STORAGE__blobServiceUri'],
+        message: 'set STORAGE__blobServiceUri and STORAGE__queueServiceUri (managed identity), or STORAGE_CONNECTION_STRING (Azurite only)',
+      });
+    }
+    if (c.BYSTANDER_MODE === 'azure') {
+      if (c.STORAGE_CONNECTION_STRING) {
+        ctx.addIssue({ code: 'custom', path: ['STORAGE_CONNECTION_STRING'], message: 'not allowed in azure mode: use identity-based STORAGE__blobServiceUri / STORAGE__queueServiceUri' });
+      }
+      if (c.COSMOS_KEY) {
+        ctx.addIssue({ code: 'custom', path: ['COSMOS_KEY'], message: 'not allowed in azure mode: Cosmos DB local auth is disabled, the app uses its managed identity' });
+      }
+      if (!c.AUTH__jwksUri) {
+        ctx.addIssue({ code: 'custom', path: ['AUTH__jwksUri'], message: 'required in azure mode (the Entra ID tenant JWKS endpoint)' });
+      }
+    } else if (!c.AUTH_DEV_KEY_DIR) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_DEV_KEY_DIR'], message: 'required in local mode' });
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Validates settings (default: process.env); throws one ConfigError naming every bad setting. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const known = Object.keys(ConfigSchema.shape ?? {});
+  const picked = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => v !== undefined && v !== '' && (known.length === 0 || known.includes(k))),
+  );
+  const parsed = ConfigSchema.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(settings)'}: ${i.message}`);
+    throw new ConfigError(`Bystander cannot start: invalid settings\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { SubjectHintSchema } from './redaction.js';
+
+/**
+ * The incident record and its input schema. The schemas ARE the data-minimisation policy: every
+ * stored field is listed here, objects are strict (unknown fields are rejected, never stored), and no
+ * field exists for special-category data.
+ */
+
+export const INCIDENT_CATEGORIES = ['theft', 'violence', 'criminal-damage', 'fraud', 'antisocial', 'other'] as const;
+export const IncidentCategorySchema = z.enum(INCIDENT_CATEGORIES);
+export type IncidentCategory = z.infer<typeof IncidentCategorySchema>;
+
+export const INCIDENT_OUTCOMES = ['none', 'reported-to-police', 'prosecution'] as const;
+export const IncidentOutcomeSchema = z.enum(INCIDENT_OUTCOMES);
+
+export const ALLOWED_CONTENT_TYPES = {
+  'video/mp4': 'video',
+  'video/quicktime': 'video',
+  'video/x-matroska': 'video',
+  'video/x-msvideo': 'video',
+  'image/jpeg': 'image',
+  'image/png': 'image',
+  'image/webp': 'image',
+} as const;
+export type AllowedContentType = keyof typeof ALLOWED_CONTENT_TYPES;
+const contentTypes = Object.keys(ALLOWED_CONTENT_TYPES) as [AllowedContentType, ...AllowedContentType[]];
+
+export const MAX_EVIDENCE_PER_INCIDENT = 20;
+
+const fileName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\w.\- ()]+$/, 'letters, digits, spaces and . _ - ( ) only')
+  .refine((s) => !s.startsWith('.') && !s.includes('..'), 'must not start with a dot or contain ".."');
+
+export const DeclaredEvidenceSchema = z
+  .object({
+    fileName,
+    contentType: z.enum(contentTypes),
+    sizeBytes: z.number().int().positive(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'lower-case hex SHA-256').optional(),
+    subjectHints: z.array(SubjectHintSchema).max(16).optional(),
+  })
+  .strict();
+export type DeclaredEvidence = z.infer<typeof DeclaredEvidenceSchema>;
+
+export const CreateIncidentSchema = z
+  .object({
+    storeId: z.string().min(1).max(64).regex(/^[\w\-]+$/, 'letters, digits, _ and - only'),
+    occurredAt: z.iso.datetime({ offset: true }),
+    category: IncidentCategorySchema,
+    description: z.string().min(1).max(500),
+    evidence: z.array(DeclaredEvidenceSchema).min(1).max(MAX_EVIDENCE_PER_INCIDENT),
+  })
+  .strict();
+export type CreateIncidentInput = z.infer<typeof CreateIncidentSchema>;
+
+export const EVIDENCE_STATUSES = ['awaiting-upload', 'processing', 'published', 'quarantined', 'rejected'] as const;
+export const EvidenceStatusSchema = z.enum(EVIDENCE_STATUSES);
+export type EvidenceStatus = z.infer<typeof EvidenceStatusSchema>;
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const EvidenceRecordSchema = z
+  .object({
+    id: z.string(),
+    tenantId: z.string(),
+    incidentId: z.string(),
+    fileName,
+    contentType: z.enum(contentTypes),
+    mediaKind: z.enum(['video', 'image']),
+    declaredSizeBytes: z.number().int().positive(),
+    declaredSha256: sha256.optional(),
+    subjectHints: z.array(SubjectHintSchema),
+    status: EvidenceStatusSchema,
+    uploadExpiresAt: z.string(),
+    original: z.object({ sha256, sizeBytes: z.number().int().min(0), receivedAt: z.string() }).strict().optional(),
+    redacted: z
+      .object({ blobName: z.string(), sha256, sizeBytes: z.number().int().positive(), contentType: z.string(), reportBlobName: z.string() })
+      .strict()
+      .optional(),
+    summary: z.unknown().optional(),
+    quarantine: z.object({ code: z.string(), reason: z.string(), at: z.string() }).strict().optional(),
+    originalDeletedAt: z.string().optional(),
+    publishedAt: z.string().optional(),
+    updatedAt: z.string(),
+  })
+  .strict();
+export type EvidenceRecord = z.infer<typeof EvidenceRecordSchema>;
+
+export const IncidentRecordSchema = z
+  .object({
+    id: z.string(),
+    tenantId: z.string(),
+    geography: z.string(),
+    storeId: z.string(),
+    occurredAt: z.string(),
+    category: IncidentCategorySchema,
+    outcome: IncidentOutcomeSchema,
+    description: z.string(),
+    evidence: z.array(EvidenceRecordSchema),
+    createdAt: z.string(),
+    /** Opaque id of the token subject that created it (no names or e-mail addresses). */
+    createdBy: z.string(),
+    updatedAt: z.string(),
+    legalHold: z.object({ reason: z.string(), placedAt: z.string(), placedBy: z.string() }).strict().optional(),
+    /** Computed from occurredAt and the retention policy; never extended by edits. */
+    deleteAfter: z.string().optional(),
+  })
+  .strict();
+export type IncidentRecord = z.infer<typeof IncidentRecordSchema>;
+
+/** What the API returns: the record minus internal blob names. */
+export function toIncidentView(incident: IncidentRecord) {
+  return {
+    id: incident.id,
+    storeId: incident.storeId,
+    occurredAt: incident.occurredAt,
+    category: incident.category,
+    outcome: incident.outcome,
+    description: incident.description,
+    createdAt: incident.createdAt,
+    updatedAt: incident.updatedAt,
+    legalHold: incident.legalHold ? { reason: incident.legalHold.reason, placedAt: incident.legalHold.placedAt } : undefined,
+    deleteAfter: incident.deleteAfter,
+    evidence: incident.evidence.map((e) => ({
+      id: e.id,
+      fileName: e.fileName,
+      contentType: e.contentType,
+      mediaKind: e.mediaKind,
+      status: e.status,
+      original: e.original ? { sha256: e.original.sha256, sizeBytes: e.original.sizeBytes } : undefined,
+      redacted: e.redacted ? { sha256: e.redacted.sha256, sizeBytes: e.redacted.sizeBytes, contentType: e.redacted.contentType } : undefined,
+      summary: e.summary,
+      quarantine: e.quarantine,
+      publishedAt: e.publishedAt,
+    })),
+  };
+}
+
+/** Blob names: one folder per tenant and incident, so deletion and isolation are prefix operations. */
+export const blobNames = {
+  ingest: (tenantId: string, incidentId: string, evidenceId: string) => `${tenantId}/${incidentId}/${evidenceId}`,
+  redacted: (tenantId: string, incidentId: string, evidenceId: string) => `${tenantId}/${incidentId}/${evidenceId}/redacted`,
+  report: (tenantId: string, incidentId: string, evidenceId: string) => `${tenantId}/${incidentId}/${evidenceId}/report.json`,
+  parseIngest(name: string): { tenantId: string; incidentId: string; evidenceId: string } | undefined {
+    const m = /^([\w-]{1,64})\/([\w-]{1,64})\/([\w-]{1,64})$/.exec(name);
+    return m ? { tenantId: m[1]!, incidentId: m[2]!, evidenceId: m[3]! } : undefined;
+  },
+};
+
+export const CONTAINERS = { ingest: 'ingest', evidence: 'evidence', quarantine: 'quarantine', reports: 'reports' } as const;
+export const QUEUES = { jobs: 'redaction-jobs', results: 'redaction-results', jobsPoison: 'redaction-jobs-poison', resultsPoison: 'redaction-results-poison' } as const;

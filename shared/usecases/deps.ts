@@ -1,0 +1,17 @@
+import type { Config } from '../config/config.js';
+import type { IncidentRecord } from '../domain/incident.js';
+import type { Screener } from '../domain/screening.js';
+import type { AuditSink, BlobStore, Clock, DocumentStore, Logger, MessageQueue } from '../ports/index.js';
+
+/** Everything the use cases need, built once by the composition root. */
+export interface Deps {
+  config: Config;
+  blobs: BlobStore;
+  queue: MessageQueue;
+  incidents: DocumentStore<IncidentRecord>;
+  audit: AuditSink;
+  clock: Clock;
+  logger: Logger;
+  screener: Screener;
+  newId: () => string;
+}

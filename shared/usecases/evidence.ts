@@ -1,0 +1,290 @@
+import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { CONTAINERS, QUEUES, blobNames, type EvidenceRecord, type IncidentRecord } from '../domain/incident.js';
+import { RedactionJobSchema, type RedactionJob, type RedactionResult } from '../domain/redaction.js';
+import { SNIFF_BYTES, familyOf, sniff } from '../domain/sniff.js';
+import { NotFoundError, type Orchestrations } from '../ports/index.js';
+import { updateIncident } from './update-incident.js';
+import type { Deps } from './deps.js';
+
+/** The only thing an orchestration carries: ids. */
+export interface EvidenceRef {
+  tenantId: string;
+  incidentId: string;
+  evidenceId: string;
+}
+
+export const PROCESS_EVIDENCE = 'processEvidence';
+export const REDACTION_RESULT_EVENT = 'RedactionResult';
+
+const system = { type: 'system', id: 'pipeline' } as const;
+
+async function sha256OfBlob(deps: Pick<Deps, 'blobs'>, container: string, name: string): Promise<{ sha256: string; size: number }> {
+  const { stream } = await deps.blobs.download(container, name);
+  const hash = createHash('sha256');
+  let size = 0;
+  await pipeline(
+    stream,
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        size += chunk.length;
+        cb();
+      },
+    }),
+  );
+  return { sha256: hash.digest('hex'), size };
+}
+
+function findEvidence(incident: IncidentRecord, evidenceId: string): EvidenceRecord | undefined {
+  return incident.evidence.find((e) => e.id === evidenceId);
+}
+
+/** The orchestration input: ids plus the workflow's numbers, fixed at start so replays never see a changed setting. */
+export function processEvidenceInput(deps: Pick<Deps, 'config'>, ref: EvidenceRef) {
+  return {
+    tenantId: ref.tenantId,
+    incidentId: ref.incidentId,
+    evidenceId: ref.evidenceId,
+    redactionTimeoutMinutes: deps.config.REDACTION_TIMEOUT_MINUTES,
+    maxAttempts: deps.config.REDACTION_MAX_ATTEMPTS,
+  };
+}
+
+export type UploadOutcome =
+  | { outcome: 'started'; ref: EvidenceRef }
+  | { outcome: 'duplicate'; ref: EvidenceRef }
+  | { outcome: 'rejected'; reason: string };
+
+/**
+ * BlobCreated on `ingest/`: accept the blob only if it matches an open upload slot, hash it by
+ * streaming, and start `processEvidence` with the evidence id as instance id (duplicate events
+ * start nothing). A blob on no slot is deleted and the rejection audited.
+ */
+export async function acceptUpload(deps: Deps, orchestrations: Orchestrations, blobName: string): Promise<UploadOutcome> {
+  const ref = blobNames.parseIngest(blobName);
+  const reject = async (reason: string, tenantId?: string, target: Partial<EvidenceRef> = {}): Promise<UploadOutcome> => {
+    await deps.blobs.delete(CONTAINERS.ingest, blobName);
+    deps.logger.warn('upload rejected', { reason, incidentId: target.incidentId, evidenceId: target.evidenceId });
+    if (tenantId) {
+      await deps.audit.record({ tenantId, actor: system, action: 'evidence.upload-rejected', target, outcome: 'denied', reason });
+    }
+    return { outcome: 'rejected', reason };
+  };
+  if (!ref) return reject('blob name does not match an upload slot');
+
+  const found = await deps.incidents.get(ref.tenantId, ref.incidentId);
+  const evidence = found && findEvidence(found.doc, ref.evidenceId);
+  if (!found || !evidence) return reject('no upload slot for this blob', found ? ref.tenantId : undefined, ref);
+
+  if (evidence.status !== 'awaiting-upload') {
+    // A duplicate event (or a retry after a crash between the update and the start): make sure the
+    // orchestration exists, start nothing new.
+    if (evidence.status === 'processing') {
+      const started = await orchestrations.start(PROCESS_EVIDENCE, ref.evidenceId, processEvidenceInput(deps, ref));
+      return { outcome: started === 'started' ? 'started' : 'duplicate', ref };
+    }
+    return { outcome: 'duplicate', ref };
+  }
+  const props = await deps.blobs.getProperties(CONTAINERS.ingest, blobName);
+  if (!props) return { outcome: 'rejected', reason: 'blob vanished before it could be read' };
+  const createdAt = props.createdOn?.getTime() ?? deps.clock.now().getTime();
+  if (createdAt > Date.parse(evidence.uploadExpiresAt) + 60_000) return reject('upload slot had expired', ref.tenantId, ref);
+  if (props.size === 0) return reject('the upload is empty (0 bytes)', ref.tenantId, ref);
+  if (props.size > deps.config.MAX_UPLOAD_BYTES) return reject('the upload exceeds the size limit', ref.tenantId, ref);
+  if (props.size !== evidence.declaredSizeBytes) {
+    return reject(`size ${props.size} differs from the declared ${evidence.declaredSizeBytes} bytes`, ref.tenantId, ref);
+  }
+
+  const { sha256, size } = await sha256OfBlob(deps, CONTAINERS.ingest, blobName);
+  if (evidence.declaredSha256 && evidence.declaredSha256 !== sha256) {
+    return reject('SHA-256 differs from the declared hash', ref.tenantId, ref);
+  }
+  const now = deps.clock.now().toISOString();
+  await updateIncident(deps, ref.tenantId, ref.incidentId, (incident) => {
+    const e = findEvidence(incident, ref.evidenceId);
+    if (!e || e.status !== 'awaiting-upload') return undefined;
+    e.status = 'processing';
+    e.original = { sha256, sizeBytes: size, receivedAt: now };
+    e.updatedAt = now;
+    return incident;
+  });
+  const started = await orchestrations.start(PROCESS_EVIDENCE, ref.evidenceId, processEvidenceInput(deps, ref));
+  return { outcome: started === 'started' ? 'started' : 'duplicate', ref };
+}
+
+export type InspectResult = { ok: true; mediaKind: 'video' | 'image' } | { ok: false; code: string; reason: string };
+
+/** Content sniffing against the allowlist and the declared type; limits on size. */
+export async function inspectEvidence(deps: Deps, ref: EvidenceRef): Promise<InspectResult> {
+  const name = blobNames.ingest(ref.tenantId, ref.incidentId, ref.evidenceId);
+  const found = await deps.incidents.get(ref.tenantId, ref.incidentId);
+  const evidence = found && findEvidence(found.doc, ref.evidenceId);
+  if (!evidence) return { ok: false, code: 'record-missing', reason: 'the evidence record no longer exists' };
+  let head: Buffer;
+  try {
+    const { stream, properties } = await deps.blobs.download(CONTAINERS.ingest, name, { offset: 0, count: SNIFF_BYTES });
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(c as Buffer);
+    head = Buffer.concat(chunks);
+    if (properties.size > deps.config.MAX_UPLOAD_BYTES) return { ok: false, code: 'media-too-large', reason: 'the upload exceeds the size limit' };
+  } catch (err) {
+    if (err instanceof NotFoundError) return { ok: false, code: 'original-missing', reason: 'the uploaded file is gone' };
+    throw err;
+  }
+  if (head.length === 0) return { ok: false, code: 'media-empty', reason: 'the upload is empty' };
+  const format = sniff(head);
+  if (!format) return { ok: false, code: 'media-not-recognised', reason: 'the file is not a video or image format Bystander accepts' };
+  if (familyOf(format) !== evidence.mediaKind) {
+    return { ok: false, code: 'media-type-mismatch', reason: `declared ${evidence.contentType} but the content is ${format}` };
+  }
+  return { ok: true, mediaKind: evidence.mediaKind };
+}
+
+export function jobIdFor(ref: EvidenceRef, attempt: number): string {
+  return `${ref.evidenceId}.a${attempt}`;
+}
+
+/** Sends one redaction job (deterministic names per attempt) to the worker queue. */
+export async function dispatchRedaction(deps: Deps, input: { ref: EvidenceRef; attempt: number }): Promise<{ jobId: string }> {
+  const { ref, attempt } = input;
+  const found = await deps.incidents.get(ref.tenantId, ref.incidentId);
+  const evidence = found && findEvidence(found.doc, ref.evidenceId);
+  if (!evidence?.original) throw new NotFoundError(`evidence ${ref.evidenceId} has no received original`);
+  const jobId = jobIdFor(ref, attempt);
+  const base = blobNames.redacted(ref.tenantId, ref.incidentId, ref.evidenceId);
+  const job: RedactionJob = RedactionJobSchema.parse({
+    version: 1,
+    jobId,
+    tenantId: ref.tenantId,
+    incidentId: ref.incidentId,
+    evidenceId: ref.evidenceId,
+    attempt,
+    mediaKind: evidence.mediaKind,
+    source: { container: CONTAINERS.ingest, name: blobNames.ingest(ref.tenantId, ref.incidentId, ref.evidenceId) },
+    sourceSha256: evidence.original.sha256,
+    output: { container: CONTAINERS.evidence, name: `${base}.a${attempt}` },
+    report: { container: CONTAINERS.reports, name: `${blobNames.report(ref.tenantId, ref.incidentId, ref.evidenceId)}.a${attempt}` },
+    targets: ['faces', 'plates'],
+    style: 'pixelate',
+    subjects: evidence.subjectHints,
+    keepAudio: false,
+  });
+  await deps.queue.send(QUEUES.jobs, job);
+  return { jobId };
+}
+
+export type RecordResult = { ok: true } | { ok: false; code: string; reason: string };
+
+/**
+ * Records a successful redaction: re-hashes the output blob (it must match what the worker
+ * reported), requires a passed verification, and stores hashes + summary (ETag concurrency).
+ */
+export async function recordRedaction(deps: Deps, input: { ref: EvidenceRef; result: RedactionResult }): Promise<RecordResult> {
+  const { ref, result } = input;
+  if (result.outcome !== 'succeeded') return { ok: false, code: result.code, reason: result.reason };
+  if (result.tenantId !== ref.tenantId || result.evidenceId !== ref.evidenceId || result.incidentId !== ref.incidentId) {
+    return { ok: false, code: 'result-mismatch', reason: 'the redaction result belongs to other evidence' };
+  }
+  if (result.summary.verification === 'failed') {
+    return { ok: false, code: 'verification-failed', reason: 'independent verification found an unobscured face' };
+  }
+  let measured: { sha256: string; size: number };
+  try {
+    measured = await sha256OfBlob(deps, result.output.container, result.output.name);
+  } catch (err) {
+    if (err instanceof NotFoundError) return { ok: false, code: 'output-missing', reason: 'the redacted output was not found' };
+    throw err;
+  }
+  if (measured.sha256 !== result.output.sha256) {
+    return { ok: false, code: 'output-hash-mismatch', reason: 'the redacted output does not match the hash the worker reported' };
+  }
+  const now = deps.clock.now().toISOString();
+  await updateIncident(deps, ref.tenantId, ref.incidentId, (incident) => {
+    const e = findEvidence(incident, ref.evidenceId);
+    if (!e) throw new NotFoundError(`evidence ${ref.evidenceId} not found`);
+    if (e.status !== 'processing') return undefined;
+    e.redacted = {
+      blobName: result.output.name,
+      sha256: measured.sha256,
+      sizeBytes: measured.size,
+      contentType: result.output.contentType,
+      reportBlobName: result.report.name,
+    };
+    e.summary = result.summary;
+    e.updatedAt = now;
+    return incident;
+  });
+  return { ok: true };
+}
+
+/** Minimisation: once the redacted copy is recorded, the original upload is deleted. */
+export async function discardOriginal(deps: Deps, ref: EvidenceRef): Promise<{ deleted: boolean }> {
+  const deleted = await deps.blobs.delete(CONTAINERS.ingest, blobNames.ingest(ref.tenantId, ref.incidentId, ref.evidenceId));
+  const now = deps.clock.now().toISOString();
+  await updateIncident(deps, ref.tenantId, ref.incidentId, (incident) => {
+    const e = findEvidence(incident, ref.evidenceId);
+    if (!e || e.originalDeletedAt) return undefined;
+    e.originalDeletedAt = now;
+    return incident;
+  });
+  return { deleted };
+}
+
+/** Deletes outputs of attempts other than the recorded one (late or superseded results). */
+async function removeOtherOutputs(deps: Deps, ref: EvidenceRef, keep: string | undefined): Promise<void> {
+  const base = blobNames.redacted(ref.tenantId, ref.incidentId, ref.evidenceId);
+  for await (const b of deps.blobs.list(CONTAINERS.evidence, `${base}.a`)) {
+    if (b.name !== keep) await deps.blobs.delete(CONTAINERS.evidence, b.name);
+  }
+}
+
+export async function publishEvidence(deps: Deps, ref: EvidenceRef): Promise<{ status: 'published' }> {
+  const now = deps.clock.now().toISOString();
+  const incident = await updateIncident(deps, ref.tenantId, ref.incidentId, (incident) => {
+    const e = findEvidence(incident, ref.evidenceId);
+    if (!e || e.status !== 'processing') return undefined;
+    if (!e.redacted || !e.originalDeletedAt) throw new Error('cannot publish evidence without a recorded redaction and a discarded original');
+    e.status = 'published';
+    e.publishedAt = now;
+    e.updatedAt = now;
+    return incident;
+  });
+  await removeOtherOutputs(deps, ref, findEvidence(incident, ref.evidenceId)?.redacted?.blobName);
+  await deps.audit.record({ tenantId: ref.tenantId, actor: system, action: 'evidence.published', target: { incidentId: ref.incidentId, evidenceId: ref.evidenceId }, outcome: 'succeeded' });
+  return { status: 'published' };
+}
+
+/**
+ * Failure never publishes: the original is moved out of `ingest/` into `quarantine/` (never served,
+ * removed by the lifecycle rule), any redacted output is deleted, and the reason is recorded.
+ */
+export async function quarantineEvidence(deps: Deps, input: { ref: EvidenceRef; code: string; reason: string }): Promise<{ status: 'quarantined' }> {
+  const { ref, code, reason } = input;
+  const name = blobNames.ingest(ref.tenantId, ref.incidentId, ref.evidenceId);
+  try {
+    const { stream, properties } = await deps.blobs.download(CONTAINERS.ingest, name);
+    await deps.blobs.upload(CONTAINERS.quarantine, name, stream, {
+      metadata: { code: code.replace(/[^\w-]/g, '').slice(0, 64) },
+      ...(properties.contentType ? { contentType: properties.contentType } : {}),
+    });
+    await deps.blobs.delete(CONTAINERS.ingest, name);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+  await removeOtherOutputs(deps, ref, undefined);
+  const now = deps.clock.now().toISOString();
+  await updateIncident(deps, ref.tenantId, ref.incidentId, (incident) => {
+    const e = findEvidence(incident, ref.evidenceId);
+    if (!e || e.status === 'quarantined') return undefined;
+    e.status = 'quarantined';
+    delete e.redacted;
+    e.quarantine = { code, reason: reason.slice(0, 500), at: now };
+    e.updatedAt = now;
+    return incident;
+  });
+  deps.logger.error('evidence quarantined', { alert: 'evidence-quarantined', code, incidentId: ref.incidentId, evidenceId: ref.evidenceId });
+  await deps.audit.record({ tenantId: ref.tenantId, actor: system, action: 'evidence.quarantined', target: { incidentId: ref.incidentId, evidenceId: ref.evidenceId }, outcome: 'failed', reason: code });
+  return { status: 'quarantined' };
+}

@@ -1,0 +1,118 @@
+import {
+  ALLOWED_CONTENT_TYPES,
+  CONTAINERS,
+  CreateIncidentSchema,
+  blobNames,
+  toIncidentView,
+  type EvidenceRecord,
+  type IncidentRecord,
+} from '../domain/incident.js';
+import { ProblemError, problems } from '../http/problem.js';
+import { requireRole, type Principal } from '../auth/tokens.js';
+import type { Deps } from './deps.js';
+
+export interface UploadSlot {
+  evidenceId: string;
+  fileName: string;
+  method: 'PUT';
+  url: string;
+  headers: Record<string, string>;
+  expiresAt: string;
+}
+
+/**
+ * A retailer system declares an incident and its evidence; gets one create-only upload URL per item.
+ * The strict schema rejects unknown fields; free text is screened for special-category terms.
+ */
+export async function createIncident(deps: Deps, principal: Principal, body: unknown, origin?: string) {
+  requireRole(principal, ['uploader', 'investigator', 'admin']);
+  const parsed = CreateIncidentSchema.safeParse(body);
+  if (!parsed.success) throw new ProblemError(problems.validation(parsed.error));
+  const input = parsed.data;
+
+  const hit = deps.screener.check(input.description);
+  if (hit) throw new ProblemError(problems.screened('description', hit.phrase));
+  for (const [i, e] of input.evidence.entries()) {
+    const fileHit = deps.screener.check(e.fileName.replace(/[._-]+/g, ' '));
+    if (fileHit) throw new ProblemError(problems.screened(`evidence.${i}.fileName`, fileHit.phrase));
+    if (e.sizeBytes > deps.config.MAX_UPLOAD_BYTES) {
+      throw new ProblemError(problems.tooLarge(`evidence.${i}.sizeBytes exceeds the limit of ${deps.config.MAX_UPLOAD_BYTES} bytes`));
+    }
+  }
+  const now = deps.clock.now();
+  if (Date.parse(input.occurredAt) > now.getTime() + 5 * 60_000) {
+    throw new ProblemError(problems.badRequest('occurredAt is in the future'));
+  }
+
+  const incidentId = deps.newId();
+  const expiresAt = new Date(now.getTime() + deps.config.UPLOAD_URL_TTL_MINUTES * 60_000);
+  const evidence: EvidenceRecord[] = input.evidence.map((e) => ({
+    id: deps.newId(),
+    tenantId: principal.tenantId,
+    incidentId,
+    fileName: e.fileName,
+    contentType: e.contentType,
+    mediaKind: ALLOWED_CONTENT_TYPES[e.contentType],
+    declaredSizeBytes: e.sizeBytes,
+    ...(e.sha256 ? { declaredSha256: e.sha256 } : {}),
+    subjectHints: e.subjectHints ?? [],
+    status: 'awaiting-upload',
+    uploadExpiresAt: expiresAt.toISOString(),
+    updatedAt: now.toISOString(),
+  }));
+  const incident: IncidentRecord = {
+    id: incidentId,
+    tenantId: principal.tenantId,
+    geography: deps.config.BYSTANDER_GEOGRAPHY,
+    storeId: input.storeId,
+    occurredAt: new Date(input.occurredAt).toISOString(),
+    category: input.category,
+    outcome: 'none',
+    description: input.description,
+    evidence,
+    createdAt: now.toISOString(),
+    createdBy: principal.subject,
+    updatedAt: now.toISOString(),
+  };
+
+  // Audit first: if the trail cannot be written, the action is refused.
+  await deps.audit.record({
+    tenantId: principal.tenantId,
+    actor: { type: 'user', id: principal.subject, role: principal.roles[0] },
+    action: 'incident.create',
+    target: { incidentId },
+    outcome: 'succeeded',
+    ...(origin ? { origin } : {}),
+  });
+  await deps.incidents.create(incident);
+
+  const uploads: UploadSlot[] = [];
+  for (const e of evidence) {
+    uploads.push({
+      evidenceId: e.id,
+      fileName: e.fileName,
+      method: 'PUT',
+      url: await deps.blobs.createUploadUrl(CONTAINERS.ingest, blobNames.ingest(principal.tenantId, incidentId, e.id), expiresAt),
+      headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': e.contentType },
+      expiresAt: expiresAt.toISOString(),
+    });
+  }
+  return { incident: toIncidentView(incident), uploads };
+}
+
+/** Tenant-scoped read: another tenant's incident is indistinguishable from a missing one. */
+export async function getIncident(deps: Deps, principal: Principal, incidentId: string, origin?: string) {
+  requireRole(principal, ['uploader', 'investigator', 'admin']);
+  const found = /^[\w-]{1,64}$/.test(incidentId) ? await deps.incidents.get(principal.tenantId, incidentId) : undefined;
+  await deps.audit.record({
+    tenantId: principal.tenantId,
+    actor: { type: 'user', id: principal.subject, role: principal.roles[0] },
+    action: 'incident.read',
+    target: { incidentId: incidentId.slice(0, 64) },
+    outcome: found ? 'allowed' : 'denied',
+    ...(origin ? { origin } : {}),
+    ...(found ? {} : { reason: 'not found in tenant' }),
+  });
+  if (!found) throw new ProblemError(problems.notFound(`incident ${incidentId.slice(0, 64)}`));
+  return toIncidentView(found.doc);
+}
