@@ -1,0 +1,82 @@
+// Geography catalogue: the only file (with the .bicepparam files) where Azure region names appear.
+// Serverless GPU profiles are not offered in every region: check availability before choosing a
+// primaryRegion (the redaction job runs there). A stamp's primaryRegion, secondaryRegion and every region its "Allowed locations" policy permits come
+// from here. To add a geography, add an entry, then a params/<name>.bicepparam (see infra/README.md).
+
+metadata description = 'Bystander geographies (jurisdictions) and their Azure regions.'
+
+@export()
+@description('Australia: data stays in Australian regions.')
+var australia = {
+  name: 'australia'
+  code: 'au'
+  primaryRegion: 'australiaeast'
+  secondaryRegion: 'australiasoutheast'
+  allowedRegions: [
+    'australiaeast'
+    'australiasoutheast'
+    'australiacentral'
+    'australiacentral2'
+  ]
+  addressSpace: '10.61.0.0/22'
+  gpuProfile: 'T4'
+}
+
+@export()
+@description('New Zealand: a single region, so no Cosmos DB failover region.')
+var newzealand = {
+  name: 'newzealand'
+  code: 'nz'
+  primaryRegion: 'newzealandnorth'
+  allowedRegions: [
+    'newzealandnorth'
+  ]
+  addressSpace: '10.62.0.0/22'
+  gpuProfile: 'T4'
+}
+
+@export()
+@description('United Kingdom: data stays in UK regions.')
+var uk = {
+  name: 'uk'
+  code: 'uk'
+  primaryRegion: 'uksouth'
+  secondaryRegion: 'ukwest'
+  allowedRegions: [
+    'uksouth'
+    'ukwest'
+  ]
+  addressSpace: '10.63.0.0/22'
+  gpuProfile: 'T4'
+}
+
+@export()
+@description('United States: data stays in US regions.')
+var us = {
+  name: 'us'
+  code: 'us'
+  primaryRegion: 'westus3'
+  secondaryRegion: 'eastus2'
+  allowedRegions: [
+    'eastus'
+    'eastus2'
+    'centralus'
+    'westus2'
+    'westus3'
+  ]
+  addressSpace: '10.64.0.0/22'
+  gpuProfile: 'T4'
+}
+
+@export()
+@description('Every geography by name, for lookups such as the azd parameter file.')
+var geographyCatalog = {
+  australia: australia
+  newzealand: newzealand
+  uk: uk
+  us: us
+}
+
+@export()
+@description('Address ranges of known bad actors, denied at every stamp. Maintained by operations; keep each entry commented with its source and date.')
+var deniedCidrs = []

@@ -1,0 +1,170 @@
+metadata description = 'The GPU redaction worker as an event-driven Container Apps job, scaled by the length of the redaction-jobs queue in the stamp storage account (KEDA azure-queue scaler authenticated by managed identity).'
+
+import { identityRefType, gpuProfileType } from '../../types.bicep'
+
+@description('Required. Name of the job.')
+param name string
+
+@description('Required. Azure region; derived from the geography of the stamp.')
+param location string
+
+@description('Optional. Tags of the resource.')
+param tags object = {}
+
+@description('Required. Resource id of the Container Apps environment.')
+param environmentId string
+
+@description('Required. Workload profile of the environment to run on (gpu-t4 or gpu-a100).')
+param workloadProfileName string
+
+@description('Required. GPU profile, which sets the replica size.')
+param gpuProfile gpuProfileType
+
+@description('Required. User-assigned identity of the job (queue scaler, storage, Key Vault, registry pull).')
+param identity identityRefType
+
+@description('Required. Name of the stamp storage account holding the redaction queues and evidence containers.')
+param storageAccountName string
+
+@description('Required. Login server of the stamp container registry.')
+param registryLoginServer string
+
+@description('Optional. Worker image. Empty deploys a public placeholder until the postdeploy hook pushes the worker.')
+param image string = ''
+
+@description('Required. Key Vault URI (envelope encryption of redacted evidence).')
+param keyVaultUri string
+
+@description('Required. Name of the evidence key-encryption key.')
+param keyVaultKeyName string
+
+@description('Required. Geography served by the stamp.')
+param geographyName string
+
+@description('Required. Name of the Application Insights component of the stamp.')
+param appInsightsName string
+
+@description('Optional. Queue the job is triggered by.')
+param jobsQueueName string = 'redaction-jobs'
+
+@description('Optional. Queue the job reports results to.')
+param resultsQueueName string = 'redaction-results'
+
+@description('Optional. Most executions running at once.')
+@minValue(1)
+@maxValue(100)
+param maxExecutions int = 10
+
+@description('Optional. Seconds one execution may run before it is stopped (the orchestrator times out later and quarantines).')
+@minValue(60)
+@maxValue(14400)
+param replicaTimeout int = 3600
+
+@description('Optional. Retries of a failed replica before the execution fails.')
+@minValue(0)
+@maxValue(5)
+param replicaRetryLimit int = 1
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
+
+// Serverless GPU replica sizes: NC8as-T4 = 8 vCPU / 56 GiB, NC24-A100 = 24 vCPU / 220 GiB.
+var resources = gpuProfile == 'A100'
+  ? {
+      cpu: json('24')
+      memory: '220Gi'
+    }
+  : {
+      cpu: json('8')
+      memory: '56Gi'
+    }
+
+resource job 'Microsoft.App/jobs@2025-01-01' = {
+  name: name
+  location: location
+  tags: tags
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identity.resourceId}': {}
+    }
+  }
+  properties: {
+    environmentId: environmentId
+    workloadProfileName: workloadProfileName
+    configuration: {
+      triggerType: 'Event'
+      replicaTimeout: replicaTimeout
+      replicaRetryLimit: replicaRetryLimit
+      eventTriggerConfig: {
+        parallelism: 1
+        replicaCompletionCount: 1
+        scale: {
+          minExecutions: 0
+          maxExecutions: maxExecutions
+          pollingInterval: 15
+          rules: [
+            {
+              name: 'redaction-jobs-queue'
+              type: 'azure-queue'
+              metadata: {
+                accountName: storage.name
+                queueName: jobsQueueName
+                queueLength: '1'
+              }
+              // The scaler reads the queue with the job identity; no connection string secret exists.
+              identity: identity.resourceId
+            }
+          ]
+        }
+      }
+      registries: empty(image)
+        ? []
+        : [
+            {
+              server: registryLoginServer
+              identity: identity.resourceId
+            }
+          ]
+    }
+    template: {
+      containers: [
+        {
+          name: 'redaction-worker'
+          image: empty(image) ? 'mcr.microsoft.com/k8se/quickstart-jobs:latest' : image
+          resources: resources
+          env: [
+            { name: 'AZURE_CLIENT_ID', value: identity.clientId }
+            { name: 'BYSTANDER_GEOGRAPHY', value: geographyName }
+            { name: 'BYSTANDER_WORKER_MODE', value: 'queue-once' }
+            { name: 'BYSTANDER_DEVICE', value: 'cuda' }
+            { name: 'STORAGE__blobServiceUri', value: storage.properties.primaryEndpoints.blob }
+            { name: 'STORAGE__queueServiceUri', value: storage.properties.primaryEndpoints.queue }
+            { name: 'STORAGE__credential', value: 'managedidentity' }
+            { name: 'STORAGE__clientId', value: identity.clientId }
+            { name: 'QUEUE__jobs', value: jobsQueueName }
+            { name: 'QUEUE__results', value: resultsQueueName }
+            { name: 'KEYVAULT__uri', value: keyVaultUri }
+            { name: 'KEYVAULT__keyName', value: keyVaultKeyName }
+            { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
+            { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.clientId};Authorization=AAD' }
+          ]
+        }
+      ]
+    }
+  }
+}
+
+@description('The name of the job.')
+output name string = job.name
+
+@description('The resource id of the job.')
+output resourceId string = job.id
+
+@description('The principal id of the job identity.')
+output principalId string = identity.principalId

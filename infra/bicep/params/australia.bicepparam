@@ -1,0 +1,22 @@
+// Stamp for the australia geography.
+//   az deployment sub create --name bystander-australia --location <primaryRegion> \
+//     --template-file infra/bicep/main.bicep --parameters infra/bicep/params/australia.bicepparam
+using '../main.bicep'
+
+import { australia, deniedCidrs } from '../geographies.bicep'
+
+param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'prod')
+
+param geographies = [
+  australia
+]
+
+param sharedSettings = {
+  auth: {
+    issuer: readEnvironmentVariable('BYSTANDER_AUTH_ISSUER')
+    audience: readEnvironmentVariable('BYSTANDER_AUTH_AUDIENCE')
+    jwksUri: readEnvironmentVariable('BYSTANDER_AUTH_JWKS_URI')
+  }
+  deniedCidrs: deniedCidrs
+  workerImage: readEnvironmentVariable('BYSTANDER_WORKER_IMAGE', '')
+}

@@ -1,0 +1,425 @@
+// One Bystander stamp: everything a geography needs, in one resource group, in that geography.
+// Deployed by main.bicep once per entry of `geographies`; every module receives typed settings.
+
+metadata description = 'Bystander stamp (resource group scope).'
+
+import { stampSettingsType, builtInRoleIds } from './types.bicep'
+
+@description('Required. Settings of this stamp, built by main.bicep.')
+param settings stampSettingsType
+
+var geography = settings.geography
+var names = settings.names
+var tags = settings.tags
+var shared = settings.shared
+var location = geography.primaryRegion
+var gpuProfile = geography.?gpuProfile ?? 'T4'
+
+// ------------------------------------------------------------------------------------------------
+// Governance first: resources of this resource group may only be created in the geography.
+// ------------------------------------------------------------------------------------------------
+
+module allowedLocations 'modules/governance/allowed-locations.bicep' = {
+  name: '${deployment().name}-policy'
+  params: {
+    name: names.allowedLocationsAssignment
+    geographyName: geography.name
+    allowedRegions: geography.allowedRegions
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Identities: one per workload, so each gets only what it needs.
+// ------------------------------------------------------------------------------------------------
+
+module functionIdentity 'modules/identity/user-assigned-identity.bicep' = {
+  name: '${deployment().name}-id-func'
+  dependsOn: [
+    allowedLocations
+  ]
+  params: {
+    name: names.functionIdentity
+    location: location
+    tags: tags
+  }
+}
+
+module workerIdentity 'modules/identity/user-assigned-identity.bicep' = {
+  name: '${deployment().name}-id-worker'
+  dependsOn: [
+    allowedLocations
+  ]
+  params: {
+    name: names.workerIdentity
+    location: location
+    tags: tags
+  }
+}
+
+module storageCmkIdentity 'modules/identity/user-assigned-identity.bicep' = {
+  name: '${deployment().name}-id-cmk'
+  dependsOn: [
+    allowedLocations
+  ]
+  params: {
+    name: names.storageCmkIdentity
+    location: location
+    tags: tags
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Observability and network
+// ------------------------------------------------------------------------------------------------
+
+module monitoring 'modules/monitoring/monitoring.bicep' = {
+  name: '${deployment().name}-monitoring'
+  dependsOn: [
+    allowedLocations
+  ]
+  params: {
+    logAnalyticsName: names.logAnalytics
+    appInsightsName: names.appInsights
+    location: location
+    tags: tags
+    retentionInDays: shared.?logRetentionInDays ?? 30
+    roleAssignments: [
+      {
+        principalId: functionIdentity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        roleDefinitionId: builtInRoleIds.monitoringMetricsPublisher
+        description: 'Function app telemetry with Entra ID ingestion'
+      }
+      {
+        principalId: workerIdentity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        roleDefinitionId: builtInRoleIds.monitoringMetricsPublisher
+        description: 'Redaction worker telemetry with Entra ID ingestion'
+      }
+    ]
+  }
+}
+
+module network 'modules/network/network.bicep' = {
+  name: '${deployment().name}-network'
+  dependsOn: [
+    allowedLocations
+  ]
+  params: {
+    name: names.virtualNetwork
+    location: location
+    tags: tags
+    addressSpace: geography.?addressSpace ?? '10.60.0.0/22'
+  }
+}
+
+var privateLink = {
+  subnetId: network.outputs.privateEndpointSubnetId
+  dnsZoneIds: network.outputs.privateDnsZoneIds
+  namePrefix: names.privateEndpointPrefix
+}
+
+// ------------------------------------------------------------------------------------------------
+// Keys, storage, records
+// ------------------------------------------------------------------------------------------------
+
+module keyVault 'modules/keyvault/key-vault.bicep' = {
+  name: '${deployment().name}-keyvault'
+  params: {
+    name: names.keyVault
+    location: location
+    tags: tags
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    privateLink: privateLink
+    evidenceKeyRoleAssignments: [
+      {
+        principalId: functionIdentity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        roleDefinitionId: builtInRoleIds.keyVaultCryptoUser
+        description: 'Wrap/unwrap evidence data keys (share streaming, re-wrap)'
+      }
+      {
+        principalId: workerIdentity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        roleDefinitionId: builtInRoleIds.keyVaultCryptoUser
+        description: 'Wrap data keys of redacted evidence'
+      }
+    ]
+    storageKeyRoleAssignments: [
+      {
+        principalId: storageCmkIdentity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        roleDefinitionId: builtInRoleIds.keyVaultCryptoServiceEncryptionUser
+        description: 'Storage account encryption at rest with the customer-managed key'
+      }
+    ]
+  }
+}
+
+module storage 'modules/storage/storage-account.bicep' = {
+  name: '${deployment().name}-storage'
+  params: {
+    name: names.storageAccount
+    location: location
+    tags: tags
+    skuName: 'Standard_ZRS'
+    softDeleteDays: shared.?blobSoftDeleteDays ?? 7
+    ingestSafetyNetDays: shared.?ingestSafetyNetDays ?? 3
+    uploadAllowedCidrs: geography.?uploadAllowedCidrs ?? []
+    customerManagedKey: {
+      keyVaultUri: keyVault.outputs.uri
+      keyName: keyVault.outputs.storageKeyName
+      identityResourceId: storageCmkIdentity.outputs.resourceId
+    }
+    privateLink: privateLink
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    roleAssignments: [
+      {
+        principalId: functionIdentity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        roleDefinitionId: builtInRoleIds.storageBlobDataOwner
+        description: 'Functions host storage, blob trigger receipts, deployment package, user-delegation SAS'
+      }
+      {
+        principalId: functionIdentity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        roleDefinitionId: builtInRoleIds.storageQueueDataContributor
+        description: 'Durable task hub queues, redaction queues and their poison queues'
+      }
+      {
+        principalId: functionIdentity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        roleDefinitionId: builtInRoleIds.storageTableDataContributor
+        description: 'Durable task hub history and instance tables'
+      }
+    ]
+  }
+}
+
+// The worker gets container- and queue-scoped roles only.
+var workerStorageGrants = [
+  {
+    scopeKind: 'container'
+    scopeName: 'ingest'
+    roleDefinitionId: builtInRoleIds.storageBlobDataReader
+    description: 'Read original uploads'
+  }
+  {
+    scopeKind: 'container'
+    scopeName: 'evidence'
+    roleDefinitionId: builtInRoleIds.storageBlobDataContributor
+    description: 'Write redacted, encrypted evidence'
+  }
+  {
+    scopeKind: 'container'
+    scopeName: 'quarantine'
+    roleDefinitionId: builtInRoleIds.storageBlobDataContributor
+    description: 'Write outputs that failed redaction'
+  }
+  {
+    scopeKind: 'container'
+    scopeName: 'reports'
+    roleDefinitionId: builtInRoleIds.storageBlobDataContributor
+    description: 'Write redaction reports'
+  }
+  {
+    scopeKind: 'queue'
+    scopeName: 'redaction-jobs'
+    roleDefinitionId: builtInRoleIds.storageQueueDataMessageProcessor
+    description: 'Receive and delete redaction jobs; KEDA queue-length scaler'
+  }
+  {
+    scopeKind: 'queue'
+    scopeName: 'redaction-results'
+    roleDefinitionId: builtInRoleIds.storageQueueDataMessageSender
+    description: 'Report redaction results'
+  }
+]
+
+module workerStorageAccess 'modules/storage/scoped-role-assignment.bicep' = [
+  for grant in workerStorageGrants: {
+    name: '${deployment().name}-worker-${grant.scopeKind}-${grant.scopeName}'
+    params: {
+      storageAccountName: storage.outputs.name
+      scopeKind: grant.scopeKind
+      scopeName: grant.scopeName
+      roleAssignment: {
+        principalId: workerIdentity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        roleDefinitionId: grant.roleDefinitionId
+        description: grant.description
+      }
+    }
+  }
+]
+
+module cosmos 'modules/cosmos/cosmos-account.bicep' = {
+  name: '${deployment().name}-cosmos'
+  params: {
+    name: names.cosmosAccount
+    location: location
+    secondaryLocation: geography.?secondaryRegion ?? ''
+    tags: tags
+    privateLink: privateLink
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    dataContributorPrincipalIds: [
+      functionIdentity.outputs.principalId
+    ]
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Compute: the function app and the GPU redaction job
+// ------------------------------------------------------------------------------------------------
+
+module functionApp 'modules/function/function-app.bicep' = {
+  name: '${deployment().name}-function'
+  params: {
+    name: names.functionApp
+    planName: names.appServicePlan
+    location: location
+    tags: union(tags, {
+      'azd-service-name': 'api'
+    })
+    geographyName: geography.name
+    identity: {
+      resourceId: functionIdentity.outputs.resourceId
+      clientId: functionIdentity.outputs.clientId
+      principalId: functionIdentity.outputs.principalId
+    }
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    appInsightsName: monitoring.outputs.appInsightsName
+    cosmosEndpoint: cosmos.outputs.endpoint
+    cosmosDatabaseName: cosmos.outputs.databaseName
+    keyVaultUri: keyVault.outputs.uri
+    keyVaultKeyName: keyVault.outputs.evidenceKeyName
+    auth: shared.auth
+    virtualNetworkSubnetId: network.outputs.functionSubnetId
+    deniedCidrs: shared.?deniedCidrs ?? []
+    taskHubName: 'bystander${geography.code}'
+  }
+}
+
+module eventGrid 'modules/eventgrid/system-topic.bicep' = {
+  name: '${deployment().name}-eventgrid'
+  params: {
+    name: names.eventGridSystemTopic
+    location: location
+    tags: tags
+    storageAccountId: storage.outputs.resourceId
+  }
+}
+
+module registry 'modules/containerapps/registry.bicep' = {
+  name: '${deployment().name}-registry'
+  dependsOn: [
+    allowedLocations
+  ]
+  params: {
+    name: names.containerRegistry
+    location: location
+    tags: tags
+    roleAssignments: [
+      {
+        principalId: workerIdentity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        roleDefinitionId: builtInRoleIds.acrPull
+        description: 'Pull the worker image'
+      }
+    ]
+  }
+}
+
+module jobsEnvironment 'modules/containerapps/environment.bicep' = {
+  name: '${deployment().name}-cae'
+  params: {
+    name: names.containerAppsEnvironment
+    location: location
+    tags: tags
+    infrastructureSubnetId: network.outputs.jobsSubnetId
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    gpuProfile: gpuProfile
+  }
+}
+
+module redactionJob 'modules/containerapps/redaction-job.bicep' = {
+  name: '${deployment().name}-redaction-job'
+  dependsOn: [
+    workerStorageAccess
+  ]
+  params: {
+    name: names.redactionJob
+    location: location
+    tags: union(tags, {
+      'azd-service-name': 'worker'
+    })
+    environmentId: jobsEnvironment.outputs.resourceId
+    workloadProfileName: jobsEnvironment.outputs.gpuWorkloadProfileName
+    gpuProfile: gpuProfile
+    identity: {
+      resourceId: workerIdentity.outputs.resourceId
+      clientId: workerIdentity.outputs.clientId
+      principalId: workerIdentity.outputs.principalId
+    }
+    storageAccountName: storage.outputs.name
+    registryLoginServer: registry.outputs.loginServer
+    image: shared.?workerImage ?? ''
+    keyVaultUri: keyVault.outputs.uri
+    keyVaultKeyName: keyVault.outputs.evidenceKeyName
+    geographyName: geography.name
+    appInsightsName: monitoring.outputs.appInsightsName
+    maxExecutions: shared.?maxRedactionExecutions ?? 10
+  }
+}
+
+module alerts 'modules/monitoring/alerts.bicep' = {
+  name: '${deployment().name}-alerts'
+  params: {
+    actionGroupName: names.actionGroup
+    alertPrefix: names.alertPrefix
+    location: location
+    tags: tags
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    alertEmails: geography.?alertEmails ?? []
+  }
+}
+
+@description('Geography of the stamp.')
+output geography string = geography.name
+
+@description('Resource group of the stamp.')
+output resourceGroupName string = resourceGroup().name
+
+@description('Name of the function app.')
+output functionAppName string = functionApp.outputs.name
+
+@description('Default host name of the function app.')
+output functionAppHostName string = functionApp.outputs.defaultHostName
+
+@description('Principal id of the function app identity.')
+output functionPrincipalId string = functionApp.outputs.principalId
+
+@description('Name of the stamp storage account.')
+output storageAccountName string = storage.outputs.name
+
+@description('Name of the Event Grid system topic (the hook adds the BlobCreated subscription).')
+output eventGridSystemTopicName string = eventGrid.outputs.name
+
+@description('Name of the stamp Key Vault.')
+output keyVaultName string = keyVault.outputs.name
+
+@description('Cosmos DB endpoint.')
+output cosmosEndpoint string = cosmos.outputs.endpoint
+
+@description('Name of the container registry.')
+output containerRegistryName string = registry.outputs.name
+
+@description('Login server of the container registry.')
+output containerRegistryEndpoint string = registry.outputs.loginServer
+
+@description('Name of the redaction job.')
+output redactionJobName string = redactionJob.outputs.name
+
+@description('Principal id of the redaction job identity.')
+output workerPrincipalId string = redactionJob.outputs.principalId
