@@ -2,7 +2,7 @@
  * Azure Functions entry point (v4 programming model): registrations only. Every handler is a thin
  * adapter from a binding to a use case; the composition root builds dependencies once per worker.
  */
-import { app, type InvocationContext } from '@azure/functions';
+import azureFunctions, { type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { createApp, type App } from '../shared/composition.js';
 import { durableOrchestrations } from './durable-client.js';
@@ -12,6 +12,9 @@ import { activities, orchestrators } from './registry.js';
 import { onEvidenceUploaded } from './triggers/on-evidence-uploaded.js';
 import { onRedactionResult } from './triggers/on-redaction-result.js';
 import { QUEUES } from '../shared/domain/incident.js';
+
+// @azure/functions is a CommonJS bundle without static named exports: take values from its default export.
+const { app } = azureFunctions;
 
 let composed: Promise<App> | undefined;
 const getApp = (): Promise<App> => (composed ??= createApp());

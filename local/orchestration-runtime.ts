@@ -1,7 +1,10 @@
-import { InvocationContext } from '@azure/functions';
+import azureFunctions from '@azure/functions';
 import type { OrchestrationHandler } from 'durable-functions';
 import type { Clock, Logger, Orchestrations } from '../shared/ports/index.js';
 import { ActionType, DurableOrchestrationInput, HistoryEvents, Orchestrator, type HistoryEvent } from './durable-internals.js';
+
+// @azure/functions is a CommonJS bundle without static named exports: take values from its default export.
+const { InvocationContext } = azureFunctions;
 
 /**
  * The embedded stack's orchestration runtime: it runs the SAME orchestrator generators through

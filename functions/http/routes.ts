@@ -2,6 +2,7 @@ import type { HttpMethod } from '@azure/functions';
 import type { RawHandler } from './api.js';
 import { healthHandler } from './health.js';
 import { createIncidentHandler, getIncidentHandler } from './incidents.js';
+import { getEvidenceContentHandler } from './evidence.js';
 
 export interface RouteDef {
   name: string;
@@ -18,4 +19,5 @@ export const routes: RouteDef[] = [
   { name: 'health', methods: ['GET'], route: 'health', handler: healthHandler },
   { name: 'createIncident', methods: ['POST'], route: 'incidents', handler: createIncidentHandler },
   { name: 'getIncident', methods: ['GET'], route: 'incidents/{id}', handler: getIncidentHandler },
+  { name: 'getEvidenceContent', methods: ['GET'], route: 'incidents/{id}/evidence/{evidenceId}/content', handler: getEvidenceContentHandler },
 ];

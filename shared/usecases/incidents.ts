@@ -116,3 +116,36 @@ export async function getIncident(deps: Deps, principal: Principal, incidentId: 
   if (!found) throw new ProblemError(problems.notFound(`incident ${incidentId.slice(0, 64)}`));
   return toIncidentView(found.doc);
 }
+
+/**
+ * Streams the redacted media of one published evidence item to an investigator (tenant-scoped,
+ * audited). Anything not published — processing, quarantined, rejected — is never served.
+ */
+export async function openRedactedEvidence(
+  deps: Deps,
+  principal: Principal,
+  incidentId: string,
+  evidenceId: string,
+  /** Chooses the byte range once the size is known (HTTP Range); undefined for the whole file. */
+  pickRange: (size: number) => { offset: number; count: number } | undefined,
+  origin?: string,
+) {
+  requireRole(principal, ['investigator', 'admin']);
+  const found = /^[\w-]{1,64}$/.test(incidentId) ? await deps.incidents.get(principal.tenantId, incidentId) : undefined;
+  const evidence = found?.doc.evidence.find((e) => e.id === evidenceId);
+  const servable = evidence?.status === 'published' && evidence.redacted;
+  await deps.audit.record({
+    tenantId: principal.tenantId,
+    actor: { type: 'user', id: principal.subject, role: principal.roles[0] },
+    action: 'evidence.read',
+    target: { incidentId: incidentId.slice(0, 64), evidenceId: evidenceId.slice(0, 64) },
+    outcome: servable ? 'allowed' : 'denied',
+    ...(origin ? { origin } : {}),
+    ...(servable ? {} : { reason: evidence ? `evidence is ${evidence.status}` : 'not found in tenant' }),
+  });
+  if (!evidence || !servable || !evidence.redacted) throw new ProblemError(problems.notFound(`published evidence ${evidenceId.slice(0, 64)}`));
+  const totalSize = evidence.redacted.sizeBytes;
+  const range = pickRange(totalSize);
+  const { stream } = await deps.blobs.download(CONTAINERS.evidence, evidence.redacted.blobName, range);
+  return { stream, range, totalSize, contentType: evidence.redacted.contentType, sha256: evidence.redacted.sha256 };
+}

@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import { dirname, join } from 'node:path';
+
+/**
+ * The embedded storage and database services, each a child process on loopback:
+ * Azurite (blob + queue) and a Cosmos DB emulator (@vercel/cosmosdb-server, in-memory).
+ */
+
+const require = createRequire(import.meta.url);
+const AZURITE_ACCOUNT = 'devstoreaccount1';
+// Azurite's published well-known development key (not a secret).
+const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+export const COSMOS_EMULATOR_KEY = 'local-emulator-key';
+
+export interface LocalServices {
+  storageConnectionString: string;
+  blobEndpoint: string;
+  cosmosEndpoint: string;
+  pids: number[];
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, name: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} before listening on ${port}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} did not listen on port ${port} within ${timeoutMs} ms`);
+}
+
+function binOf(pkg: string, bin: string): string {
+  const pkgJson = require.resolve(`${pkg}/package.json`);
+  const bins = (require(pkgJson) as { bin: Record<string, string> }).bin;
+  return join(dirname(pkgJson), bins[bin]!);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.pid === undefined) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => (clearTimeout(timer), resolve()));
+    child.kill('SIGTERM');
+  });
+}
+
+export async function startLocalServices(options: {
+  dataDir: string;
+  blobPort?: number;
+  queuePort?: number;
+  cosmosPort?: number;
+  log?: (line: string) => void;
+}): Promise<LocalServices> {
+  const blobPort = options.blobPort ?? (await freePort());
+  const queuePort = options.queuePort ?? (await freePort());
+  const cosmosPort = options.cosmosPort ?? (await freePort());
+  const azuriteDir = join(options.dataDir, 'azurite');
+  await mkdir(azuriteDir, { recursive: true });
+
+  const pipe = (name: string, child: ChildProcess) => {
+    const out = (b: Buffer) => options.log?.(`[${name}] ${b.toString().trimEnd()}`);
+    child.stdout?.on('data', out);
+    child.stderr?.on('data', out);
+  };
+
+  const azurite = spawn(
+    process.execPath,
+    [
+      binOf('azurite', 'azurite'),
+      '--silent',
+      '--skipApiVersionCheck',
+      '--disableTelemetry',
+      '--loose',
+      '--location', azuriteDir,
+      '--blobHost', '127.0.0.1', '--blobPort', String(blobPort),
+      '--queueHost', '127.0.0.1', '--queuePort', String(queuePort),
+      '--tableHost', '127.0.0.1', '--tablePort', String(await freePort()),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  pipe('azurite', azurite);
+  const cosmos = spawn(process.execPath, [binOf('@vercel/cosmosdb-server', 'cosmosdb-server'), '-p', String(cosmosPort), '--no-ssl'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  pipe('cosmos', cosmos);
+
+  const stop = async () => {
+    await Promise.all([stopChild(azurite), stopChild(cosmos)]);
+  };
+  try {
+    await Promise.all([
+      waitForPort(blobPort, azurite, 'Azurite blob'),
+      waitForPort(queuePort, azurite, 'Azurite queue'),
+      waitForPort(cosmosPort, cosmos, 'Cosmos DB emulator'),
+    ]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const blobEndpoint = `http://127.0.0.1:${blobPort}/${AZURITE_ACCOUNT}`;
+  return {
+    storageConnectionString:
+      `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
+      `BlobEndpoint=${blobEndpoint};QueueEndpoint=http://127.0.0.1:${queuePort}/${AZURITE_ACCOUNT};`,
+    blobEndpoint,
+    cosmosEndpoint: `http://127.0.0.1:${cosmosPort}`,
+    pids: [azurite.pid!, cosmos.pid!],
+    stop,
+  };
+}

@@ -1,0 +1,190 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Server } from 'node:http';
+import azureFunctions from '@azure/functions';
+import { loadConfig, type Config } from '../shared/config/config.js';
+import { createApp, type App } from '../shared/composition.js';
+import { CONTAINERS, QUEUES } from '../shared/domain/incident.js';
+import type { Role } from '../shared/auth/tokens.js';
+import type { Logger } from '../shared/ports/index.js';
+import { consoleLogger } from '../shared/adapters/console-logger.js';
+import type { HandlerEnv } from '../functions/http/api.js';
+import { routes } from '../functions/http/routes.js';
+import { activities, orchestrators } from '../functions/registry.js';
+import { blobCreatedEvent, onEvidenceUploaded } from '../functions/triggers/on-evidence-uploaded.js';
+import { onRedactionResult } from '../functions/triggers/on-redaction-result.js';
+import { runWorkerLoop } from '../worker/loop.js';
+import { COSMOS_EMULATOR_KEY, startLocalServices, type LocalServices } from './services.js';
+import { createLocalHttpServer } from './http-server.js';
+import { LocalOrchestrationRuntime } from './orchestration-runtime.js';
+
+// @azure/functions is a CommonJS bundle without static named exports: take values from its default export.
+const { InvocationContext } = azureFunctions;
+
+/**
+ * The embedded stack behind `npm start` and the end-to-end tests: Azurite and a Cosmos DB emulator
+ * as child processes, the real HTTP handlers on :7071/api, BlobCreated events and queue messages
+ * delivered to the real trigger handlers, the real orchestrators run by the local replay runtime,
+ * and the CPU redaction worker. Not durable: production durability is Durable Functions'.
+ */
+
+export const DEV_TENANT = 'dev-tenant';
+
+export interface StackOptions {
+  dataDir?: string;
+  port?: number;
+  blobPort?: number;
+  queuePort?: number;
+  cosmosPort?: number;
+  worker?: boolean;
+  /** Extra settings (e.g. a short REDACTION_TIMEOUT_MINUTES in tests). */
+  settings?: Record<string, string>;
+  logger?: Logger;
+  /** Poll interval for blob events and queues, ms. */
+  pollMs?: number;
+}
+
+export interface Stack {
+  url: string;
+  app: App;
+  config: Config;
+  runtime: LocalOrchestrationRuntime;
+  services: LocalServices;
+  devToken(roles?: Role[], tenantId?: string, subject?: string): Promise<string>;
+  /** Delivers pending blob events and queue messages now (tests). */
+  pump(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function localSettings(services: LocalServices, dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    BYSTANDER_MODE: 'local',
+    BYSTANDER_GEOGRAPHY: 'local',
+    STORAGE_CONNECTION_STRING: services.storageConnectionString,
+    COSMOS__accountEndpoint: services.cosmosEndpoint,
+    COSMOS_KEY: COSMOS_EMULATOR_KEY,
+    AUTH__issuer: 'https://bystander.local/dev-issuer',
+    AUTH__audience: 'api://bystander-local',
+    AUTH_DEV_KEY_DIR: join(dataDir, 'keys'),
+    BYSTANDER_DATA_DIR: dataDir,
+    REDACTION_TIMEOUT_MINUTES: '10',
+    ...extra,
+  };
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const dataDir = resolve(options.dataDir ?? '.bystander');
+  const logger = options.logger ?? consoleLogger('local');
+  await mkdir(dataDir, { recursive: true });
+  const services = await startLocalServices({
+    dataDir,
+    ...(options.blobPort ? { blobPort: options.blobPort } : {}),
+    ...(options.queuePort ? { queuePort: options.queuePort } : {}),
+    ...(options.cosmosPort ? { cosmosPort: options.cosmosPort } : {}),
+  });
+  const aborter = new AbortController();
+  const timers: NodeJS.Timeout[] = [];
+  let server: Server | undefined;
+  let runtime: LocalOrchestrationRuntime | undefined;
+  let workerDone: Promise<void> | undefined;
+  const stop = async () => {
+    aborter.abort();
+    timers.forEach(clearInterval);
+    runtime?.stop();
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    server?.closeAllConnections?.();
+    await workerDone?.catch(() => undefined);
+    await services.stop();
+  };
+  try {
+    const config = loadConfig(localSettings(services, dataDir, options.settings));
+    const app = await createApp(config, { logger });
+    const rt = new LocalOrchestrationRuntime(orchestrators, activities(async () => app), app.deps.clock, logger);
+    runtime = rt;
+    const env: HandlerEnv = { app, orchestrations: () => rt };
+
+    const srv = createLocalHttpServer(routes.map((route) => ({ prefix: 'api/', route })), env);
+    server = srv;
+    const port = options.port ?? 7071;
+    await new Promise<void>((resolveListen, reject) => {
+      srv.once('error', reject);
+      srv.listen(port, '127.0.0.1', () => resolveListen());
+    });
+    const actualPort = (srv.address() as { port: number }).port;
+
+    // Event Grid does not exist locally: watch the ingest container and deliver BlobCreated events.
+    const seen = new Map<string, number>();
+    const deliverBlobEvents = async () => {
+      for await (const blob of app.deps.blobs.list(CONTAINERS.ingest, '')) {
+        const tries = seen.get(blob.name) ?? 0;
+        if (tries < 0 || tries >= 5) continue;
+        try {
+          const ctx = new InvocationContext({ functionName: 'onEvidenceUploaded' });
+          await onEvidenceUploaded(blobCreatedEvent(CONTAINERS.ingest, blob.name, `${services.blobEndpoint}/${CONTAINERS.ingest}/${blob.name}`, blob.size), ctx, env);
+          seen.set(blob.name, -1);
+        } catch (err) {
+          seen.set(blob.name, tries + 1);
+          logger.error('blob event handler failed', { error: String(err), attempt: tries + 1 });
+        }
+      }
+    };
+    // The queue trigger: same handler, same poison rule as the host (5 dequeues).
+    const deliverResults = async () => {
+      const messages = await app.deps.queue.receive(QUEUES.results, { max: 16, visibilityTimeoutSeconds: 30 });
+      for (const m of messages) {
+        try {
+          await onRedactionResult(JSON.parse(m.body), new InvocationContext({ functionName: 'onRedactionResult' }), env);
+          await app.deps.queue.delete(QUEUES.results, m);
+        } catch (err) {
+          logger.error('redaction result handler failed', { error: String(err), dequeueCount: m.dequeueCount });
+          if (m.dequeueCount >= 5) {
+            await app.deps.queue.send(QUEUES.resultsPoison, m.body);
+            await app.deps.queue.delete(QUEUES.results, m);
+          }
+        }
+      }
+    };
+    let pumping: Promise<void> | undefined;
+    const pump = async () => {
+      while (pumping) await pumping;
+      pumping = (async () => {
+        await deliverBlobEvents();
+        await deliverResults();
+      })().finally(() => (pumping = undefined));
+      await pumping;
+    };
+    timers.push(
+      setInterval(() => {
+        if (!pumping) pump().catch((err) => logger.error('local event pump failed', { error: String(err) }));
+      }, options.pollMs ?? 500),
+    );
+
+    if (options.worker ?? config.WORKER_ENABLED) {
+      const tmpDir = join(dataDir, 'worker-tmp');
+      await mkdir(tmpDir, { recursive: true });
+      workerDone = runWorkerLoop({
+        queue: app.deps.queue,
+        blobs: app.deps.blobs,
+        tmpDir,
+        signal: aborter.signal,
+        logger,
+        idlePollMs: options.pollMs ?? 500,
+      });
+    }
+
+    return {
+      url: `http://127.0.0.1:${actualPort}`,
+      app,
+      config,
+      runtime: rt,
+      services,
+      devToken: (roles = ['uploader', 'investigator', 'admin'], tenantId = DEV_TENANT, subject = 'dev-user') =>
+        app.devTokens!.sign({ tenantId, subject, roles }),
+      pump,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
