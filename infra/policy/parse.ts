@@ -51,12 +51,13 @@ export function getParser(): Promise<Parser> {
 
 export async function parseSource(path: string, source: string, relPath = path): Promise<ParsedFile> {
   const parser = await getParser();
-  const tree = parser.parse(source);
+  const kind = path.endsWith('.bicepparam') ? 'bicepparam' : 'bicep';
+  const tree = parser.parse(kind === 'bicepparam' ? normaliseBicepparam(source) : source);
   if (!tree) throw new Error(`tree-sitter returned no tree for ${path}`);
   return {
     path,
     relPath,
-    kind: path.endsWith('.bicepparam') ? 'bicepparam' : 'bicep',
+    kind,
     source,
     tree,
     root: tree.rootNode,
@@ -83,27 +84,23 @@ export function listBicepFiles(dir: string): string[] {
 
 /**
  * tree-sitter-bicep 1.1.0 models `param <name> <type> [= value]` only, so the `.bicepparam`
- * assignment form `param <name> = <value>` yields a zero-width MISSING identifier where the type
- * would be. That exact shape (and only it, and only in .bicepparam files) is the valid Bicep
- * syntax, not an error; anything else MISSING or ERROR is reported.
+ * assignment form `param <name> = <value>` does not parse (a MISSING type, or for object values an
+ * ERROR because `{…}` is read as an object type). Before parsing a `.bicepparam` file the
+ * assignment form is normalised to `param <name> ${BICEPPARAM_TYPE_PLACEHOLDER} = <value>`, which the grammar
+ * reads as an ordinary declaration. Line numbers are unchanged (columns shift only after the
+ * inserted word); everything else in the file is parsed as written.
  */
-function isBicepparamAssignmentGap(file: ParsedFile, node: SyntaxNode): boolean {
-  if (file.kind !== 'bicepparam' || !node.isMissing || node.type !== 'identifier') return false;
-  if (node.startIndex !== node.endIndex) return false;
-  const typeNode = node.parent;
-  if (typeNode?.type !== 'type' || typeNode.childCount !== 1) return false;
-  const decl = typeNode.parent;
-  if (decl?.type !== 'parameter_declaration') return false;
-  const children = decl.children;
-  const i = children.findIndex((c) => c.id === typeNode.id);
-  return i === 2 && children[0]?.type === 'param' && children[1]?.type === 'identifier' && children[3]?.type === '=';
+export const BICEPPARAM_TYPE_PLACEHOLDER = '__bicepparam';
+
+export function normaliseBicepparam(source: string): string {
+  return source.replace(/^([ \t]*param[ \t]+[A-Za-z_][A-Za-z0-9_]*)([ \t]*=)/gm, `$1 ${BICEPPARAM_TYPE_PLACEHOLDER}$2`);
 }
 
 /** ERROR and MISSING nodes of a parsed file, with 1-based positions. */
 export function syntaxProblems(file: ParsedFile): SyntaxProblem[] {
   const problems: SyntaxProblem[] = [];
   const visit = (node: SyntaxNode): void => {
-    if (node.isMissing && !isBicepparamAssignmentGap(file, node)) {
+    if (node.isMissing) {
       problems.push({
         file: file.relPath,
         line: node.startPosition.row + 1,

@@ -1,0 +1,662 @@
+/**
+ * Bystander infrastructure policy rules, in the spirit of PSRule for Azure: each rule has an id,
+ * a description, the resource it guards, and a check over the structured model of every Bicep file
+ * of a workspace (infra/bicep, or the broken fixtures that prove each rule can fail).
+ */
+import type { SyntaxNode } from './parse.js';
+import {
+  arrayElements,
+  calledFunctions,
+  descendants,
+  getPath,
+  identifiers,
+  line,
+  literal,
+  properties,
+  resolve,
+  stringLiteral,
+  stringLiterals,
+  type FileModel,
+  type ModuleDecl,
+  type ResourceDecl,
+} from './model.js';
+
+export interface Violation {
+  rule: string;
+  file: string;
+  line: number;
+  message: string;
+}
+
+export interface Workspace {
+  models: FileModel[];
+}
+
+export interface PolicyRule {
+  id: string;
+  description: string;
+  /** The Azure resource (type) the rule guards. */
+  guards: string;
+  check(ws: Workspace): Violation[];
+}
+
+// ------------------------------------------------------------------------------------------------
+// Helpers
+// ------------------------------------------------------------------------------------------------
+
+const T = {
+  storage: 'Microsoft.Storage/storageAccounts',
+  blobService: 'Microsoft.Storage/storageAccounts/blobServices',
+  container: 'Microsoft.Storage/storageAccounts/blobServices/containers',
+  lifecycle: 'Microsoft.Storage/storageAccounts/managementPolicies',
+  vault: 'Microsoft.KeyVault/vaults',
+  key: 'Microsoft.KeyVault/vaults/keys',
+  cosmos: 'Microsoft.DocumentDB/databaseAccounts',
+  sqlRoleAssignment: 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments',
+  sqlRoleDefinition: 'Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions',
+  site: 'Microsoft.Web/sites',
+  siteConfig: 'Microsoft.Web/sites/config',
+  job: 'Microsoft.App/jobs',
+  roleAssignment: 'Microsoft.Authorization/roleAssignments',
+  policyAssignment: 'Microsoft.Authorization/policyAssignments',
+  diagnostics: 'Microsoft.Insights/diagnosticSettings',
+} as const;
+
+/** Resource types whose location is legitimately `global` (metadata only, no customer data). */
+const GLOBAL_TYPES = new Set([
+  'Microsoft.Network/privateDnsZones',
+  'Microsoft.Network/privateDnsZones/virtualNetworkLinks',
+  'Microsoft.Insights/actionGroups',
+]);
+
+/** Files that may name Azure regions: the geography catalogue and parameter files. */
+const isRegionCatalogue = (m: FileModel): boolean =>
+  m.file.kind === 'bicepparam' || /(^|\/)geographies\.bicep$/.test(m.file.relPath);
+
+/** Azure public-cloud region names (lower case), used to spot hard-coded locations. */
+export const AZURE_REGIONS = new Set(
+  (
+    'australiacentral australiacentral2 australiaeast australiasoutheast austriaeast belgiumcentral brazilsouth brazilsoutheast ' +
+    'canadacentral canadaeast centralindia centralus chilecentral eastasia eastus eastus2 francecentral francesouth germanynorth ' +
+    'germanywestcentral indonesiacentral israelcentral italynorth japaneast japanwest jioindiacentral jioindiawest koreacentral ' +
+    'koreasouth malaysiawest mexicocentral newzealandnorth northcentralus northeurope norwayeast norwaywest polandcentral qatarcentral ' +
+    'southafricanorth southafricawest southcentralus southindia southeastasia spaincentral swedencentral swedensouth switzerlandnorth ' +
+    'switzerlandwest uaecentral uaenorth uksouth ukwest westcentralus westeurope westindia westus westus2 westus3'
+  ).split(' '),
+);
+
+/** Built-in roles too broad for any Bystander identity. */
+export const PRIVILEGED_ROLE_IDS: Record<string, string> = {
+  '8e3af657-a8ff-443c-a75c-2fe8c4bcb635': 'Owner',
+  'b24988ac-6180-42a0-ab88-20f7caa5d7c7': 'Contributor',
+  '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9': 'User Access Administrator',
+  'f58310d9-a9f6-439a-9e8d-f62e7b41a168': 'Role Based Access Control Administrator',
+  '00482a5a-887f-4fb3-b363-3b7fe8e74483': 'Key Vault Administrator',
+  '17d1049b-9a84-46fb-8f53-869881c3d3ab': 'Storage Account Contributor',
+  '5bd9cd88-fe45-4216-938b-f97437e15450': 'DocumentDB Account Contributor',
+};
+
+const GEO_REDUNDANT_SKUS = /^(Standard_(GRS|RAGRS|GZRS|RAGZRS))$/;
+const IN_GEO_SKUS = new Set(['Standard_LRS', 'Standard_ZRS', 'Premium_LRS', 'Premium_ZRS']);
+
+const all = (ws: Workspace): FileModel[] => ws.models;
+
+function deployed(ws: Workspace, type: string): { r: ResourceDecl; m: FileModel }[] {
+  return all(ws).flatMap((m) =>
+    m.resources.filter((r) => r.type.toLowerCase() === type.toLowerCase() && !r.existing).map((r) => ({ r, m })),
+  );
+}
+
+function v(rule: string, file: string, ln: number, message: string): Violation {
+  return { rule, file, line: ln, message };
+}
+
+const at = (rule: string, r: ResourceDecl, message: string, node?: SyntaxNode): Violation =>
+  v(rule, r.file.relPath, node ? line(node) : r.line, `${r.symbol} (${r.type}): ${message}`);
+
+/** Checks `path` on the resource body equals one of `expected` (literal). */
+function expectLiteral(rule: string, m: FileModel, r: ResourceDecl, path: string, expected: unknown[], label = path): Violation[] {
+  const node = getPath(m, r.body, path);
+  const value = literal(node);
+  if (node === undefined) return [at(rule, r, `${label} is not set (expected ${expected.map(String).join(' or ')})`)];
+  if (value === undefined || !expected.includes(value)) {
+    return [at(rule, r, `${label} is ${node.text} (expected ${expected.map((e) => JSON.stringify(e)).join(' or ')})`, node)];
+  }
+  return [];
+}
+
+const paramOf = (m: FileModel, name: string) => m.params.find((p) => p.name === name);
+
+/** Upper bound of an int: literal, or a param with @maxValue. */
+function upperBound(m: FileModel, node: SyntaxNode | undefined): number | undefined {
+  const lit = literal(node);
+  if (typeof lit === 'number') return lit;
+  if (node?.type === 'identifier') {
+    const p = paramOf(m, node.text);
+    const max = p?.decorators.find((d) => d.name === 'maxValue');
+    const bound = literal(max?.args[0]);
+    return typeof bound === 'number' ? bound : undefined;
+  }
+  return undefined;
+}
+
+/** `symbol.outputs.x` → symbol. */
+const outputSource = (node: SyntaxNode | undefined): string | undefined => {
+  const match = node?.text.match(/^([A-Za-z_][A-Za-z0-9_]*)\.outputs\.[A-Za-z_][A-Za-z0-9_]*$/);
+  return match?.[1];
+};
+
+function moduleParam(m: FileModel, mod: ModuleDecl, name: string): SyntaxNode | undefined {
+  return getPath(m, mod.body, `params.${name}`);
+}
+
+const modulesByPath = (ws: Workspace, suffix: string): { mod: ModuleDecl; m: FileModel }[] =>
+  all(ws).flatMap((m) => m.modules.filter((mod) => mod.path.endsWith(suffix)).map((mod) => ({ mod, m })));
+
+// ------------------------------------------------------------------------------------------------
+// Rules
+// ------------------------------------------------------------------------------------------------
+
+export const rules: PolicyRule[] = [
+  {
+    id: 'BYS-STG-001',
+    description: 'No public (anonymous) blob access: the account disallows it and no container grants it.',
+    guards: 'Microsoft.Storage/storageAccounts (+ blobServices/containers)',
+    check: (ws) => [
+      ...deployed(ws, T.storage).flatMap(({ r, m }) => expectLiteral('BYS-STG-001', m, r, 'properties.allowBlobPublicAccess', [false])),
+      ...deployed(ws, T.container).flatMap(({ r, m }) => {
+        const node = getPath(m, r.body, 'properties.publicAccess');
+        return node && literal(node) !== 'None' ? [at('BYS-STG-001', r, `publicAccess is ${node.text} (expected 'None')`, node)] : [];
+      }),
+    ],
+  },
+  {
+    id: 'BYS-STG-002',
+    description: 'Shared-key (account key and account SAS) access is disabled; Entra ID only.',
+    guards: 'Microsoft.Storage/storageAccounts',
+    check: (ws) => deployed(ws, T.storage).flatMap(({ r, m }) => expectLiteral('BYS-STG-002', m, r, 'properties.allowSharedKeyAccess', [false])),
+  },
+  {
+    id: 'BYS-TLS-001',
+    description: 'Minimum TLS version is 1.2 or higher on storage, the function app and Cosmos DB.',
+    guards: 'Microsoft.Storage/storageAccounts, Microsoft.Web/sites, Microsoft.DocumentDB/databaseAccounts',
+    check: (ws) => [
+      ...deployed(ws, T.storage).flatMap(({ r, m }) => expectLiteral('BYS-TLS-001', m, r, 'properties.minimumTlsVersion', ['TLS1_2', 'TLS1_3'])),
+      ...deployed(ws, T.site).flatMap(({ r, m }) => [
+        ...expectLiteral('BYS-TLS-001', m, r, 'properties.siteConfig.minTlsVersion', ['1.2', '1.3']),
+        ...expectLiteral('BYS-TLS-001', m, r, 'properties.httpsOnly', [true]),
+      ]),
+      ...deployed(ws, T.cosmos).flatMap(({ r, m }) => expectLiteral('BYS-TLS-001', m, r, 'properties.minimalTlsVersion', ['Tls12', 'Tls13'])),
+    ],
+  },
+  {
+    id: 'BYS-STG-003',
+    description: 'Storage redundancy stays inside the region (LRS/ZRS); geo-replicated SKUs (GRS, RA-GRS, GZRS) would copy data out of the geography.',
+    guards: 'Microsoft.Storage/storageAccounts',
+    check: (ws) => {
+      const out: Violation[] = [];
+      for (const { r, m } of deployed(ws, T.storage)) {
+        const node = getPath(m, r.body, 'sku.name');
+        const lit = literal(node);
+        if (!node) out.push(at('BYS-STG-003', r, 'sku.name is not set'));
+        else if (typeof lit === 'string' && !IN_GEO_SKUS.has(lit)) out.push(at('BYS-STG-003', r, `sku ${lit} replicates outside the region`, node));
+        else if (lit === undefined && node.type === 'identifier') {
+          const p = paramOf(m, node.text);
+          const allowed = p ? stringLiterals(p.node).map((s) => s.value).filter((s) => /^(Standard|Premium)_/.test(s)) : [];
+          if (!p || allowed.length === 0 || allowed.some((s) => !IN_GEO_SKUS.has(s))) {
+            out.push(at('BYS-STG-003', r, `sku ${node.text} is not constrained to in-region SKUs`, node));
+          }
+        }
+      }
+      for (const m of all(ws)) {
+        for (const s of stringLiterals(m.file.root)) {
+          if (GEO_REDUNDANT_SKUS.test(s.value)) out.push(v('BYS-STG-003', m.file.relPath, line(s.node), `geo-redundant SKU ${s.value} is offered`));
+        }
+      }
+      return out;
+    },
+  },
+  {
+    id: 'BYS-STG-004',
+    description: 'Blob versioning and soft delete are on but bounded (≤ 7 days, previous versions expire) so erasure completes.',
+    guards: 'Microsoft.Storage/storageAccounts/blobServices (+ managementPolicies)',
+    check: (ws) => {
+      const out: Violation[] = [];
+      for (const { r, m } of deployed(ws, T.blobService)) {
+        for (const policy of ['deleteRetentionPolicy', 'containerDeleteRetentionPolicy']) {
+          out.push(...expectLiteral('BYS-STG-004', m, r, `properties.${policy}.enabled`, [true]));
+          const days = getPath(m, r.body, `properties.${policy}.days`);
+          const bound = upperBound(m, days);
+          if (bound === undefined || bound > 7) out.push(at('BYS-STG-004', r, `${policy}.days is not bounded to 7 (${days?.text ?? 'unset'})`, days));
+        }
+        if (literal(getPath(m, r.body, 'properties.isVersioningEnabled')) === true) {
+          const expiresVersions = deployed(ws, T.lifecycle).some(
+            (lc) => lc.m === m && descendants(lc.r.body, 'object_property').some((p) => p.text.startsWith('version') && p.text.includes('delete')),
+          );
+          if (!expiresVersions) out.push(at('BYS-STG-004', r, 'versioning is on but no lifecycle rule deletes previous versions'));
+        }
+      }
+      return out;
+    },
+  },
+  {
+    id: 'BYS-STG-005',
+    description: 'A lifecycle rule deletes blobs under ingest/ after a few days (safety net for unprocessed uploads).',
+    guards: 'Microsoft.Storage/storageAccounts/managementPolicies',
+    check: (ws) =>
+      deployed(ws, T.storage).flatMap(({ r, m }) => {
+        const policies = deployed(ws, T.lifecycle).filter((lc) => lc.m === m);
+        const ok = policies.some(({ r: lc, m: lm }) =>
+          arrayElements(lm, getPath(lm, lc.body, 'properties.policy.rules')).some((rule) => {
+            const prefixes = arrayElements(lm, getPath(lm, rule, 'definition.filters.prefixMatch')).map((p) => literal(p));
+            const days = upperBound(lm, getPath(lm, rule, 'definition.actions.baseBlob.delete.daysAfterModificationGreaterThan')) ??
+              upperBound(lm, getPath(lm, rule, 'definition.actions.baseBlob.delete.daysAfterCreationGreaterThan'));
+            return prefixes.includes('ingest/') && days !== undefined && days <= 7;
+          }),
+        );
+        return ok ? [] : [at('BYS-STG-005', r, 'no lifecycle rule deletes ingest/ blobs within 7 days')];
+      }),
+  },
+  {
+    id: 'BYS-STG-006',
+    description: "Storage is encrypted with a customer-managed key from the stamp's Key Vault, reached by a user-assigned identity.",
+    guards: 'Microsoft.Storage/storageAccounts',
+    check: (ws) =>
+      deployed(ws, T.storage).flatMap(({ r, m }) => {
+        const out = expectLiteral('BYS-STG-006', m, r, 'properties.encryption.keySource', ['Microsoft.Keyvault']);
+        if (!getPath(m, r.body, 'properties.encryption.identity.userAssignedIdentity')) out.push(at('BYS-STG-006', r, 'encryption.identity.userAssignedIdentity is not set'));
+        if (!getPath(m, r.body, 'properties.encryption.keyvaultproperties.keyname')) out.push(at('BYS-STG-006', r, 'encryption.keyvaultproperties.keyname is not set'));
+        return out;
+      }),
+  },
+  {
+    id: 'BYS-NET-001',
+    description: 'Cosmos DB and Key Vault have no public network access (private endpoints; Key Vault lets trusted services bypass for storage CMK).',
+    guards: 'Microsoft.DocumentDB/databaseAccounts, Microsoft.KeyVault/vaults',
+    check: (ws) => [
+      ...deployed(ws, T.cosmos).flatMap(({ r, m }) => expectLiteral('BYS-NET-001', m, r, 'properties.publicNetworkAccess', ['Disabled'])),
+      ...deployed(ws, T.vault).flatMap(({ r, m }) => [
+        ...expectLiteral('BYS-NET-001', m, r, 'properties.publicNetworkAccess', ['Disabled']),
+        ...expectLiteral('BYS-NET-001', m, r, 'properties.networkAcls.defaultAction', ['Deny']),
+        ...expectLiteral('BYS-NET-001', m, r, 'properties.networkAcls.bypass', ['AzureServices']),
+      ]),
+    ],
+  },
+  {
+    id: 'BYS-NET-002',
+    description: 'The storage public endpoint is either disabled or gated: default action Deny, or Deny whenever the stamp has an upload allow-list (ipRules from it).',
+    guards: 'Microsoft.Storage/storageAccounts',
+    check: (ws) =>
+      deployed(ws, T.storage).flatMap(({ r, m }) => {
+        if (literal(getPath(m, r.body, 'properties.publicNetworkAccess')) === 'Disabled') return [];
+        const action = getPath(m, r.body, 'properties.networkAcls.defaultAction');
+        if (literal(action) === 'Deny') return [];
+        const gated =
+          action?.type === 'ternary_expression' &&
+          /allow/i.test(action.childForFieldName('condition')?.text ?? '') &&
+          stringLiterals(action).some((s) => s.value === 'Deny') &&
+          !!getPath(m, r.body, 'properties.networkAcls.ipRules');
+        return gated ? [] : [at('BYS-NET-002', r, `public endpoint open to all networks (defaultAction ${action?.text ?? 'unset'})`, action)];
+      }),
+  },
+  {
+    id: 'BYS-NET-003',
+    description: 'The function app front door is HTTPS-only, FTP off, and carries the bad-actor deny-list (ipSecurityRestrictions, also applied to SCM).',
+    guards: 'Microsoft.Web/sites',
+    check: (ws) =>
+      deployed(ws, T.site).flatMap(({ r, m }) => {
+        const out = [
+          ...expectLiteral('BYS-NET-003', m, r, 'properties.siteConfig.ftpsState', ['Disabled']),
+          ...expectLiteral('BYS-NET-003', m, r, 'properties.siteConfig.scmIpSecurityRestrictionsUseMain', [true]),
+        ];
+        const raw = properties(getPath(m, r.body, 'properties.siteConfig')).get('ipSecurityRestrictions');
+        // Follow a variable one step but keep a `[for … in deniedCidrs: …]` whole, iterable included.
+        const restrictions = raw?.type === 'identifier' ? (m.vars.find((x) => x.name === raw.text)?.value ?? raw) : raw;
+        const deny = stringLiterals(restrictions).some((s) => s.value === 'Deny');
+        const fromParam = identifiers(restrictions).some((id) => m.params.some((p) => p.name === id && /deny|block/i.test(p.name)));
+        if (!restrictions || !deny || !fromParam) out.push(at('BYS-NET-003', r, 'ipSecurityRestrictions do not apply the deny-list parameter'));
+        return out;
+      }),
+  },
+  {
+    id: 'BYS-KV-001',
+    description: 'Key Vault uses RBAC authorisation, soft delete and purge protection.',
+    guards: 'Microsoft.KeyVault/vaults',
+    check: (ws) =>
+      deployed(ws, T.vault).flatMap(({ r, m }) => [
+        ...expectLiteral('BYS-KV-001', m, r, 'properties.enableRbacAuthorization', [true]),
+        ...expectLiteral('BYS-KV-001', m, r, 'properties.enableSoftDelete', [true]),
+        ...expectLiteral('BYS-KV-001', m, r, 'properties.enablePurgeProtection', [true]),
+      ]),
+  },
+  {
+    id: 'BYS-KV-002',
+    description: 'Every key has a rotation policy: an expiry and an automatic rotate action.',
+    guards: 'Microsoft.KeyVault/vaults/keys',
+    check: (ws) =>
+      deployed(ws, T.key).flatMap(({ r, m }) => {
+        const policy = getPath(m, r.body, 'properties.rotationPolicy');
+        const rotates = arrayElements(m, getPath(m, policy, 'lifetimeActions')).some((a) => literal(getPath(m, a, 'action.type')) === 'rotate');
+        const expires = !!getPath(m, policy, 'attributes.expiryTime');
+        return policy && rotates && expires ? [] : [at('BYS-KV-002', r, 'key has no rotation policy with expiryTime and a rotate action')];
+      }),
+  },
+  {
+    id: 'BYS-MON-001',
+    description: 'Key Vault sends its logs (audit) to Log Analytics through diagnostic settings.',
+    guards: 'Microsoft.KeyVault/vaults (Microsoft.Insights/diagnosticSettings)',
+    check: (ws) =>
+      deployed(ws, T.vault).flatMap(({ r, m }) => {
+        const ok = deployed(ws, T.diagnostics).some(
+          (d) => d.m === m && getPath(m, d.r.body, 'scope')?.text === r.symbol && !!getPath(m, d.r.body, 'properties.workspaceId') &&
+            arrayElements(m, getPath(m, d.r.body, 'properties.logs')).some((l) => literal(getPath(m, l, 'enabled')) === true),
+        );
+        return ok ? [] : [at('BYS-MON-001', r, 'no diagnostic setting sends the vault logs to Log Analytics')];
+      }),
+  },
+  {
+    id: 'BYS-COS-001',
+    description: 'Cosmos DB local (key) authentication is disabled; data access by Entra ID RBAC only.',
+    guards: 'Microsoft.DocumentDB/databaseAccounts',
+    check: (ws) =>
+      deployed(ws, T.cosmos).flatMap(({ r, m }) => [
+        ...expectLiteral('BYS-COS-001', m, r, 'properties.disableLocalAuth', [true]),
+        ...expectLiteral('BYS-COS-001', m, r, 'properties.disableKeyBasedMetadataWriteAccess', [true]),
+      ]),
+  },
+  {
+    id: 'BYS-LOC-001',
+    description: "Every location derives from the geography parameters: no literal region anywhere outside the geography catalogue and parameter files ('global' only for global resource types).",
+    guards: 'every resource and resource group (location, locationName)',
+    check: (ws) => {
+      const out: Violation[] = [];
+      for (const m of all(ws)) {
+        for (const r of m.resources.filter((x) => !x.existing)) {
+          for (const key of ['location', 'locationName']) {
+            for (const p of descendants(r.body, 'object_property').filter((p) => p.namedChildren[0]?.text === key)) {
+              const value = p.namedChildren[1];
+              const lit = literal(value ?? undefined);
+              if (typeof lit === 'string' && !(lit === 'global' && GLOBAL_TYPES.has(r.type))) {
+                out.push(at('BYS-LOC-001', r, `${key} is the literal '${lit}'`, p));
+              }
+            }
+          }
+        }
+        if (isRegionCatalogue(m)) continue;
+        for (const s of stringLiterals(m.file.root)) {
+          if (AZURE_REGIONS.has(s.value.toLowerCase())) out.push(v('BYS-LOC-001', m.file.relPath, line(s.node), `hard-coded region '${s.value}'`));
+        }
+      }
+      return out;
+    },
+  },
+  {
+    id: 'BYS-LOC-002',
+    description: "Each geography's primary and secondary regions are among its allowed regions (the Allowed locations policy would otherwise deny the stamp).",
+    guards: 'geography catalogue (resource groups, Cosmos DB locations)',
+    check: (ws) => {
+      const out: Violation[] = [];
+      for (const m of all(ws).filter(isRegionCatalogue)) {
+        for (const obj of descendants(m.file.root, 'object')) {
+          const props = properties(obj);
+          const allowed = props.get('allowedRegions');
+          if (!allowed || !props.has('primaryRegion')) continue;
+          const regions = arrayElements(m, allowed).map((e) => literal(e));
+          for (const key of ['primaryRegion', 'secondaryRegion']) {
+            const node = props.get(key);
+            const value = literal(node);
+            if (node && (typeof value !== 'string' || !regions.includes(value))) {
+              out.push(v('BYS-LOC-002', m.file.relPath, line(node), `${key} ${node.text} is not in allowedRegions`));
+            }
+          }
+        }
+      }
+      return out;
+    },
+  },
+  {
+    id: 'BYS-SEC-001',
+    description: 'Parameters that look like secrets (key, password, secret, token, connection string) are @secure(); parameter files never hold them as literals.',
+    guards: 'template parameters (all modules, main, .bicepparam)',
+    check: (ws) => {
+      const secretLike = /(password|secret|connectionstring|apikey|accountkey|sas|(?<!resource)token|key)$/i;
+      const out: Violation[] = [];
+      for (const m of all(ws)) {
+        // Typed object parameters are checked property by property (a key *reference* is not a secret).
+        for (const p of m.params) {
+          if (m.file.kind !== 'bicepparam' && p.typeText.startsWith('{')) {
+            for (const prop of descendants(p.node, 'object_property')) {
+              const key = prop.namedChildren[0]?.text.replace(/\?$/, '') ?? '';
+              const typeText = prop.namedChildren[1]?.text ?? '';
+              const secure = prop.previousNamedSibling?.type === 'decorators' && prop.previousNamedSibling.text.includes('@secure');
+              if (secretLike.test(key) && /^(string|object)\??$/.test(typeText) && !secure) {
+                out.push(v('BYS-SEC-001', m.file.relPath, line(prop), `secret-like property ${p.name}.${key} is not @secure()`));
+              }
+            }
+            continue;
+          }
+          if (!secretLike.test(p.name)) continue;
+          if (m.file.kind === 'bicepparam') {
+            const fns = calledFunctions(p.value);
+            if (!fns.includes('getSecret') && !fns.includes('readEnvironmentVariable')) {
+              out.push(v('BYS-SEC-001', m.file.relPath, p.line, `secret-like parameter ${p.name} has a literal value`));
+            }
+          } else if (!p.decorators.some((d) => d.name === 'secure')) {
+            out.push(v('BYS-SEC-001', m.file.relPath, p.line, `secret-like parameter ${p.name} is not @secure()`));
+          }
+        }
+      }
+      return out;
+    },
+  },
+  {
+    id: 'BYS-SEC-002',
+    description: 'No secrets or keys in outputs: no list*() calls, no @secure parameters, no connection strings or keys.',
+    guards: 'template outputs (all modules, main)',
+    check: (ws) => {
+      const out: Violation[] = [];
+      for (const m of all(ws)) {
+        const secureParams = new Set(m.params.filter((p) => p.decorators.some((d) => d.name === 'secure')).map((p) => p.name));
+        for (const o of m.outputs) {
+          const problems: string[] = [];
+          if (o.decorators.some((d) => d.name === 'secure')) problems.push('is @secure()');
+          if (calledFunctions(o.value).some((f) => /^list/i.test(f))) problems.push('calls list*()');
+          if (identifiers(o.value).some((id) => secureParams.has(id))) problems.push('returns a @secure parameter');
+          if (/(connectionstring|primarykey|secondarykey|masterkey|accountkey|password|secret)/i.test(o.value.text + o.name)) problems.push('exposes a key or connection string');
+          if (problems.length) out.push(v('BYS-SEC-002', m.file.relPath, o.line, `output ${o.name} ${problems.join(', ')}`));
+        }
+      }
+      return out;
+    },
+  },
+  {
+    id: 'BYS-RBAC-001',
+    description: 'Every role assignment is named guid(scope, principalId, roleDefinitionId) so it is idempotent and unique per grant.',
+    guards: 'Microsoft.Authorization/roleAssignments, Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments',
+    check: (ws) =>
+      [...deployed(ws, T.roleAssignment), ...deployed(ws, T.sqlRoleAssignment)].flatMap(({ r, m }) => {
+        const name = getPath(m, r.body, 'name');
+        const call = name?.type === 'call_expression' ? name : undefined;
+        const args = call?.childForFieldName('arguments')?.namedChildren.filter((a): a is SyntaxNode => !!a) ?? [];
+        const ok =
+          call?.childForFieldName('function')?.text === 'guid' &&
+          args.length >= 3 &&
+          /principalid/i.test(args[1]?.text ?? '') &&
+          /role/i.test(args[2]?.text ?? '');
+        return ok ? [] : [at('BYS-RBAC-001', r, `name is ${name?.text ?? 'unset'} (expected guid(scope, principalId, roleDefinitionId))`, name)];
+      }),
+  },
+  {
+    id: 'BYS-RBAC-002',
+    description: 'Every role assignment names its principal (principalId, and principalType for Azure RBAC) and a role definition.',
+    guards: 'Microsoft.Authorization/roleAssignments, Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments',
+    check: (ws) =>
+      [
+        ...deployed(ws, T.roleAssignment).map((x) => ({ ...x, required: ['principalId', 'principalType', 'roleDefinitionId'] })),
+        ...deployed(ws, T.sqlRoleAssignment).map((x) => ({ ...x, required: ['principalId', 'roleDefinitionId', 'scope'] })),
+      ].flatMap(({ r, m, required }) =>
+        required
+          .filter((key) => {
+            const node = getPath(m, r.body, `properties.${key}`);
+            return !node || literal(node) === '' || literal(node) === null;
+          })
+          .map((key) => at('BYS-RBAC-002', r, `properties.${key} is missing or empty`)),
+      ),
+  },
+  {
+    id: 'BYS-RBAC-003',
+    description: 'Every role is a specific least-privilege built-in role from the catalogue: never Owner, Contributor, User Access Administrator or other administrative roles; Cosmos DB grants use built-in data roles.',
+    guards: 'Microsoft.Authorization/roleAssignments, sqlRoleAssignments, the builtInRoleIds catalogue',
+    check: (ws) => {
+      const out: Violation[] = [];
+      const catalogue = new Set<string>();
+      for (const m of all(ws)) {
+        for (const s of stringLiterals(m.file.root)) {
+          const role = PRIVILEGED_ROLE_IDS[s.value.toLowerCase()];
+          if (role) out.push(v('BYS-RBAC-003', m.file.relPath, line(s.node), `privileged role ${role} (${s.value})`));
+        }
+        const cat = m.vars.find((x) => x.name === 'builtInRoleIds');
+        for (const key of properties(cat?.value).keys()) catalogue.add(key);
+      }
+      for (const m of all(ws)) {
+        // Grants composed in orchestrators must name a catalogue role (or pass one through).
+        const grants = descendants(m.file.root, 'object_property').filter(
+          (x) => x.namedChildren[0]?.text === 'roleDefinitionId' && !insideTypeDeclaration(x),
+        );
+        for (const p of grants) {
+          const value = p.namedChildren[1];
+          const text = value?.text ?? '';
+          const member = text.match(/^builtInRoleIds\.([A-Za-z0-9_]+)$/);
+          const passThrough = /^[A-Za-z_][A-Za-z0-9_]*\.roleDefinitionId$/.test(text);
+          const wrapped = /^subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', [A-Za-z_][A-Za-z0-9_]*\.roleDefinitionId\)$/.test(text);
+          const cosmosRole = /^[A-Za-z_][A-Za-z0-9_]*\.id$/.test(text) && m.resources.some((r) => r.type === T.sqlRoleDefinition && r.existing && text === `${r.symbol}.id`);
+          if (member && !catalogue.has(member[1] ?? '')) out.push(v('BYS-RBAC-003', m.file.relPath, line(p), `role ${text} is not in builtInRoleIds`));
+          else if (!member && !passThrough && !wrapped && !cosmosRole) out.push(v('BYS-RBAC-003', m.file.relPath, line(p), `role ${text} is not a catalogue role`));
+        }
+        // Cosmos DB: only the built-in data roles, never a custom wildcard definition.
+        for (const r of m.resources.filter((x) => x.type === T.sqlRoleDefinition)) {
+          const name = literal(getPath(m, r.body, 'name'));
+          if (!r.existing || !['00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000002'].includes(String(name))) {
+            out.push(at('BYS-RBAC-003', r, 'Cosmos DB SQL role is not a built-in data role'));
+          }
+        }
+      }
+      return out;
+    },
+  },
+  {
+    id: 'BYS-DATA-001',
+    description: "The GPU job's KEDA azure-queue scaler authenticates with the job's managed identity (no secret) and watches the stamp's own storage account.",
+    guards: 'Microsoft.App/jobs (eventTriggerConfig.scale.rules)',
+    check: (ws) => {
+      const out: Violation[] = [];
+      for (const { r, m } of deployed(ws, T.job)) {
+        const rules = arrayElements(m, getPath(m, r.body, 'properties.configuration.eventTriggerConfig.scale.rules'));
+        const queueRules = rules.filter((x) => literal(getPath(m, x, 'type')) === 'azure-queue');
+        if (queueRules.length === 0) out.push(at('BYS-DATA-001', r, 'no azure-queue scale rule'));
+        for (const rule of queueRules) {
+          if (!getPath(m, rule, 'identity')) out.push(at('BYS-DATA-001', r, 'queue scaler has no managed identity', rule));
+          if (getPath(m, rule, 'auth')) out.push(at('BYS-DATA-001', r, 'queue scaler uses secret-based auth', rule));
+          const account = getPath(m, rule, 'metadata.accountName');
+          const root = account?.text.split('.')[0] ?? '';
+          const fromStorage =
+            m.resources.some((x) => x.symbol === root && x.type === T.storage) || m.params.some((p) => p.name === root && /storage/i.test(p.name));
+          if (!account || literal(account) !== undefined || !fromStorage) {
+            out.push(at('BYS-DATA-001', r, `scaler accountName ${account?.text ?? 'unset'} is not the stamp storage parameter`, account ?? rule));
+          }
+        }
+      }
+      out.push(...stampStorageWiring(ws, 'BYS-DATA-001', 'redaction-job.bicep'));
+      return out;
+    },
+  },
+  {
+    id: 'BYS-DATA-002',
+    description: "The function app's host storage and durable task hub (AzureWebJobsStorage) live in the stamp's own storage account, by managed identity (no connection string).",
+    guards: 'Microsoft.Web/sites (app settings)',
+    check: (ws) => {
+      const out: Violation[] = [];
+      for (const { r, m } of deployed(ws, T.site)) {
+        const configs = deployed(ws, T.siteConfig).filter((c) => c.m === m && getPath(m, c.r.body, 'parent')?.text === r.symbol);
+        const settingsNodes = [
+          ...configs.map((c) => getPath(m, c.r.body, 'properties')),
+          getPath(m, r.body, 'properties.siteConfig.appSettings'),
+        ].filter((n): n is SyntaxNode => !!n);
+        const settings = new Map<string, SyntaxNode>();
+        for (const node of settingsNodes) for (const [k, val] of properties(resolve(m, node))) settings.set(k, val);
+        if (settings.has('AzureWebJobsStorage')) out.push(at('BYS-DATA-002', r, 'AzureWebJobsStorage is a connection string', settings.get('AzureWebJobsStorage')));
+        if (literal(settings.get('AzureWebJobsStorage__credential')) !== 'managedidentity') out.push(at('BYS-DATA-002', r, 'AzureWebJobsStorage__credential is not managedidentity'));
+        const roots = new Set<string>();
+        for (const svc of ['blob', 'queue', 'table']) {
+          const node = settings.get(`AzureWebJobsStorage__${svc}ServiceUri`);
+          const root = node?.text.split('.')[0] ?? '';
+          const isStorage = m.resources.some((x) => x.symbol === root && x.type === T.storage);
+          if (!node || !isStorage) out.push(at('BYS-DATA-002', r, `AzureWebJobsStorage__${svc}ServiceUri does not come from the stamp storage account`, node));
+          roots.add(root);
+        }
+        if (roots.size > 1) out.push(at('BYS-DATA-002', r, 'host storage services point at different accounts'));
+        if (!settings.has('TASKHUB_NAME')) out.push(at('BYS-DATA-002', r, 'TASKHUB_NAME (durable task hub) is not set'));
+      }
+      out.push(...stampStorageWiring(ws, 'BYS-DATA-002', 'function-app.bicep'));
+      return out;
+    },
+  },
+  {
+    id: 'BYS-GOV-001',
+    description: "Each stamp resource group carries the built-in Allowed locations policy (e56962a6-…) with the geography's allowed regions.",
+    guards: 'Microsoft.Authorization/policyAssignments (per stamp resource group)',
+    check: (ws) => {
+      const out: Violation[] = [];
+      const assignments = deployed(ws, T.policyAssignment).filter(({ r, m }) =>
+        (resolve(m, getPath(m, r.body, 'properties.policyDefinitionId'))?.text ?? '').includes('e56962a6-4747-49cd-b67b-bf8b01975c4c'),
+      );
+      if (assignments.length === 0) out.push(v('BYS-GOV-001', '(workspace)', 0, 'no Allowed locations policy assignment'));
+      for (const { r, m } of assignments) {
+        const list = getPath(m, r.body, 'properties.parameters.listOfAllowedLocations.value');
+        if (!list || list.type !== 'identifier' || !m.params.some((p) => p.name === list.text)) {
+          out.push(at('BYS-GOV-001', r, 'listOfAllowedLocations does not come from the geography parameter', list));
+        }
+        if (literal(getPath(m, r.body, 'properties.enforcementMode')) === 'DoNotEnforce') out.push(at('BYS-GOV-001', r, 'policy is not enforced'));
+      }
+      const policyModules = modulesByPath(ws, 'allowed-locations.bicep');
+      const orchestrators = new Set([...modulesByPath(ws, 'storage-account.bicep')].map(({ m }) => m.file.relPath));
+      for (const rel of orchestrators) {
+        const mod = policyModules.find(({ m }) => m.file.relPath === rel);
+        if (!mod) out.push(v('BYS-GOV-001', rel, 1, 'stamp does not deploy the Allowed locations policy'));
+        else if (!/allowedRegions$/.test(moduleParam(mod.m, mod.mod, 'allowedRegions')?.text ?? '')) {
+          out.push(v('BYS-GOV-001', rel, mod.mod.line, 'allowedRegions is not the geography allowedRegions'));
+        }
+      }
+      return out;
+    },
+  },
+];
+
+function insideTypeDeclaration(node: SyntaxNode): boolean {
+  for (let n: SyntaxNode | null = node.parent; n; n = n.parent) if (n.type === 'type_declaration' || n.type === 'parameter_declaration') return true;
+  return false;
+}
+
+/**
+ * In each stamp orchestrator (a file that deploys the storage module), the module `target` must
+ * receive `storageAccountName` from that same storage module's outputs.
+ */
+function stampStorageWiring(ws: Workspace, rule: string, target: string): Violation[] {
+  const out: Violation[] = [];
+  for (const { mod: storageMod, m } of modulesByPath(ws, 'storage-account.bicep')) {
+    for (const mod of m.modules.filter((x) => x.path.endsWith(target))) {
+      const source = outputSource(moduleParam(m, mod, 'storageAccountName'));
+      if (source !== storageMod.symbol) {
+        out.push(v(rule, m.file.relPath, mod.line, `${mod.symbol} storageAccountName is not ${storageMod.symbol}.outputs.name (the stamp storage)`));
+      }
+    }
+  }
+  return out;
+}
+
+export function ruleById(id: string): PolicyRule {
+  const rule = rules.find((r) => r.id === id);
+  if (!rule) throw new Error(`unknown rule ${id}`);
+  return rule;
+}
+
