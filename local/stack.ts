@@ -42,6 +42,8 @@ export interface StackOptions {
   logger?: Logger;
   /** Poll interval for blob events and queues, ms. */
   pollMs?: number;
+  /** Use already running services (integration tests) instead of starting new ones. */
+  services?: Omit<LocalServices, 'stop' | 'pids'>;
 }
 
 export interface Stack {
@@ -76,12 +78,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = resolve(options.dataDir ?? '.bystander');
   const logger = options.logger ?? consoleLogger('local');
   await mkdir(dataDir, { recursive: true });
-  const services = await startLocalServices({
-    dataDir,
-    ...(options.blobPort ? { blobPort: options.blobPort } : {}),
-    ...(options.queuePort ? { queuePort: options.queuePort } : {}),
-    ...(options.cosmosPort ? { cosmosPort: options.cosmosPort } : {}),
-  });
+  const services: LocalServices = options.services
+    ? { ...options.services, pids: [], stop: async () => undefined }
+    : await startLocalServices({
+        dataDir,
+        ...(options.blobPort ? { blobPort: options.blobPort } : {}),
+        ...(options.queuePort ? { queuePort: options.queuePort } : {}),
+        ...(options.cosmosPort ? { cosmosPort: options.cosmosPort } : {}),
+      });
   const aborter = new AbortController();
   const timers: NodeJS.Timeout[] = [];
   let server: Server | undefined;

@@ -144,6 +144,19 @@ export async function openRedactedEvidence(
     ...(servable ? {} : { reason: evidence ? `evidence is ${evidence.status}` : 'not found in tenant' }),
   });
   if (!evidence || !servable || !evidence.redacted) throw new ProblemError(problems.notFound(`published evidence ${evidenceId.slice(0, 64)}`));
+  return streamRedactedMedia(deps, evidence, pickRange);
+}
+
+/**
+ * The one way redacted media leaves storage (investigator API and police share page alike): only
+ * for published evidence, by byte range. Callers do their own authorisation and auditing.
+ */
+export async function streamRedactedMedia(
+  deps: Pick<Deps, 'blobs'>,
+  evidence: EvidenceRecord,
+  pickRange: (size: number) => { offset: number; count: number } | undefined,
+) {
+  if (evidence.status !== 'published' || !evidence.redacted) throw new ProblemError(problems.notFound(`published evidence ${evidence.id}`));
   const totalSize = evidence.redacted.sizeBytes;
   const range = pickRange(totalSize);
   const { stream } = await deps.blobs.download(CONTAINERS.evidence, evidence.redacted.blobName, range);
