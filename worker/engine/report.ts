@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import {
+  MediaKindSchema,
+  ObscureStyleSchema,
+  RedactionTargetSchema,
+  type RedactionSummary,
+  RedactionSummarySchema,
+} from '../../shared/domain/redaction.js';
+
+/**
+ * The redaction report (JSON, stored beside the redacted output). Versioned; it holds numbers, ids,
+ * hashes and boxes only — never image data or personal data.
+ */
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const RectSchema = z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }).strict();
+const FrameRange = z.tuple([z.number().int().min(0), z.number().int().min(0)]);
+
+export const ModelRefSchema = z.object({ name: z.string(), version: z.string(), sha256: Sha256, role: z.string() }).strict();
+
+export const TrackReportSchema = z
+  .object({
+    id: z.number().int().min(0),
+    class: z.enum(['face', 'plate']),
+    firstFrame: z.number().int().min(0),
+    lastFrame: z.number().int().min(0),
+    detections: z.number().int().min(0),
+    /** Inclusive frame ranges in which the track was obscured (detections plus pre/post-roll and gap fill). */
+    obscured: z.array(FrameRange),
+    kept: z.boolean(),
+    /** Index of the subject hint this track matched (kept tracks only). */
+    subjectHint: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+export const RedactionReportSchema = z
+  .object({
+    schema: z.literal('bystander.redaction-report'),
+    schemaVersion: z.literal(1),
+    engine: z.object({ name: z.literal('bystander-worker'), version: z.string() }).strict(),
+    createdAt: z.string(),
+    input: z
+      .object({
+        sha256: Sha256,
+        bytes: z.number().int().min(1),
+        kind: MediaKindSchema,
+        format: z.string(),
+        codec: z.string().optional(),
+        width: z.number().int().min(1),
+        height: z.number().int().min(1),
+        rotation: z.number().int().optional(),
+        bitDepth: z.number().int().optional(),
+        variableFrameRate: z.boolean().optional(),
+        fps: z.number().min(0),
+        durationSeconds: z.number().min(0),
+        hasAudio: z.boolean(),
+      })
+      .strict(),
+    output: z
+      .object({
+        sha256: Sha256,
+        bytes: z.number().int().min(1),
+        contentType: z.string(),
+        width: z.number().int().min(1),
+        height: z.number().int().min(1),
+        frames: z.number().int().min(1),
+        fps: z.number().min(0),
+        durationSeconds: z.number().min(0),
+        audio: z.boolean(),
+        metadataStripped: z.literal(true),
+      })
+      .strict(),
+    models: z.array(ModelRefSchema),
+    parameters: z
+      .object({
+        targets: z.array(RedactionTargetSchema),
+        style: ObscureStyleSchema,
+        keepAudio: z.boolean(),
+        device: z.enum(['cpu', 'cuda']),
+        padding: z.number(),
+        pixelateBlocks: z.number(),
+        detection: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+        tracking: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+      })
+      .strict(),
+    tracks: z.array(TrackReportSchema),
+    regionsObscured: z.number().int().min(0),
+    framesWithRegions: z.number().int().min(0),
+    subjects: z
+      .object({
+        hints: z.number().int().min(0),
+        matches: z.array(
+          z
+            .object({
+              hint: z.number().int().min(0),
+              frame: z.number().int().min(0),
+              trackId: z.number().int().min(0).nullable(),
+              iou: z.number().min(0).max(1),
+              /** Share of the matched track's life in which it was kept visible. */
+              keptShare: z.number().min(0).max(1),
+              outcome: z.enum(['kept', 'not-matched', 'ambiguous']),
+            })
+            .strict(),
+        ),
+        matched: z.boolean().nullable(),
+      })
+      .strict(),
+    verification: z
+      .object({
+        status: z.enum(['passed', 'failed', 'skipped']),
+        reason: z.string().optional(),
+        model: z.string().optional(),
+        sampleFps: z.number().optional(),
+        framesChecked: z.number().int().min(0),
+        facesFound: z.number().int().min(0),
+        facesInsideObscured: z.number().int().min(0),
+        facesOnSubject: z.number().int().min(0),
+        violations: z.array(z.object({ frame: z.number().int().min(0), box: RectSchema, score: z.number() }).strict()),
+      })
+      .strict(),
+    timingsMs: z
+      .object({ probe: z.number(), hash: z.number(), analyse: z.number(), render: z.number(), verify: z.number(), total: z.number() })
+      .strict(),
+    warnings: z.array(z.string()),
+  })
+  .strict();
+export type RedactionReport = z.infer<typeof RedactionReportSchema>;
+export type TrackReport = z.infer<typeof TrackReportSchema>;
+
+/** The minimised summary the pipeline records with the evidence. */
+export function toSummary(report: RedactionReport): RedactionSummary {
+  return RedactionSummarySchema.parse({
+    frames: report.output.frames,
+    durationSeconds: report.output.durationSeconds,
+    width: report.output.width,
+    height: report.output.height,
+    tracksObscured: report.tracks.filter((t) => !t.kept).length,
+    tracksKept: report.tracks.filter((t) => t.kept).length,
+    regionsObscured: report.regionsObscured,
+    subjectMatched: report.subjects.matched,
+    verification: report.verification.status,
+    models: report.models.map(({ name, version, sha256 }) => ({ name, version, sha256 })),
+  });
+}

@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type RedactionJob, RedactionResultSchema } from '../shared/domain/redaction.js';
+import { ensureDemoClip } from '../test/fixtures/media/generate.js';
+import { RedactionReportSchema } from './engine/report.js';
+import { handleRedactionJob } from './job.js';
+import { InMemoryFakeBlobStore } from './testing/in-memory-fakes.js';
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+function jobFor(bytes: Buffer, over: Partial<RedactionJob> = {}): RedactionJob {
+  return {
+    version: 1,
+    jobId: 'job-1',
+    tenantId: 't1',
+    incidentId: 'i1',
+    evidenceId: 'e1',
+    attempt: 1,
+    mediaKind: 'video',
+    source: { container: 'ingest', name: 't1/i1/e1' },
+    sourceSha256: sha(bytes),
+    output: { container: 'evidence', name: 't1/i1/e1/redacted.mp4' },
+    report: { container: 'evidence', name: 't1/i1/e1/report.json' },
+    targets: ['faces'],
+    style: 'pixelate',
+    subjects: [],
+    keepAudio: false,
+    ...over,
+  };
+}
+
+describe('handleRedactionJob (with an in-memory fake BlobStore)', () => {
+  let clip: Buffer;
+  let tmp: string;
+  beforeAll(async () => {
+    clip = await readFile((await ensureDemoClip(join(process.cwd(), '.test-data', 'worker-engine'))).path);
+    tmp = await mkdtemp(join(tmpdir(), 'bystander-job-spec-'));
+  });
+
+  it('redacts the source, uploads output and report, and is idempotent on redelivery', async () => {
+    const blobs = new InMemoryFakeBlobStore();
+    await blobs.upload('ingest', 't1/i1/e1', clip);
+    const job = jobFor(clip);
+    const result = RedactionResultSchema.parse(await handleRedactionJob(job, { blobs, tmpDir: tmp }));
+    expect(result.outcome).toBe('succeeded');
+    if (result.outcome !== 'succeeded') return;
+    const out = blobs.blobs.get('evidence/t1/i1/e1/redacted.mp4')!;
+    expect(out.properties.contentType).toBe('video/mp4');
+    expect(sha(out.data)).toBe(result.output.sha256);
+    expect(result.output.bytes).toBe(out.data.length);
+    expect(result.summary.frames).toBe(100);
+    const report = RedactionReportSchema.parse(JSON.parse(blobs.blobs.get('evidence/t1/i1/e1/report.json')!.data.toString()));
+    expect(report.input.sha256).toBe(job.sourceSha256);
+
+    let engineCalls = 0;
+    const again = await handleRedactionJob(job, {
+      blobs,
+      tmpDir: tmp,
+      redact: async () => {
+        engineCalls++;
+        throw new Error('must not run again');
+      },
+    });
+    expect(again).toEqual(result);
+    expect(engineCalls).toBe(0);
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
+  it('refuses a source whose SHA-256 differs from the job', async () => {
+    const blobs = new InMemoryFakeBlobStore();
+    await blobs.upload('ingest', 't1/i1/e1', clip);
+    const result = await handleRedactionJob(jobFor(clip, { sourceSha256: 'a'.repeat(64) }), { blobs, tmpDir: tmp });
+    expect(result).toMatchObject({ outcome: 'failed', code: 'source-mismatch', retryable: false });
+    expect(blobs.blobs.has('evidence/t1/i1/e1/redacted.mp4')).toBe(false);
+  });
+
+  it('turns rejected media into a non-retryable failure and a crash into a retryable one', async () => {
+    const blobs = new InMemoryFakeBlobStore();
+    const text = Buffer.from('not a video at all');
+    await blobs.upload('ingest', 't1/i1/e1', text);
+    const rejected = await handleRedactionJob(jobFor(text), { blobs, tmpDir: tmp });
+    expect(rejected).toMatchObject({ outcome: 'failed', code: 'media-not-recognised', retryable: false });
+
+    const crashed = await handleRedactionJob(jobFor(text), { blobs, tmpDir: tmp, redact: async () => Promise.reject(new Error('GPU fell over')) });
+    expect(crashed).toMatchObject({ outcome: 'failed', code: 'worker-crash', retryable: true });
+    expect(blobs.blobs.size).toBe(1);
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
+  it('reports a missing source without retrying', async () => {
+    const result = await handleRedactionJob(jobFor(clip), { blobs: new InMemoryFakeBlobStore(), tmpDir: tmp });
+    expect(result).toMatchObject({ outcome: 'failed', code: 'source-missing', retryable: false });
+  });
+
+  it('does not overwrite an output that belongs to another job', async () => {
+    const blobs = new InMemoryFakeBlobStore();
+    await blobs.upload('ingest', 't1/i1/e1', clip);
+    await blobs.upload('evidence', 't1/i1/e1/redacted.mp4', Buffer.from('other'), { metadata: { bystanderjobid: 'job-0' } });
+    const result = await handleRedactionJob(jobFor(clip), { blobs, tmpDir: tmp });
+    expect(result).toMatchObject({ outcome: 'failed', code: 'output-exists', retryable: false });
+    expect(blobs.blobs.get('evidence/t1/i1/e1/redacted.mp4')!.data.toString()).toBe('other');
+  });
+});

@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { RedactionJob, RedactionResult } from '../shared/domain/redaction.js';
+import { type BlobStore, ConflictError, type Logger, NotFoundError } from '../shared/ports/index.js';
+import { MediaRejectedError, VerificationFailedError, redactMedia, type RedactOptions } from './engine/index.js';
+import { type RedactionReport, RedactionReportSchema, toSummary } from './engine/report.js';
+
+export interface JobDeps {
+  blobs: BlobStore;
+  /** Parent folder for the job's private temp folder (removed afterwards, success or not). */
+  tmpDir: string;
+  logger?: Logger;
+  signal?: AbortSignal;
+  /** Engine settings that are the worker's, not the job's (device, tuning). */
+  engine?: Pick<RedactOptions, 'device' | 'faceScan' | 'limits' | 'onProgress'>;
+  /** The engine; replaceable in tests. */
+  redact?: typeof redactMedia;
+}
+
+/** Blob metadata keys on the redacted output (ids and hashes only). */
+export const OUTPUT_METADATA = { jobId: 'bystanderjobid', sha256: 'sha256' } as const;
+
+type Failed = Extract<RedactionResult, { outcome: 'failed' }>;
+
+function ids(job: RedactionJob) {
+  return { version: 1 as const, jobId: job.jobId, tenantId: job.tenantId, incidentId: job.incidentId, evidenceId: job.evidenceId, attempt: job.attempt };
+}
+
+export function failedResult(job: Pick<RedactionJob, 'jobId' | 'tenantId' | 'incidentId' | 'evidenceId' | 'attempt'>, code: string, reason: string, retryable: boolean): Failed {
+  return { ...ids(job as RedactionJob), outcome: 'failed', code: code.slice(0, 64), reason: (reason || code).slice(0, 500), retryable };
+}
+
+/**
+ * Runs one redaction job: source blob → temp file (SHA-256 checked against the job) → engine →
+ * report blob + output blob (create-only, tagged with the job id) → result. Idempotent: when the
+ * output already exists for this job id, the earlier result is rebuilt from its report and returned.
+ */
+export async function handleRedactionJob(job: RedactionJob, deps: JobDeps): Promise<RedactionResult> {
+  const log = deps.logger;
+  const dir = await mkdtemp(join(deps.tmpDir, 'redaction-'));
+  try {
+    const existing = await previousResult(job, deps.blobs);
+    if (existing) {
+      log?.info('redaction job already done; returning its result', { jobId: job.jobId });
+      return existing;
+    }
+    if (await deps.blobs.getProperties(job.output.container, job.output.name)) {
+      return failedResult(job, 'output-exists', 'the output blob already exists and belongs to another job', false);
+    }
+    const source = join(dir, 'source');
+    const output = join(dir, 'output');
+    let sha256: string;
+    try {
+      sha256 = await downloadHashing(deps.blobs, job.source, source);
+    } catch (err) {
+      if (err instanceof NotFoundError) return failedResult(job, 'source-missing', 'the source blob does not exist', false);
+      throw err;
+    }
+    if (sha256 !== job.sourceSha256) {
+      return failedResult(job, 'source-mismatch', 'the source blob differs from the one that was uploaded (SHA-256 mismatch)', false);
+    }
+    let report: RedactionReport;
+    try {
+      report = await (deps.redact ?? redactMedia)(source, output, {
+        targets: job.targets,
+        style: job.style,
+        subjects: job.subjects,
+        keepAudio: job.keepAudio,
+        signal: deps.signal,
+        ...deps.engine,
+      });
+    } catch (err) {
+      if (err instanceof MediaRejectedError) return failedResult(job, err.code, err.message, false);
+      if (err instanceof VerificationFailedError) {
+        const parsed = RedactionReportSchema.safeParse(err.report);
+        if (parsed.success) await uploadReport(deps.blobs, job, parsed.data);
+        return failedResult(job, 'verification-failed', err.message, false);
+      }
+      throw err;
+    }
+    if (report.input.kind !== job.mediaKind) {
+      return failedResult(job, 'media-kind-mismatch', `the job declares ${job.mediaKind} but the source is ${report.input.kind}`, false);
+    }
+    // Report first (overwritable, derived data), then the output create-only: an output blob
+    // therefore always has its report, which is what makes the idempotent replay possible.
+    await uploadReport(deps.blobs, job, report);
+    try {
+      await deps.blobs.upload(job.output.container, job.output.name, createReadStream(output), {
+        contentType: report.output.contentType,
+        metadata: { [OUTPUT_METADATA.jobId]: job.jobId, [OUTPUT_METADATA.sha256]: report.output.sha256 },
+        createOnly: true,
+      });
+    } catch (err) {
+      if (err instanceof ConflictError) {
+        const again = await previousResult(job, deps.blobs);
+        if (again) return again;
+        return failedResult(job, 'output-exists', 'the output blob already exists and belongs to another job', false);
+      }
+      throw err;
+    }
+    log?.info('redaction job succeeded', { jobId: job.jobId, frames: report.output.frames, tracks: report.tracks.length });
+    return succeeded(job, report);
+  } catch (err) {
+    log?.error('redaction job crashed', { jobId: job.jobId, error: err instanceof Error ? err.message : String(err) });
+    return failedResult(job, 'worker-crash', `worker error: ${err instanceof Error ? err.message : String(err)}`, true);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function succeeded(job: RedactionJob, report: RedactionReport): RedactionResult {
+  return {
+    ...ids(job),
+    outcome: 'succeeded',
+    output: { ...job.output, sha256: report.output.sha256, bytes: report.output.bytes, contentType: report.output.contentType },
+    report: job.report,
+    summary: toSummary(report),
+  };
+}
+
+async function uploadReport(blobs: BlobStore, job: RedactionJob, report: RedactionReport): Promise<void> {
+  await blobs.upload(job.report.container, job.report.name, Buffer.from(JSON.stringify(report, null, 2)), {
+    contentType: 'application/json',
+    metadata: { [OUTPUT_METADATA.jobId]: job.jobId },
+  });
+}
+
+async function previousResult(job: RedactionJob, blobs: BlobStore): Promise<RedactionResult | undefined> {
+  const props = await blobs.getProperties(job.output.container, job.output.name);
+  if (!props || props.metadata[OUTPUT_METADATA.jobId] !== job.jobId) return undefined;
+  let stream: NodeJS.ReadableStream;
+  try {
+    ({ stream } = await blobs.download(job.report.container, job.report.name));
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+  const chunks: Buffer[] = [];
+  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
+  const report = RedactionReportSchema.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+  if (report.output.sha256 !== props.metadata[OUTPUT_METADATA.sha256]) return undefined;
+  return succeeded(job, report);
+}
+
+async function downloadHashing(blobs: BlobStore, ref: { container: string; name: string }, path: string): Promise<string> {
+  const { stream } = await blobs.download(ref.container, ref.name);
+  const hash = createHash('sha256');
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  await pipeline(stream, tap, createWriteStream(path, { flags: 'wx' }));
+  return hash.digest('hex');
+}
