@@ -313,7 +313,7 @@ export const rules: PolicyRule[] = [
         // Follow a variable one step but keep a `[for … in deniedCidrs: …]` whole, iterable included.
         const restrictions = raw?.type === 'identifier' ? (m.vars.find((x) => x.name === raw.text)?.value ?? raw) : raw;
         const deny = stringLiterals(restrictions).some((s) => s.value === 'Deny');
-        const fromParam = identifiers(restrictions).some((id) => m.params.some((p) => p.name === id && /deny|block/i.test(p.name)));
+        const fromParam = identifiers(restrictions).some((id) => m.params.some((p) => p.name === id && /den(y|ied)|block/i.test(p.name)));
         if (!restrictions || !deny || !fromParam) out.push(at('BYS-NET-003', r, 'ipSecurityRestrictions do not apply the deny-list parameter'));
         return out;
       }),

@@ -1,0 +1,69 @@
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluate, formatViolation, loadWorkspace, rules, type Workspace } from '../policy/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+let real: Workspace;
+let broken: Workspace;
+
+beforeAll(async () => {
+  real = (await loadWorkspace(join(here, '..', 'bicep'))).workspace;
+  broken = (await loadWorkspace(join(here, 'fixtures', 'broken'))).workspace;
+});
+
+describe('policy rule catalogue', () => {
+  it('has unique ids, a description and the guarded resource for every rule', () => {
+    const ids = rules.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const rule of rules) {
+      expect(rule.id).toMatch(/^BYS-[A-Z]+-\d{3}$/);
+      expect(rule.description.length).toBeGreaterThan(20);
+      expect(rule.guards.length).toBeGreaterThan(3);
+    }
+  });
+
+  it('the real stamp has no violations at all', () => {
+    expect(evaluate(real).map(formatViolation)).toEqual([]);
+  });
+});
+
+describe.each(rules.map((r) => [r.id, r] as const))('%s', (_id, rule) => {
+  it('passes on infra/bicep', () => {
+    expect(evaluate(real, [rule]).map(formatViolation)).toEqual([]);
+  });
+
+  it('fails on the broken fixtures, pointing at a file and line', () => {
+    const violations = evaluate(broken, [rule]);
+    expect(violations.length).toBeGreaterThan(0);
+    for (const v of violations) {
+      expect(v.rule).toBe(rule.id);
+      expect(v.file).toBeTruthy();
+    }
+  });
+});
+
+describe('specific failure modes', () => {
+  const messages = (id: string) => evaluate(broken, rules.filter((r) => r.id === id)).map((v) => v.message).join('\n');
+
+  it('flags geo-redundant storage and a literal region', () => {
+    expect(messages('BYS-STG-003')).toMatch(/Standard_RAGRS/);
+    expect(messages('BYS-LOC-001')).toMatch(/westeurope/);
+  });
+
+  it('flags Owner and a custom Cosmos DB wildcard role', () => {
+    expect(messages('BYS-RBAC-003')).toMatch(/Owner/);
+    expect(messages('BYS-RBAC-003')).toMatch(/built-in data role/);
+  });
+
+  it('flags a queue scaler and task hub pointing away from the stamp storage', () => {
+    expect(messages('BYS-DATA-001')).toMatch(/stamp storage/);
+    expect(messages('BYS-DATA-002')).toMatch(/connection string/);
+  });
+
+  it('flags secrets in parameters and outputs', () => {
+    expect(messages('BYS-SEC-001')).toMatch(/storageAccountKey/);
+    expect(messages('BYS-SEC-001')).toMatch(/adminPassword/);
+    expect(messages('BYS-SEC-002')).toMatch(/list\*\(\)/);
+  });
+});
