@@ -42,6 +42,8 @@ export interface InstanceState {
 }
 
 interface Instance extends InstanceState {
+  /** Events not yet seen by the orchestrator; the next episode starts with OrchestratorStarted, then these. */
+  inbox: HistoryEvent[];
   dispatched: Set<number>;
   timers: Map<number, () => void>;
   queue: Promise<void>;
@@ -66,6 +68,8 @@ export class LocalOrchestrationRuntime implements Orchestrations {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly timers: TimerScheduler = realTimers(clock),
+    /** Caps activity retry delays locally (the Azure engine honours the full backoff). */
+    private readonly maxRetryDelayMs = 2_000,
   ) {}
 
   async start(name: string, instanceId: string, input: unknown): Promise<'started' | 'exists'> {
@@ -78,7 +82,8 @@ export class LocalOrchestrationRuntime implements Orchestrations {
       name,
       input,
       runtimeStatus: 'Pending',
-      history: [new HistoryEvents.ExecutionStarted({ eventId: -1, timestamp: now, isPlayed: false, name, input: JSON.stringify(input) })],
+      history: [],
+      inbox: [new HistoryEvents.ExecutionStarted({ eventId: -1, timestamp: now, isPlayed: false, name, input: JSON.stringify(input) })],
       createdTime: now,
       lastUpdatedTime: now,
       dispatched: new Set(),
@@ -127,7 +132,7 @@ export class LocalOrchestrationRuntime implements Orchestrations {
   }
 
   private append(instance: Instance, ...events: HistoryEvent[]): void {
-    instance.history.push(...events);
+    instance.inbox.push(...events);
     this.enqueue(instance);
   }
 
@@ -140,8 +145,9 @@ export class LocalOrchestrationRuntime implements Orchestrations {
 
   private async replay(instance: Instance): Promise<void> {
     if (this.stopped || instance.runtimeStatus === 'Completed' || instance.runtimeStatus === 'Failed') return;
+    if (instance.inbox.length === 0) return;
     const now = this.clock.now();
-    instance.history.push(new HistoryEvents.OrchestratorStarted({ eventId: -1, timestamp: now, isPlayed: false }));
+    instance.history.push(new HistoryEvents.OrchestratorStarted({ eventId: -1, timestamp: now, isPlayed: false }), ...instance.inbox.splice(0));
     const orchestrator = new Orchestrator(this.orchestrators[instance.name]);
     const context = new InvocationContext({ functionName: instance.name, invocationId: `${instance.instanceId}:${instance.history.length}` });
     const trigger = new DurableOrchestrationInput(instance.instanceId, instance.history, instance.input);
@@ -243,7 +249,7 @@ export class LocalOrchestrationRuntime implements Orchestrations {
           this.logger.warn('activity failed', { instanceId: instance.instanceId, activity: name, attempt, error: message });
           events.push(new HistoryEvents.TaskFailed({ eventId: -1, timestamp: this.clock.now(), isPlayed: false, taskScheduledId: taskId, reason: message, details: err instanceof Error ? (err.stack ?? '') : '' }));
           if (!retry) break;
-          await new Promise((r) => setTimeout(r, Math.min(delay, 2_000)));
+          await new Promise((r) => setTimeout(r, Math.min(delay, this.maxRetryDelayMs)));
           events.push(new HistoryEvents.TimerFired({ eventId: -1, timestamp: this.clock.now(), isPlayed: false, timerId: taskId + 1, fireAt: this.clock.now() }));
           if (attempt >= attempts) break;
           taskId += 2;
