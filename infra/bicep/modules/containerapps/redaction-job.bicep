@@ -123,14 +123,13 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
           ]
         }
       }
-      registries: empty(image)
-        ? []
-        : [
-            {
-              server: registryLoginServer
-              identity: identity.resourceId
-            }
-          ]
+      // Always configured, so the postdeploy hook can switch from the placeholder to the stamp image.
+      registries: [
+        {
+          server: registryLoginServer
+          identity: identity.resourceId
+        }
+      ]
     }
     template: {
       containers: [

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# azd postdeploy hook (POSIX): worker image, then the Event Grid → blob trigger subscription.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+"$here/worker-image.sh"
+"$here/event-subscription.sh"
