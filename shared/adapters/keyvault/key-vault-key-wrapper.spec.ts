@@ -3,7 +3,8 @@ import https from 'node:https';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyUnavailableError } from '../../crypto/errors.js';
-import { DataKeyService } from '../../crypto/key-wrapper.js';
+import { KeyClient } from '@azure/keyvault-keys';
+import { DataKeyService, rewrapAll, type WrappedKey } from '../../crypto/key-wrapper.js';
 import { KeyVaultKeyWrapper, type KeyVaultCredential } from './key-vault-key-wrapper.js';
 import { startKeyVaultRestFake, type KeyVaultRestFake } from './key-vault-rest-fake.js';
 
@@ -88,6 +89,34 @@ describe('KeyVaultKeyWrapper with the real @azure/keyvault-keys SDK against a Ke
     expect((await wrapper.unwrap(old)).equals(dk)).toBe(true);
     expect(fake.requests.slice(before).map((r) => r.path)).toContain(`/keys/${keyName}/${oldVersion}/unwrapkey`);
     expect((await wrapper.unwrap(fresh)).equals(dk)).toBe(true);
+  });
+
+  it('rotation through the SDK (POST /keys/{name}/rotate), then rewrapAll moves old wraps to the new version', async () => {
+    const wrapper = makeWrapper();
+    const records = await Promise.all(
+      ['a', 'b'].map(async (id) => {
+        const dk = randomBytes(32);
+        return { id, dk, wrapped: await wrapper.wrap(dk) };
+      }),
+    );
+    const admin = new KeyClient(fake.vaultUrl, staticCredential(fake.token, []), {
+      agent,
+      disableChallengeResourceVerification: true,
+      retryOptions: { maxRetries: 0 },
+    });
+    const rotated = await admin.rotateKey(keyName);
+    expect(fake.requests.at(-1)).toMatchObject({ method: 'POST', path: `/keys/${keyName}/rotate`, status: 200 });
+    const saved = new Map<string, WrappedKey>();
+    const summary = await rewrapAll(records, wrapper, {
+      id: (r) => r.id,
+      wrappedOf: (r) => r.wrapped,
+      save: async (r, next) => void saved.set(r.id, next),
+    });
+    expect(summary).toMatchObject({ currentKeyId: rotated.id, rewrapped: 2, failed: [] });
+    for (const r of records) {
+      expect(saved.get(r.id)?.keyId).toBe(rotated.id);
+      expect((await wrapper.unwrap(saved.get(r.id)!)).equals(r.dk)).toBe(true);
+    }
   });
 
   it('caches the current version for the configured TTL', async () => {
