@@ -56,7 +56,7 @@ describe('field-level encryption', () => {
     ['another tenant', { ...ctx, tenantId: 't-2' }],
     ['another incident', { ...ctx, incidentId: 'inc-2' }],
     ['another field', { ...ctx, field: 'subjectHints' }],
-    ['separator confusion', { tenantId: 't-1|inc-1', incidentId: 'description', field: 'x' }],
+    ['a context differing only in separators', { tenantId: 't-1|inc-1', incidentId: 'description', field: 'x' }],
   ])('a value moved to %s fails authentication', (_name, other) => {
     const enc = encryptField(key, ctx, 'x');
     expect(failure(() => decryptField(key, other, enc))).toBe('authentication');
