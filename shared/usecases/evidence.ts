@@ -66,6 +66,17 @@ export async function acceptUpload(deps: Deps, orchestrations: Orchestrations, b
   const ref = blobNames.parseIngest(blobName);
   const reject = async (reason: string, tenantId?: string, target: Partial<EvidenceRef> = {}): Promise<UploadOutcome> => {
     await deps.blobs.delete(CONTAINERS.ingest, blobName);
+    if (tenantId && target.incidentId && target.evidenceId) {
+      const now = deps.clock.now().toISOString();
+      await updateIncident(deps, tenantId, target.incidentId, (incident) => {
+        const e = findEvidence(incident, target.evidenceId!);
+        if (!e || e.status !== 'awaiting-upload') return undefined;
+        e.status = 'rejected';
+        e.quarantine = { code: 'upload-rejected', reason, at: now };
+        e.updatedAt = now;
+        return incident;
+      });
+    }
     deps.logger.warn('upload rejected', { reason, incidentId: target.incidentId, evidenceId: target.evidenceId });
     if (tenantId) {
       await deps.audit.record({ tenantId, actor: system, action: 'evidence.upload-rejected', target, outcome: 'denied', reason });
