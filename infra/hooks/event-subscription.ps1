@@ -1,6 +1,6 @@
 #!/usr/bin/env pwsh
-# Wires Event Grid BlobCreated events of the stamp's `ingest` container to the function app's blob
-# trigger (Event Grid source): onEvidenceUploaded. See event-subscription.sh for why this is a hook.
+# Wires Event Grid BlobCreated events of the stamp's `ingest` container to the function app's Event Grid
+# trigger onEvidenceUploaded (endpoint type AzureFunction, no key in any URL). See event-subscription.sh.
 # Usage: event-subscription.ps1 [-ResourceGroup rg] [-FunctionApp app] [-SystemTopic topic]
 param(
   [string]$ResourceGroup = $env:AZURE_RESOURCE_GROUP,
@@ -16,26 +16,24 @@ foreach ($name in 'ResourceGroup', 'FunctionApp', 'SystemTopic') {
 $subscriptionName = 'ingest-blob-created'
 Write-Host "Event Grid: $SystemTopic -> $FunctionApp ($FunctionName)"
 
-$key = $null
-for ($i = 0; $i -lt 30 -and -not $key; $i++) {
-  $key = az functionapp keys list --resource-group $ResourceGroup --name $FunctionApp `
-    --query 'systemKeys.blobs_extension' --output tsv 2>$null
-  if (-not $key) { Start-Sleep -Seconds 10 }
+$appId = az functionapp show --resource-group $ResourceGroup --name $FunctionApp --query id --output tsv
+$endpoint = "$appId/functions/$FunctionName"
+for ($i = 0; $i -lt 30; $i++) {
+  az functionapp function show --resource-group $ResourceGroup --name $FunctionApp --function-name $FunctionName --only-show-errors --output none 2>$null
+  if ($LASTEXITCODE -eq 0) { break }
+  Start-Sleep -Seconds 10
 }
-if (-not $key) { throw 'The blobs_extension system key does not exist yet: deploy the function code (azd deploy api) and re-run.' }
-
-$hostName = az functionapp show --resource-group $ResourceGroup --name $FunctionApp --query defaultHostName --output tsv
-$endpoint = "https://$hostName/runtime/webhooks/blobs?functionName=Host.Functions.$FunctionName&code=$key"
 
 az eventgrid system-topic event-subscription create `
   --name $subscriptionName `
   --resource-group $ResourceGroup `
   --system-topic-name $SystemTopic `
-  --endpoint-type webhook `
+  --endpoint-type azurefunction `
   --endpoint $endpoint `
   --included-event-types Microsoft.Storage.BlobCreated `
   --subject-begins-with /blobServices/default/containers/ingest/ `
   --max-delivery-attempts 30 `
+  --max-events-per-batch 1 `
   --event-ttl 1440 `
   --only-show-errors --output none
 if ($LASTEXITCODE -ne 0) { throw 'Creating the Event Grid subscription failed.' }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Wires Event Grid BlobCreated events of the stamp's `ingest` container to the function app's blob
-# trigger (Event Grid source): onEvidenceUploaded.
+# Wires Event Grid BlobCreated events of the stamp's `ingest` container to the function app's Event
+# Grid trigger `onEvidenceUploaded` (endpoint type AzureFunction: delivery authenticated by Azure, no
+# function key in any URL). The app takes the event, not the blob-trigger payload, because the Node
+# worker would materialise the whole blob in memory; the handler streams it with the SDK instead.
 #
-# Why a hook and not Bicep: the webhook URL must carry the `blobs_extension` system key, which the
-# Functions host creates only after code with a blob trigger has been deployed and started. Reading it
-# at deploy time keeps the key out of template parameters, outputs and deployment history.
+# Why a hook and not Bicep: Event Grid validates that the target function exists, and it exists only
+# once the code is deployed (azd postdeploy).
 #
 # Usage: event-subscription.sh [resource-group function-app system-topic]
 #   defaults: AZURE_RESOURCE_GROUP, AZURE_FUNCTION_APP_NAME, AZURE_EVENTGRID_SYSTEM_TOPIC_NAME (azd env)
@@ -18,33 +19,26 @@ subscription_name="ingest-blob-created"
 
 echo "Event Grid: ${topic} → ${app} (${function_name})"
 
-# The key appears a little after the first start of the deployed code; wait up to 5 minutes.
-key=""
+# The function appears a little after the first start of the deployed code; wait up to 5 minutes.
+app_id="$(az functionapp show --resource-group "$rg" --name "$app" --query id --output tsv)"
+endpoint="${app_id}/functions/${function_name}"
 for _ in $(seq 1 30); do
-  key="$(az functionapp keys list --resource-group "$rg" --name "$app" \
-    --query "systemKeys.blobs_extension" --output tsv 2>/dev/null || true)"
-  [ -n "$key" ] && break
+  az functionapp function show --resource-group "$rg" --name "$app" --function-name "$function_name" \
+    --only-show-errors --output none 2>/dev/null && break
   sleep 10
 done
-if [ -z "$key" ]; then
-  echo "The blobs_extension system key does not exist yet: deploy the function code (azd deploy api) and re-run." >&2
-  exit 1
-fi
 
-# Flex Consumption apps may have a regional default host name, so ask for it instead of assuming <app>.azurewebsites.net.
-host="$(az functionapp show --resource-group "$rg" --name "$app" --query defaultHostName --output tsv)"
-endpoint="https://${host}/runtime/webhooks/blobs?functionName=Host.Functions.${function_name}&code=${key}"
-
-# create is a PUT: re-running updates the subscription (e.g. after a key rotation). Never echo $endpoint.
+# create is a PUT: re-running updates the subscription.
 az eventgrid system-topic event-subscription create \
   --name "$subscription_name" \
   --resource-group "$rg" \
   --system-topic-name "$topic" \
-  --endpoint-type webhook \
+  --endpoint-type azurefunction \
   --endpoint "$endpoint" \
   --included-event-types Microsoft.Storage.BlobCreated \
   --subject-begins-with /blobServices/default/containers/ingest/ \
   --max-delivery-attempts 30 \
+  --max-events-per-batch 1 \
   --event-ttl 1440 \
   --only-show-errors --output none
 

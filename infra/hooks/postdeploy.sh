@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# azd postdeploy hook (POSIX): worker image, then the Event Grid → blob trigger subscription.
+# azd postdeploy hook (POSIX): worker image, then the Event Grid → onEvidenceUploaded (Event Grid trigger) subscription.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 "$here/worker-image.sh"
