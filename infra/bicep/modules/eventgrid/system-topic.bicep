@@ -1,4 +1,4 @@
-metadata description = 'Event Grid system topic on the stamp storage account. The BlobCreated subscription to the function's Event Grid trigger (endpoint type AzureFunction) is created after code deployment by infra/hooks/event-subscription.(sh|ps1), because Event Grid validates that the target function exists.'
+metadata description = 'Event Grid system topic on the stamp storage account. The BlobCreated subscription to the onEvidenceUploaded Event Grid trigger (endpoint type AzureFunction) is created after code deployment by infra/hooks/event-subscription.(sh|ps1), because Event Grid validates that the target function exists.'
 
 @description('Required. Name of the system topic.')
 param name string
