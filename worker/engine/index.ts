@@ -5,11 +5,24 @@ import sharp from 'sharp';
 import type { ObscureStyle, RedactionTarget, SubjectHint } from '../../shared/domain/redaction.js';
 import type { Device } from './detect/blazeface.js';
 import { DEFAULT_FACE_SCAN, FaceScanner, type FaceScanParams } from './detect/faces.js';
-import { AbortedError, MediaRejectedError } from './errors.js';
+import { DEFAULT_PLATES, type PlateParams, PlateScanner } from './detect/plates.js';
+import { AbortedError, MediaRejectedError, VerificationFailedError } from './errors.js';
 import { type Frame, padRect, type Rect } from './frame.js';
 import { sha256File } from './hash.js';
 import { DEFAULT_OBSCURE, obscureFrame } from './obscure.js';
-import { dilatedPlan } from './plan.js';
+import {
+  applySubjectHints,
+  buildTracks,
+  DEFAULT_TRACKING,
+  planFrames,
+  type Detection,
+  type FramePlan,
+  type SubjectMatch,
+  type Track,
+  type TrackParams,
+  trackRange,
+} from './track.js';
+import { DEFAULT_VERIFY, emptyVerification, finish as finishVerification, Verifier, type VerifyParams } from './verify.js';
 import { DEFAULT_LIMITS, type ImageInfo, type MediaLimits, probeMedia, type VideoInfo } from './probe.js';
 import { type RedactionReport, RedactionReportSchema } from './report.js';
 import { decodeVideo, openEncoder, videoGeometry } from './video.js';
@@ -39,6 +52,15 @@ export interface RedactOptions {
   limits?: Partial<MediaLimits>;
   /** Tuning (defaults chosen by measurement, see eval/ and bench/). */
   faceScan?: Partial<FaceScanParams>;
+  /** Run face detection on every n-th frame (tracking fills the frames between). */
+  cadence?: number;
+  tracking?: Partial<TrackParams>;
+  plates?: Partial<PlateParams>;
+  /** Evaluation hook: receives the per-frame regions as obscured (padded) and kept, before rendering. */
+  onPlan?: (plan: { obscured: Rect[][]; kept: Rect[][] }) => void;
+  /** Independent verification of the output (default on). */
+  verify?: boolean;
+  verifyParams?: Partial<VerifyParams>;
   /** Margin added on every side of an obscured box, as a share of its size. */
   padding?: number;
   /** x264 preset/crf for video output. */
@@ -46,7 +68,7 @@ export interface RedactOptions {
   crf?: number;
 }
 
-const PRE_POST_ROLL = 3;
+export const DEFAULT_CADENCE = 1;
 
 /**
  * Redacts one image or video file into `outputPath` (H.264 MP4 for video, the input's format for
@@ -60,6 +82,10 @@ export async function redactMedia(inputPath: string, outputPath: string, options
   const device = options.device ?? 'cpu';
   const scan = { ...DEFAULT_FACE_SCAN, ...options.faceScan };
   const padding = options.padding ?? 0.25;
+  const cadence = Math.max(1, Math.round(options.cadence ?? DEFAULT_CADENCE));
+  const tracking = { ...DEFAULT_TRACKING, ...options.tracking };
+  const plateParams = { ...DEFAULT_PLATES, ...options.plates };
+  const verifyParams = { ...DEFAULT_VERIFY, ...options.verifyParams };
   const tmpPath = join(dirname(outputPath), `.${basename(outputPath)}.${randomUUID().slice(0, 8)}.partial`);
   const signal = options.signal;
   const checkAbort = () => {
@@ -67,6 +93,8 @@ export async function redactMedia(inputPath: string, outputPath: string, options
   };
 
   let scanner: FaceScanner | undefined;
+  let plateScanner: PlateScanner | undefined;
+  let verifier: Verifier | undefined;
   try {
     checkAbort();
     const info = await probeMedia(inputPath, limits, signal);
@@ -76,43 +104,79 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     timings.hash = performance.now() - th;
     checkAbort();
     const warnings: string[] = [];
-    if (options.targets.includes('plates')) warnings.push('plate detection is not available in this engine version; plates were not searched');
-    if (options.subjects.length > 0) warnings.push('subject hints are not applied in this engine version; every face was obscured (fail-safe)');
+    const wantFaces = options.targets.includes('faces');
+    const wantPlates = options.targets.includes('plates');
     scanner = await FaceScanner.create(scan, device);
+    if (wantPlates) plateScanner = await PlateScanner.create(plateParams, device);
+    const verify = options.verify !== false;
+    if (verify) verifier = await Verifier.create(verifyParams, device);
 
     const params = { style: options.style, ...DEFAULT_OBSCURE };
+    const pad = (rs: Rect[]) => rs.map((r) => padRect(r, padding));
     let out: { width: number; height: number; frames: number; fps: number; durationSeconds: number; audio: boolean; contentType: string };
-    let regionsObscured = 0;
-    let framesWithRegions = 0;
-    const count = (regions: Rect[]) => {
-      regionsObscured += regions.length;
-      if (regions.length) framesWithRegions++;
+    let tracks: Track[];
+    let matches: SubjectMatch[];
+    let plan: FramePlan;
+    let verification: RedactionReport['verification'] = {
+      status: 'skipped',
+      reason: 'verification disabled by the caller',
+      framesChecked: 0,
+      facesFound: 0,
+      facesInsideObscured: 0,
+      facesOnSubject: 0,
+      violations: [],
+    };
+
+    const detectFrame = async (frame: Frame, f: number, faces: (Detection[] | undefined)[], plates: (Detection[] | undefined)[]) => {
+      if (wantFaces && f % cadence === 0) faces[f] = await scanner!.scan(frame);
+      if (plateScanner && f % plateParams.cadence === 0) plates[f] = await plateScanner.scan(frame);
+    };
+    const link = (faces: (Detection[] | undefined)[], plates: (Detection[] | undefined)[], fps: number, n: number) => {
+      const faceTracks = buildTracks(faces, 'face', tracking);
+      const plateTracks = buildTracks(plates, 'plate', tracking, faceTracks.length);
+      tracks = [...faceTracks, ...plateTracks];
+      matches = applySubjectHints(tracks, options.subjects, fps, n, tracking);
+      plan = planFrames(tracks, n, tracking);
+      options.onPlan?.({ obscured: plan.obscure.map(pad), kept: plan.kept });
     };
 
     if (info.kind === 'image') {
       const ta = performance.now();
       const frame = await readImage(inputPath, info);
-      const dets = options.targets.includes('faces') ? await scanner.scan(frame) : [];
+      const faces: (Detection[] | undefined)[] = [];
+      const plates: (Detection[] | undefined)[] = [];
+      await detectFrame(frame, 0, faces, plates);
+      link(faces, plates, 1, 1);
       timings.analyse = performance.now() - ta;
       const tr = performance.now();
-      const regions = dets.map((d) => padRect(d, padding));
-      obscureFrame(frame, regions, params);
-      count(regions);
+      obscureFrame(frame, pad(plan!.obscure[0]!), params);
       await writeImage(frame, info, tmpPath);
       timings.render = performance.now() - tr;
+      if (verifier) {
+        const tv = performance.now();
+        const acc = emptyVerification(verifier);
+        const written = await readImage(tmpPath, { ...info });
+        await verifier.checkFrame(written, 0, { obscured: pad(plan!.obscure[0]!), kept: plan!.kept[0]! }, acc);
+        verification = finishVerification(acc);
+        timings.verify = performance.now() - tv;
+      }
       out = { width: frame.width, height: frame.height, frames: 1, fps: 0, durationSeconds: 0, audio: false, contentType: `image/${info.format}` };
     } else {
       const geo = videoGeometry(info);
-      // Pass 1: detect on every frame (detections only are kept: O(boxes) memory).
+      // Pass 1: detect (boxes only are kept: memory is O(detections), not O(frames × pixels)).
       const ta = performance.now();
-      const detections: Rect[][] = [];
+      const faces: (Detection[] | undefined)[] = [];
+      const plates: (Detection[] | undefined)[] = [];
+      let n = 0;
       for await (const frame of decodeVideo(inputPath, info, { signal })) {
-        detections.push(options.targets.includes('faces') ? await scanner.scan(frame) : []);
-        progress(options, 'analyse', detections.length, info.frames, ta);
+        await detectFrame(frame, n, faces, plates);
+        n++;
+        progress(options, 'analyse', n, info.frames, ta);
       }
+      // Always analyse the last frame too, so the final frames are not left to extrapolation.
       timings.analyse = performance.now() - ta;
       checkAbort();
-      const plan = dilatedPlan(detections, PRE_POST_ROLL).map((rs) => rs.map((r) => padRect(r, padding)));
+      link(faces, plates, geo.fps, n);
       // Pass 2: decode again, obscure the planned regions, encode.
       const tr = performance.now();
       const encoder = openEncoder(tmpPath, {
@@ -122,23 +186,35 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         crf: options.crf,
         signal,
       });
-      let n = 0;
+      let m = 0;
       try {
         for await (const frame of decodeVideo(inputPath, info, { signal })) {
-          const regions = plan[n];
-          if (!regions) throw new Error(`render pass decoded more frames than the analysis pass (${n + 1} > ${plan.length})`);
-          obscureFrame(frame, regions, params);
-          count(regions);
+          const regions = plan!.obscure[m];
+          if (!regions) throw new Error(`render pass decoded more frames than the analysis pass (${m + 1} > ${n})`);
+          obscureFrame(frame, pad(regions), params);
           await encoder.write(frame);
-          n++;
-          progress(options, 'render', n, plan.length, tr);
+          m++;
+          progress(options, 'render', m, n, tr);
         }
-        if (n !== plan.length) throw new Error(`render pass decoded ${n} frames, analysis pass ${plan.length}`);
+        if (m !== n) throw new Error(`render pass decoded ${m} frames, analysis pass ${n}`);
         await encoder.finish();
       } finally {
         encoder.kill();
       }
       timings.render = performance.now() - tr;
+      if (verifier) {
+        const tv = performance.now();
+        const outInfo = await probeMedia(tmpPath, { ...limits, maxBytes: Number.MAX_SAFE_INTEGER }, signal);
+        if (outInfo.kind !== 'video') throw new Error('encoded output is not a video');
+        verification = await verifier.verifyVideo(
+          tmpPath,
+          outInfo,
+          (f) => ({ obscured: pad(plan!.obscure[f] ?? []), kept: plan!.kept[f] ?? [] }),
+          signal,
+          (k) => progress(options, 'verify', k, Math.ceil(n / Math.max(1, Math.round(geo.fps / verifyParams.sampleFps))), tv),
+        );
+        timings.verify = performance.now() - tv;
+      }
       out = {
         width: geo.width,
         height: geo.height,
@@ -150,8 +226,16 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       };
     }
     checkAbort();
+    for (const mt of matches!) {
+      if (mt.outcome === 'not-matched') warnings.push(`subject hint ${mt.hint} matched no face at frame ${mt.frame}; everyone was obscured (fail-safe)`);
+      if (mt.outcome === 'ambiguous') warnings.push(`subject hint ${mt.hint} matched several faces at frame ${mt.frame}; everyone was obscured (fail-safe)`);
+    }
+    const frames = out.frames;
     const output = await sha256File(tmpPath);
     timings.total = performance.now() - t0;
+    const models = [{ ...scanner.detector.model, role: 'face-detector' }];
+    if (plateScanner) models.push({ ...plateScanner.model, role: 'plate-detector' });
+    if (verifier) models.push({ ...verifier.model, role: 'verifier' });
     const report = RedactionReportSchema.parse({
       schema: 'bystander.redaction-report',
       schemaVersion: 1,
@@ -159,7 +243,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       createdAt: new Date().toISOString(),
       input: inputSection(info, input),
       output: { ...output, ...out, metadataStripped: true },
-      models: [{ ...scanner.detector.model, role: 'face-detector' }],
+      models,
       parameters: {
         targets: options.targets,
         style: options.style,
@@ -167,21 +251,33 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         device,
         padding,
         pixelateBlocks: params.pixelateBlocks,
-        detection: { ...scan, cadence: 1 },
-        tracking: { mode: 'temporal-dilation', prePostRollFrames: PRE_POST_ROLL },
+        detection: { ...scan, cadence, ...(plateScanner ? { plateCadence: plateParams.cadence, plateThreshold: plateParams.boxThreshold } : {}) },
+        tracking: { ...tracking },
       },
-      tracks: [],
-      regionsObscured,
-      framesWithRegions,
+      tracks: tracks!.map((t) => ({
+        id: t.id,
+        class: t.cls,
+        firstFrame: t.frames[0]!,
+        lastFrame: t.frames[t.frames.length - 1]!,
+        detections: t.frames.length,
+        obscured: t.kept ? [] : [trackRange(t, frames, tracking)],
+        kept: t.kept,
+        ...(t.subjectHint !== undefined ? { subjectHint: t.subjectHint } : {}),
+      })),
+      regionsObscured: plan!.obscure.reduce((s, r) => s + r.length, 0),
+      framesWithRegions: plan!.obscure.filter((r) => r.length > 0).length,
       subjects: {
         hints: options.subjects.length,
-        matches: options.subjects.map((_, hint) => ({ hint, frame: 0, trackId: null, iou: 0, keptShare: 0, outcome: 'not-matched' })),
-        matched: options.subjects.length ? false : null,
+        matches: matches!,
+        matched: options.subjects.length ? matches!.every((mt) => mt.outcome === 'kept') : null,
       },
-      verification: { status: 'skipped', reason: 'verification not available in this engine version', framesChecked: 0, facesFound: 0, facesInsideObscured: 0, facesOnSubject: 0, violations: [] },
+      verification,
       timingsMs: roundAll(timings),
       warnings,
     } satisfies RedactionReport);
+    if (verification.status === 'failed') {
+      throw new VerificationFailedError(`verification failed: ${verification.reason ?? 'a face was found outside the obscured regions'}; no output was written`, report);
+    }
     await rename(tmpPath, outputPath);
     return report;
   } catch (err) {
@@ -189,6 +285,8 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     throw err;
   } finally {
     await scanner?.release();
+    await plateScanner?.release();
+    await verifier?.release();
   }
 }
 

@@ -1,0 +1,123 @@
+/**
+ * `npm run eval` — quality of the redaction engine on the generated labelled set (eval/dataset.ts).
+ *
+ * Prints, per clip and overall: bystander-face recall (a face counts obscured in a frame when ≥ 90%
+ * of its in-frame box is covered), the longest run of consecutive frames any bystander stays
+ * visible, the subject-visible share, plate recall, the false-obscured share of the frame, and the
+ * verifier's verdict. Exits 1 when a target is missed.
+ *
+ * Options: --clips a,b  --tile <px>  --cadence <n>  --plate-cadence <n>  --no-verify  --json <file>
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureClip } from '../test/fixtures/media/generate.js';
+import { redactMedia, VerificationFailedError, type RedactionReport } from '../worker/engine/index.js';
+import { EVAL_CLIPS } from './dataset.js';
+import { type ClipScore, type Rect, scoreClip } from './metrics.js';
+
+export const TARGETS = { recall: 0.99, longestRun: 2, subject: 0.95, plates: 0.95 };
+
+const { values } = parseArgs({
+  options: {
+    clips: { type: 'string' },
+    tile: { type: 'string' },
+    cadence: { type: 'string' },
+    'plate-cadence': { type: 'string' },
+    'no-verify': { type: 'boolean' },
+    json: { type: 'string' },
+  },
+});
+
+const dir = join(process.cwd(), '.test-data', 'eval');
+await mkdir(dir, { recursive: true });
+const wanted = values.clips?.split(',');
+const clips = EVAL_CLIPS.filter((c) => !wanted || wanted.includes(c.name));
+const rows: { name: string; frames: number; score: ClipScore; verification: string; seconds: number }[] = [];
+
+for (const clip of clips) {
+  const { path, truth } = await ensureClip(dir, clip.name, clip.spec);
+  let obscured: Rect[][] = [];
+  let verification = 'skipped';
+  const t0 = performance.now();
+  try {
+    const report: RedactionReport = await redactMedia(path, join(dir, `${clip.name}.redacted.mp4`), {
+      targets: ['faces', 'plates'],
+      style: 'pixelate',
+      subjects: clip.subjects,
+      keepAudio: false,
+      verify: !values['no-verify'],
+      ...(values.tile ? { faceScan: { tileSize: Number(values.tile) } } : {}),
+      ...(values.cadence ? { cadence: Number(values.cadence) } : {}),
+      ...(values['plate-cadence'] ? { plates: { cadence: Number(values['plate-cadence']) } } : {}),
+      onPlan: (plan) => {
+        obscured = plan.obscured;
+      },
+    });
+    verification = report.verification.status;
+  } catch (err) {
+    if (!(err instanceof VerificationFailedError)) throw err;
+    verification = `FAILED (${(err.report as RedactionReport).verification.violations.length} violations)`;
+  }
+  const score = scoreClip(truth, obscured);
+  rows.push({ name: clip.name, frames: truth.frames.length, score, verification, seconds: (performance.now() - t0) / 1000 });
+  process.stderr.write(`${clip.name}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+
+const total = rows.reduce(
+  (a, r) => ({
+    bystanderFaceFrames: a.bystanderFaceFrames + r.score.bystanderFaceFrames,
+    bystanderObscured: a.bystanderObscured + r.score.bystanderObscured,
+    longestVisibleRun: Math.max(a.longestVisibleRun, r.score.longestVisibleRun),
+    subjectFrames: a.subjectFrames + r.score.subjectFrames,
+    subjectVisible: a.subjectVisible + r.score.subjectVisible,
+    plateFrames: a.plateFrames + r.score.plateFrames,
+    platesObscured: a.platesObscured + r.score.platesObscured,
+    falseObscured: a.falseObscured + r.score.falseObscured * r.frames,
+  }),
+  { bystanderFaceFrames: 0, bystanderObscured: 0, longestVisibleRun: 0, subjectFrames: 0, subjectVisible: 0, plateFrames: 0, platesObscured: 0, falseObscured: 0 },
+);
+const frames = rows.reduce((n, r) => n + r.frames, 0);
+const ratio = (a: number, b: number) => (b ? (a / b).toFixed(4) : '  n/a ');
+const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+
+const header = ['clip', 'frames', 'face recall', 'longest run', 'subject vis.', 'plate recall', 'false obsc.', 'verification'];
+const table = rows.map((r) => [
+  r.name,
+  String(r.frames),
+  `${ratio(r.score.bystanderObscured, r.score.bystanderFaceFrames)} (${r.score.bystanderObscured}/${r.score.bystanderFaceFrames})`,
+  String(r.score.longestVisibleRun),
+  r.score.subjectFrames ? `${ratio(r.score.subjectVisible, r.score.subjectFrames)}` : 'n/a',
+  r.score.plateFrames ? `${ratio(r.score.platesObscured, r.score.plateFrames)} (${r.score.platesObscured}/${r.score.plateFrames})` : 'n/a',
+  pct(r.score.falseObscured),
+  r.verification,
+]);
+table.push([
+  'ALL',
+  String(frames),
+  `${ratio(total.bystanderObscured, total.bystanderFaceFrames)} (${total.bystanderObscured}/${total.bystanderFaceFrames})`,
+  String(total.longestVisibleRun),
+  ratio(total.subjectVisible, total.subjectFrames),
+  `${ratio(total.platesObscured, total.plateFrames)} (${total.platesObscured}/${total.plateFrames})`,
+  pct(total.falseObscured / Math.max(1, frames)),
+  `${rows.filter((r) => r.verification === 'passed').length}/${rows.length} passed`,
+]);
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+console.log(line(header));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const r of table) console.log(line(r));
+
+const recall = total.bystanderObscured / Math.max(1, total.bystanderFaceFrames);
+const subject = total.subjectFrames ? total.subjectVisible / total.subjectFrames : 1;
+const plates = total.plateFrames ? total.platesObscured / total.plateFrames : 1;
+const checks = [
+  [`face recall ${recall.toFixed(4)} ≥ ${TARGETS.recall}`, recall >= TARGETS.recall],
+  [`longest visible run ${total.longestVisibleRun} ≤ ${TARGETS.longestRun} frames`, total.longestVisibleRun <= TARGETS.longestRun],
+  [`subject visible ${subject.toFixed(4)} ≥ ${TARGETS.subject}`, subject >= TARGETS.subject],
+  [`plate recall ${plates.toFixed(4)} ≥ ${TARGETS.plates}`, plates >= TARGETS.plates],
+] as const;
+console.log('');
+for (const [text, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${text}`);
+if (values.json) await writeFile(values.json, JSON.stringify({ rows, total, checks }, null, 2));
+process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1;

@@ -1,0 +1,219 @@
+import type { SubjectHint } from '../../shared/domain/redaction.js';
+import { coverage, iou, type Rect } from './frame.js';
+
+/**
+ * Links per-frame detections into tracks and turns them into a per-frame obscuring plan.
+ *
+ * - Association: greedy on IoU against each track's motion-predicted box, falling back to centre
+ *   distance (small fast faces between detection frames may not overlap their last box).
+ * - A track is obscured from `preRoll` frames before its first detection to `postRoll` after its
+ *   last, and through every gap inside it (boxes interpolated between detections).
+ * - Subject hints keep the matching track visible for its whole life; a hint that matches nothing
+ *   or several tracks keeps nothing (fail-safe) and is reported.
+ */
+export type TargetClass = 'face' | 'plate';
+
+export interface Detection extends Rect {
+  score: number;
+}
+
+export interface TrackParams {
+  /** Longest gap (frames) bridged between two detections of the same track. */
+  maxGap: number;
+  preRoll: number;
+  postRoll: number;
+  /** Minimum IoU between prediction and detection for an IoU match. */
+  minIou: number;
+  /** Box growth per extrapolated frame (pre/post-roll), as a share of the box size. */
+  rollGrowth: number;
+}
+
+export const DEFAULT_TRACKING: TrackParams = { maxGap: 12, preRoll: 4, postRoll: 4, minIou: 0.2, rollGrowth: 0.04 };
+
+export interface Track {
+  id: number;
+  cls: TargetClass;
+  /** Frames with a detection, ascending, and their boxes. */
+  frames: number[];
+  boxes: Rect[];
+  kept: boolean;
+  subjectHint?: number;
+}
+
+export interface SubjectMatch {
+  hint: number;
+  frame: number;
+  trackId: number | null;
+  iou: number;
+  keptShare: number;
+  outcome: 'kept' | 'not-matched' | 'ambiguous';
+}
+
+/** Frame-by-frame association; `detections[f]` is undefined for frames that were not analysed. */
+export function buildTracks(detections: readonly (readonly Detection[] | undefined)[], cls: TargetClass, p: TrackParams, firstId = 0): Track[] {
+  const done: Track[] = [];
+  let active: Track[] = [];
+  let nextId = firstId;
+  for (let f = 0; f < detections.length; f++) {
+    const dets = detections[f];
+    if (!dets) continue;
+    // Retire tracks whose gap is too long.
+    active = active.filter((t) => {
+      if (f - t.frames[t.frames.length - 1]! > p.maxGap) {
+        done.push(t);
+        return false;
+      }
+      return true;
+    });
+    const pairs: { t: number; d: number; score: number }[] = [];
+    active.forEach((t, ti) => {
+      const pred = predict(t, f);
+      dets.forEach((d, di) => {
+        const o = iou(pred, d);
+        if (o >= p.minIou) {
+          pairs.push({ t: ti, d: di, score: 1 + o });
+          return;
+        }
+        const size = Math.max(pred.w, pred.h, d.w, d.h);
+        const dist = Math.hypot(pred.x + pred.w / 2 - (d.x + d.w / 2), pred.y + pred.h / 2 - (d.y + d.h / 2));
+        const ratio = Math.max(pred.w, d.w) / Math.max(1, Math.min(pred.w, d.w));
+        if (dist < size * 0.9 && ratio < 1.8) pairs.push({ t: ti, d: di, score: 1 - dist / size });
+      });
+    });
+    pairs.sort((a, b) => b.score - a.score);
+    const usedT = new Set<number>();
+    const usedD = new Set<number>();
+    for (const pr of pairs) {
+      if (usedT.has(pr.t) || usedD.has(pr.d)) continue;
+      usedT.add(pr.t);
+      usedD.add(pr.d);
+      const t = active[pr.t]!;
+      const d = dets[pr.d]!;
+      t.frames.push(f);
+      t.boxes.push({ x: d.x, y: d.y, w: d.w, h: d.h });
+    }
+    dets.forEach((d, di) => {
+      if (!usedD.has(di)) active.push({ id: nextId++, cls, frames: [f], boxes: [{ x: d.x, y: d.y, w: d.w, h: d.h }], kept: false });
+    });
+  }
+  return [...done, ...active].sort((a, b) => a.id - b.id);
+}
+
+/** Linear prediction from the last two detections. */
+function predict(t: Track, f: number): Rect {
+  const n = t.frames.length;
+  const last = t.boxes[n - 1]!;
+  if (n < 2) return last;
+  const prev = t.boxes[n - 2]!;
+  const df = t.frames[n - 1]! - t.frames[n - 2]!;
+  const k = (f - t.frames[n - 1]!) / df;
+  return { x: last.x + (last.x - prev.x) * k, y: last.y + (last.y - prev.y) * k, w: last.w, h: last.h };
+}
+
+/** The track's box at frame f: interpolated inside its life, extrapolated (and grown) in the rolls. */
+export function boxAt(t: Track, f: number, p: TrackParams): Rect | undefined {
+  const first = t.frames[0]!;
+  const last = t.frames[t.frames.length - 1]!;
+  if (f < first - p.preRoll || f > last + p.postRoll) return undefined;
+  if (f < first || f > last) {
+    const n = t.frames.length;
+    const [ia, ib] = f < first ? [0, Math.min(1, n - 1)] : [Math.max(0, n - 2), n - 1];
+    const edge = f < first ? ia : ib;
+    const a = t.boxes[ia]!;
+    const b = t.boxes[ib]!;
+    const df = t.frames[ib]! - t.frames[ia]! || 1;
+    const e = t.boxes[edge]!;
+    // Forward velocity from the two detections nearest the edge, capped at one box size per frame.
+    const vx = ia === ib ? 0 : clampAbs((b.x + b.w / 2 - (a.x + a.w / 2)) / df, e.w);
+    const vy = ia === ib ? 0 : clampAbs((b.y + b.h / 2 - (a.y + a.h / 2)) / df, e.h);
+    const dt = f - t.frames[edge]!;
+    const grow = 1 + p.rollGrowth * Math.abs(dt);
+    const cx = e.x + e.w / 2 + vx * dt;
+    const cy = e.y + e.h / 2 + vy * dt;
+    return { x: cx - (e.w * grow) / 2, y: cy - (e.h * grow) / 2, w: e.w * grow, h: e.h * grow };
+  }
+  // Binary search for the detection at or before f.
+  let lo = 0;
+  let hi = t.frames.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (t.frames[mid]! <= f) lo = mid;
+    else hi = mid - 1;
+  }
+  const fa = t.frames[lo]!;
+  const a = t.boxes[lo]!;
+  if (fa === f || lo === t.frames.length - 1) return a;
+  const fb = t.frames[lo + 1]!;
+  const b = t.boxes[lo + 1]!;
+  const u = (f - fa) / (fb - fa);
+  const box = { x: a.x + (b.x - a.x) * u, y: a.y + (b.y - a.y) * u, w: a.w + (b.w - a.w) * u, h: a.h + (b.h - a.h) * u };
+  // Inside a gap the face may have wandered off the straight line: cover both ends' extent a little.
+  const slack = Math.min(0.5, 0.05 * (fb - fa - 1));
+  return { x: box.x - box.w * slack / 2, y: box.y - box.h * slack / 2, w: box.w * (1 + slack), h: box.h * (1 + slack) };
+}
+
+function clampAbs(v: number, max: number): number {
+  return Math.max(-max, Math.min(max, v));
+}
+
+/**
+ * Marks the tracks matched by subject hints as kept. A hint matches the tracks whose box at the hint
+ * frame lies mostly inside the hint box; among several, one must clearly overlap best, else the hint
+ * is ambiguous and nothing is kept for it.
+ */
+export function applySubjectHints(tracks: Track[], hints: readonly SubjectHint[], fps: number, frameCount: number, p: TrackParams): SubjectMatch[] {
+  return hints.map((hint, index) => {
+    const frame = Math.max(0, Math.min(frameCount - 1, Math.round(hint.atSeconds * fps)));
+    const candidates = tracks
+      .filter((t) => t.cls === 'face')
+      .map((t) => {
+        const b = nearestBox(t, frame, p);
+        return b ? { t, cover: coverage(b, hint.box), overlap: iou(b, hint.box) } : undefined;
+      })
+      .filter((c): c is { t: Track; cover: number; overlap: number } => !!c && c.cover >= 0.6)
+      .sort((a, b) => b.overlap - a.overlap || b.cover - a.cover);
+    if (candidates.length === 0) return { hint: index, frame, trackId: null, iou: 0, keptShare: 0, outcome: 'not-matched' as const };
+    const [best, second] = candidates;
+    if (second && !(best!.overlap >= 0.3 && best!.overlap >= 1.5 * second.overlap)) {
+      return { hint: index, frame, trackId: null, iou: round(best!.overlap), keptShare: 0, outcome: 'ambiguous' as const };
+    }
+    best!.t.kept = true;
+    best!.t.subjectHint ??= index;
+    return { hint: index, frame, trackId: best!.t.id, iou: round(best!.overlap), keptShare: 1, outcome: 'kept' as const };
+  });
+}
+
+function nearestBox(t: Track, f: number, p: TrackParams): Rect | undefined {
+  return boxAt(t, f, { ...p, preRoll: Math.max(p.preRoll, 2), postRoll: Math.max(p.postRoll, 2) });
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+export interface FramePlan {
+  /** Regions to obscure per frame (before padding). */
+  obscure: Rect[][];
+  /** Regions of kept (subject) tracks per frame: used by verification. */
+  kept: Rect[][];
+}
+
+/** Per-frame regions for all tracks. Memory is O(frames × regions), boxes only. */
+export function planFrames(tracks: readonly Track[], frameCount: number, p: TrackParams): FramePlan {
+  const obscure: Rect[][] = Array.from({ length: frameCount }, () => []);
+  const kept: Rect[][] = Array.from({ length: frameCount }, () => []);
+  for (const t of tracks) {
+    const from = Math.max(0, t.frames[0]! - p.preRoll);
+    const to = Math.min(frameCount - 1, t.frames[t.frames.length - 1]! + p.postRoll);
+    for (let f = from; f <= to; f++) {
+      const b = boxAt(t, f, p);
+      if (b) (t.kept ? kept : obscure)[f]!.push(b);
+    }
+  }
+  return { obscure, kept };
+}
+
+/** Inclusive frame range a track is obscured in (clipped to the media). */
+export function trackRange(t: Track, frameCount: number, p: TrackParams): [number, number] {
+  return [Math.max(0, t.frames[0]! - p.preRoll), Math.min(frameCount - 1, t.frames[t.frames.length - 1]! + p.postRoll)];
+}
