@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const azure = {
+  BYSTANDER_GEOGRAPHY: 'au',
+  STORAGE__blobServiceUri: 'https://acct.blob.core.windows.net',
+  STORAGE__queueServiceUri: 'https://acct.queue.core.windows.net',
+  COSMOS__accountEndpoint: 'https://acct.documents.azure.com:443/',
+  AUTH__issuer: 'https://login.microsoftonline.com/t/v2.0',
+  AUTH__audience: 'api://bystander',
+  AUTH__jwksUri: 'https://login.microsoftonline.com/t/discovery/v2.0/keys',
+};
+
+describe('configuration validated at start-up', () => {
+  it('accepts identity-based Azure settings and fills documented defaults', () => {
+    const c = loadConfig(azure);
+    expect(c.BYSTANDER_MODE).toBe('azure');
+    expect(c.UPLOAD_URL_TTL_MINUTES).toBe(15);
+    expect(c.REDACTION_MAX_ATTEMPTS).toBe(3);
+  });
+  it('names every missing or invalid setting in one clear message', () => {
+    const { COSMOS__accountEndpoint: _c, ...rest } = azure;
+    expect(() => loadConfig({ ...rest, UPLOAD_URL_TTL_MINUTES: '60', BYSTANDER_GEOGRAPHY: 'Australia!' })).toThrow(ConfigError);
+    try {
+      loadConfig({ ...rest, UPLOAD_URL_TTL_MINUTES: '60', BYSTANDER_GEOGRAPHY: 'Australia!' });
+    } catch (err) {
+      const msg = (err as Error).message;
+      expect(msg).toMatch(/COSMOS__accountEndpoint/);
+      expect(msg).toMatch(/UPLOAD_URL_TTL_MINUTES/);
+      expect(msg).toMatch(/BYSTANDER_GEOGRAPHY/);
+    }
+  });
+  it('refuses keys and connection strings in azure mode (managed identity only)', () => {
+    expect(() => loadConfig({ ...azure, COSMOS_KEY: 'k' })).toThrow(/COSMOS_KEY: not allowed in azure mode/);
+    expect(() => loadConfig({ ...azure, STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' })).toThrow(/STORAGE_CONNECTION_STRING/);
+  });
+});
