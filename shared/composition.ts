@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { loadConfig, type Config } from './config/config.js';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { IncidentRecordSchema, CONTAINERS, QUEUES } from './domain/incident.js';
 import { createScreener } from './domain/screening.js';
 import { AzureBlobStore } from './adapters/azure/blob-store.js';
@@ -11,6 +12,9 @@ import { createAuditSink, AUDIT_CONTAINER } from './adapters/azure/audit-sink.js
 import { DevTokenIssuer, createTokenVerifier, remoteKeys, type TokenVerifier } from './auth/tokens.js';
 import type { Deps } from './usecases/deps.js';
 import type { Clock, Logger } from './ports/index.js';
+import { ShareLinkRecordSchema, ShareRecordSchema } from './domain/share.js';
+import { createNotifier } from './adapters/notify/index.js';
+import { AccessCoalescer, InvalidAttemptLimiter } from './usecases/share-guards.js';
 
 /**
  * The composition root: the one place that turns validated settings into adapters and use-case
@@ -24,7 +28,7 @@ export interface App {
   health(): Promise<Record<string, { ok: boolean; detail?: string }>>;
 }
 
-export const COSMOS_CONTAINERS = ['incidents', AUDIT_CONTAINER] as const;
+export const COSMOS_CONTAINERS = ['incidents', AUDIT_CONTAINER, 'shares', 'share-links'] as const;
 
 function credentialFor(clientId: string | undefined): TokenCredential {
   return clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
@@ -46,7 +50,7 @@ export function storageAdapters(config: Config) {
 
 export async function createApp(
   config: Config = loadConfig(),
-  overrides: { clock?: Clock; logger?: Logger } = {},
+  overrides: { clock?: Clock; logger?: Logger; /** Local stack: its URL once listening (share links). */ publicBaseUrl?: () => string } = {},
 ): Promise<App> {
   const logger = overrides.logger ?? consoleLogger('bystander');
   const clock = overrides.clock ?? { now: () => new Date() };
@@ -82,6 +86,15 @@ export async function createApp(
     logger,
     screener: createScreener(config.SCREENING_EXTRA_TERMS),
     newId: () => randomUUID(),
+    sharing: {
+      shares: new CosmosDocumentStore(cosmos, config.COSMOS_DATABASE, 'shares', ShareRecordSchema),
+      links: new CosmosDocumentStore(cosmos, config.COSMOS_DATABASE, 'share-links', ShareLinkRecordSchema),
+      notifier: createSharingNotifier(config, logger, clock),
+      publicBaseUrl: () => config.PUBLIC_BASE_URL ?? overrides.publicBaseUrl?.() ?? 'http://localhost:7071',
+      webhooks: !!config.SHARE_WEBHOOK_SECRET,
+      limiter: new InvalidAttemptLimiter(clock),
+      mediaAudit: new AccessCoalescer(clock),
+    },
   };
 
   return {
@@ -104,4 +117,26 @@ export async function createApp(
       };
     },
   };
+}
+
+/** Police notifications: ACS Email (+ signed webhooks) in Azure, the outbox under the data folder locally. */
+function createSharingNotifier(config: Config, logger: Logger, clock: Clock) {
+  if (config.BYSTANDER_MODE === 'azure') {
+    if (!config.PUBLIC_BASE_URL) throw new ConfigError('Bystander cannot start: invalid settings\n  - PUBLIC_BASE_URL: required in azure mode (the host of share links)');
+    if (!config.ACS_EMAIL__endpoint || !config.ACS_EMAIL_SENDER) {
+      throw new ConfigError('Bystander cannot start: invalid settings\n  - ACS_EMAIL__endpoint / ACS_EMAIL_SENDER: required in azure mode (police notifications)');
+    }
+  }
+  return createNotifier(
+    {
+      mode: config.BYSTANDER_MODE,
+      outboxDir: join(config.BYSTANDER_DATA_DIR, 'outbox'),
+      ...(config.ACS_EMAIL__endpoint && config.ACS_EMAIL_SENDER
+        ? { acs: { endpoint: config.ACS_EMAIL__endpoint, sender: config.ACS_EMAIL_SENDER, credential: credentialFor(config.ACS_EMAIL__clientId) } }
+        : {}),
+      ...(config.SHARE_WEBHOOK_SECRET ? { webhookSecret: config.SHARE_WEBHOOK_SECRET } : {}),
+    },
+    logger,
+    () => clock.now(),
+  );
 }

@@ -53,6 +53,16 @@ export const ConfigSchema = z
     /** Extra terms refused in free text, comma separated, on top of the built-in list. */
     SCREENING_EXTRA_TERMS: commaList.default([]),
 
+    // Sharing with police (issue 4).
+    /** Public base URL of this stamp's share page host, e.g. https://evidence-au.example.com (links are `<it>/s/<token>`). */
+    PUBLIC_BASE_URL: z.url().optional(),
+    /** Azure Communication Services Email: resource endpoint (managed identity) and verified sender address. */
+    ACS_EMAIL__endpoint: z.url().optional(),
+    ACS_EMAIL__clientId: z.string().optional(),
+    ACS_EMAIL_SENDER: z.email().optional(),
+    /** Secret that signs agency webhooks (HMAC-SHA256), ≥ 32 characters; a Key Vault reference in Azure. */
+    SHARE_WEBHOOK_SECRET: z.string().min(32).optional(),
+
     /** Local only: where the embedded stack keeps its data. */
     BYSTANDER_DATA_DIR: z.string().default('.bystander'),
     /** Local only: run the CPU redaction worker inside the stack. */

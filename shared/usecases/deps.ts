@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import type { IncidentRecord } from '../domain/incident.js';
 import type { Screener } from '../domain/screening.js';
 import type { AuditSink, BlobStore, Clock, DocumentStore, Logger, MessageQueue } from '../ports/index.js';
+import type { SharingDeps } from './shares.js';
 
 /** Everything the use cases need, built once by the composition root. */
 export interface Deps {
@@ -14,4 +15,6 @@ export interface Deps {
   logger: Logger;
   screener: Screener;
   newId: () => string;
+  /** Shares with police: records, link index, notifier, per-instance guards. */
+  sharing: SharingDeps;
 }
