@@ -7,7 +7,7 @@ import * as df from 'durable-functions';
 import { createApp, type App } from '../shared/composition.js';
 import { durableOrchestrations } from './durable-client.js';
 import type { HandlerEnv } from './http/api.js';
-import { routes } from './http/routes.js';
+import { mountedRoutes } from './http/routes.js';
 import { activities, orchestrators } from './registry.js';
 import { onEvidenceUploaded } from './triggers/on-evidence-uploaded.js';
 import { onRedactionResult } from './triggers/on-redaction-result.js';
@@ -20,10 +20,11 @@ let composed: Promise<App> | undefined;
 const getApp = (): Promise<App> => (composed ??= createApp());
 const envFor = async (ctx: InvocationContext): Promise<HandlerEnv> => ({ app: await getApp(), orchestrations: () => durableOrchestrations(ctx) });
 
-for (const r of routes) {
+// host.json routePrefix is "": each route carries its prefix (`api/…`, and `s/…` for the share page).
+for (const { prefix, route: r } of mountedRoutes) {
   app.http(r.name, {
     methods: r.methods,
-    route: r.route,
+    route: `${prefix}${r.route}`,
     authLevel: 'anonymous', // bearer JWTs are validated by the handler (Entra ID), not function keys
     extraInputs: [df.input.durableClient()],
     handler: async (req, ctx) => r.handler(req, ctx, await envFor(ctx)),

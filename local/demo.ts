@@ -7,9 +7,12 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ensureDemoClip } from '../test/fixtures/media/generate.js';
+import { readOutboxLink } from '../shared/adapters/notify/outbox.js';
 import { startStack, type Stack } from './stack.js';
 
 const dataDir = resolve(process.env.BYSTANDER_DATA_DIR ?? '.bystander');
+/** `--share officer@example.test`: also share the evidence with that officer and print the link. */
+const shareWith = ((i) => (i >= 0 ? process.argv[i + 1] : undefined))(process.argv.indexOf('--share'));
 const started = Date.now();
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
@@ -85,6 +88,32 @@ try {
   const redactedPath = join(outDir, `${slot.evidenceId}.redacted.mp4`);
   await writeFile(redactedPath, Buffer.from(await media.arrayBuffer()));
   const size = (await stat(redactedPath)).size;
+
+  let shareUrl: string | undefined;
+  let shareId: string | undefined;
+  if (shareWith !== undefined) {
+    if (!shareWith || shareWith.startsWith('--')) fail('--share needs the officer e-mail address, e.g. --share officer@example.test');
+    log(`Sharing with ${shareWith}…`);
+    const shared = await fetch(`${url}/api/incidents/${incident.id}/shares`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        recipient: { agency: 'Demo Police Service', officerEmail: shareWith },
+        purpose: 'investigation',
+        evidenceIds: [slot.evidenceId],
+        accessMode: 'view-download',
+      }),
+    });
+    if (shared.status !== 201) fail(`creating the share returned ${shared.status}: ${await shared.text()}`);
+    shareId = ((await shared.json()) as { id: string }).id;
+    const shareDeadline = Date.now() + 60_000;
+    while (!shareUrl && Date.now() < shareDeadline) {
+      shareUrl = await readOutboxLink(join(dataDir, 'outbox'), shareId);
+      if (!shareUrl) await new Promise((r) => setTimeout(r, 250));
+    }
+    if (!shareUrl) fail(`no notification for share ${shareId} appeared in ${join(dataDir, 'outbox')}`);
+    log(`Share link (from the local outbox): ${shareUrl}`);
+  }
   console.log(
     JSON.stringify({
       incidentId: incident.id,
@@ -93,6 +122,7 @@ try {
       redactedPath,
       redactedBytes: size,
       redactedSha256: evidence.redacted?.sha256,
+      ...(shareUrl ? { shareId, shareUrl } : {}),
       wallSeconds: Math.round((Date.now() - started) / 100) / 10,
     }),
   );

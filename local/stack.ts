@@ -9,7 +9,7 @@ import type { Role } from '../shared/auth/tokens.js';
 import type { Logger } from '../shared/ports/index.js';
 import { consoleLogger } from '../shared/adapters/console-logger.js';
 import type { HandlerEnv } from '../functions/http/api.js';
-import { routes } from '../functions/http/routes.js';
+import { mountedRoutes } from '../functions/http/routes.js';
 import { activities, orchestrators } from '../functions/registry.js';
 import { blobCreatedEvent, onEvidenceUploaded } from '../functions/triggers/on-evidence-uploaded.js';
 import { onRedactionResult } from '../functions/triggers/on-redaction-result.js';
@@ -102,12 +102,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   try {
     const config = loadConfig(localSettings(services, dataDir, options.settings));
-    const app = await createApp(config, { logger });
+    let publicUrl = ''; // share links use the stack's own URL (known once it listens)
+    const app = await createApp(config, { logger, publicBaseUrl: () => publicUrl });
     const rt = new LocalOrchestrationRuntime(orchestrators, activities(async () => app), app.deps.clock, logger);
     runtime = rt;
     const env: HandlerEnv = { app, orchestrations: () => rt };
 
-    const srv = createLocalHttpServer(routes.map((route) => ({ prefix: 'api/', route })), env);
+    const srv = createLocalHttpServer(mountedRoutes, env);
     server = srv;
     const port = options.port ?? 7071;
     await new Promise<void>((resolveListen, reject) => {
@@ -115,6 +116,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       srv.listen(port, '127.0.0.1', () => resolveListen());
     });
     const actualPort = (srv.address() as { port: number }).port;
+    publicUrl = `http://127.0.0.1:${actualPort}`;
 
     // Event Grid does not exist locally: watch the ingest container and deliver BlobCreated events.
     const seen = new Map<string, number>();

@@ -3,11 +3,13 @@ import type { RawHandler } from './api.js';
 import { healthHandler } from './health.js';
 import { createIncidentHandler, getIncidentHandler } from './incidents.js';
 import { getEvidenceContentHandler } from './evidence.js';
+import { createShareHandler, listSharesHandler, revokeShareHandler } from './shares.js';
+import { shareDownloadHandler, shareMediaHandler, sharePageHandler } from './share-page.js';
 
 export interface RouteDef {
   name: string;
   methods: HttpMethod[];
-  /** Functions route template, relative to the `api` prefix (host.json). */
+  /** Functions route template, relative to its prefix (see mountedRoutes). */
   route: string;
   handler: RawHandler;
   /** Needs the Durable Functions client input binding. */
@@ -20,4 +22,25 @@ export const routes: RouteDef[] = [
   { name: 'createIncident', methods: ['POST'], route: 'incidents', handler: createIncidentHandler },
   { name: 'getIncident', methods: ['GET'], route: 'incidents/{id}', handler: getIncidentHandler },
   { name: 'getEvidenceContent', methods: ['GET'], route: 'incidents/{id}/evidence/{evidenceId}/content', handler: getEvidenceContentHandler },
+  { name: 'createShare', methods: ['POST'], route: 'incidents/{id}/shares', handler: createShareHandler },
+  { name: 'listShares', methods: ['GET'], route: 'incidents/{id}/shares', handler: listSharesHandler },
+  { name: 'revokeShare', methods: ['DELETE'], route: 'shares/{shareId}', handler: revokeShareHandler },
+];
+
+/** The police share page: outside the `api/` prefix, at the link's own path (`/s/{token}`). */
+export const pageRoutes: RouteDef[] = [
+  { name: 'sharePage', methods: ['GET'], route: 's/{token}', handler: sharePageHandler },
+  { name: 'shareMedia', methods: ['GET'], route: 's/{token}/media/{evidenceId}', handler: shareMediaHandler },
+  { name: 'shareDownload', methods: ['GET'], route: 's/{token}/download/{evidenceId}', handler: shareDownloadHandler },
+];
+
+/**
+ * Every route with its path prefix. host.json sets `extensions.http.routePrefix` to "" (the host
+ * cannot exempt single functions from a prefix), so the `api/` prefix is explicit here, for the
+ * Functions host and the local stack alike.
+ */
+export const API_PREFIX = 'api/';
+export const mountedRoutes: Array<{ prefix: string; route: RouteDef }> = [
+  ...routes.map((route) => ({ prefix: API_PREFIX, route })),
+  ...pageRoutes.map((route) => ({ prefix: '', route })),
 ];
