@@ -23,6 +23,7 @@ const { values } = parseArgs({
     clips: { type: 'string' },
     tile: { type: 'string' },
     cadence: { type: 'string' },
+    full: { type: 'string' },
     'plate-cadence': { type: 'string' },
     'no-verify': { type: 'boolean' },
     json: { type: 'string' },
@@ -49,6 +50,7 @@ for (const clip of clips) {
       verify: !values['no-verify'],
       ...(values.tile ? { faceScan: { tileSize: Number(values.tile) } } : {}),
       ...(values.cadence ? { cadence: Number(values.cadence) } : {}),
+      ...(values.full ? { fullScanEvery: Number(values.full) } : {}),
       ...(values['plate-cadence'] ? { plates: { cadence: Number(values['plate-cadence']) } } : {}),
       onPlan: (plan) => {
         obscured = plan.obscured;

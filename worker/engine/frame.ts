@@ -94,7 +94,8 @@ export function padRect(r: Rect, margin: number): Rect {
  */
 export function regionToTensor(frame: Frame, region: { x: number; y: number; size: number }, size: number, out: Float32Array): void {
   const scale = region.size / size;
-  const k = Math.max(1, Math.min(4, Math.ceil(scale)));
+  // Sub-samples per axis: 1 (nearest) up to 1.5× downscale, else enough to average the skipped pixels.
+  const k = scale <= 1.5 ? 1 : Math.min(4, Math.ceil(scale));
   const step = scale / k;
   const inv = 1 / (k * k);
   const { width: w, height: h, data } = frame;

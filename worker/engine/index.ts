@@ -7,11 +7,12 @@ import type { Device } from './detect/blazeface.js';
 import { DEFAULT_FACE_SCAN, FaceScanner, type FaceScanParams } from './detect/faces.js';
 import { DEFAULT_PLATES, type PlateParams, PlateScanner } from './detect/plates.js';
 import { AbortedError, MediaRejectedError, VerificationFailedError } from './errors.js';
-import { type Frame, padRect, type Rect } from './frame.js';
+import { coverage, type Frame, padRect, type Rect } from './frame.js';
 import { sha256File } from './hash.js';
 import { DEFAULT_OBSCURE, obscureFrame } from './obscure.js';
 import {
   applySubjectHints,
+  assignRolls,
   buildTracks,
   DEFAULT_TRACKING,
   planFrames,
@@ -54,7 +55,9 @@ export interface RedactOptions {
   faceScan?: Partial<FaceScanParams>;
   /** Run face detection on every n-th frame (tracking fills the frames between). */
   cadence?: number;
-  tracking?: Partial<TrackParams>;
+  /** Full (tiled) scan every n-th frame; focused scans around known faces in between. */
+  fullScanEvery?: number;
+  tracking?: Partial<typeof DEFAULT_TRACKING>;
   plates?: Partial<PlateParams>;
   /** Evaluation hook: receives the per-frame regions as obscured (padded) and kept, before rendering. */
   onPlan?: (plan: { obscured: Rect[][]; kept: Rect[][] }) => void;
@@ -69,6 +72,7 @@ export interface RedactOptions {
 }
 
 export const DEFAULT_CADENCE = 1;
+export const DEFAULT_FULL_SCAN_EVERY = 8;
 
 /**
  * Redacts one image or video file into `outputPath` (H.264 MP4 for video, the input's format for
@@ -83,7 +87,9 @@ export async function redactMedia(inputPath: string, outputPath: string, options
   const scan = { ...DEFAULT_FACE_SCAN, ...options.faceScan };
   const padding = options.padding ?? 0.25;
   const cadence = Math.max(1, Math.round(options.cadence ?? DEFAULT_CADENCE));
+  const fullScanEvery = Math.max(cadence, Math.round(options.fullScanEvery ?? DEFAULT_FULL_SCAN_EVERY));
   const tracking = { ...DEFAULT_TRACKING, ...options.tracking };
+  tracking.preRoll = Math.max(tracking.preRoll, fullScanEvery + 1);
   const plateParams = { ...DEFAULT_PLATES, ...options.plates };
   const verifyParams = { ...DEFAULT_VERIFY, ...options.verifyParams };
   const tmpPath = join(dirname(outputPath), `.${basename(outputPath)}.${randomUUID().slice(0, 8)}.partial`);
@@ -127,14 +133,28 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       violations: [],
     };
 
+    // Detection schedule: a full scan every `fullScanEvery` frames, and in between a focused scan
+    // around every face seen recently (new faces met at the next full scan are covered backwards by
+    // the tracker's pre-roll, which is at least `fullScanEvery` frames).
+    let recent: { box: Rect; age: number }[] = [];
     const detectFrame = async (frame: Frame, f: number, faces: (Detection[] | undefined)[], plates: (Detection[] | undefined)[]) => {
-      if (wantFaces && f % cadence === 0) faces[f] = await scanner!.scan(frame);
+      if (wantFaces && f % cadence === 0) {
+        const full = f % fullScanEvery === 0;
+        const dets = full ? await scanner!.scan(frame) : recent.length ? await scanner!.scanAround(frame, recent.map((r) => r.box)) : [];
+        faces[f] = dets;
+        const next = dets.map((d) => ({ box: d as Rect, age: 0 }));
+        for (const r of recent) {
+          if (r.age + 1 < 8 && !dets.some((d) => coverage(r.box, d) > 0.3 || coverage(d, r.box) > 0.3)) next.push({ box: r.box, age: r.age + 1 });
+        }
+        recent = next;
+      }
       if (plateScanner && f % plateParams.cadence === 0) plates[f] = await plateScanner.scan(frame);
     };
-    const link = (faces: (Detection[] | undefined)[], plates: (Detection[] | undefined)[], fps: number, n: number) => {
+    const link = (faces: (Detection[] | undefined)[], plates: (Detection[] | undefined)[], fps: number, n: number, frameW: number, frameH: number) => {
       const faceTracks = buildTracks(faces, 'face', tracking);
       const plateTracks = buildTracks(plates, 'plate', tracking, faceTracks.length);
       tracks = [...faceTracks, ...plateTracks];
+      assignRolls(tracks, frameW, frameH, tracking);
       matches = applySubjectHints(tracks, options.subjects, fps, n, tracking);
       plan = planFrames(tracks, n, tracking);
       options.onPlan?.({ obscured: plan.obscure.map(pad), kept: plan.kept });
@@ -146,7 +166,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       const faces: (Detection[] | undefined)[] = [];
       const plates: (Detection[] | undefined)[] = [];
       await detectFrame(frame, 0, faces, plates);
-      link(faces, plates, 1, 1);
+      link(faces, plates, 1, 1, frame.width, frame.height);
       timings.analyse = performance.now() - ta;
       const tr = performance.now();
       obscureFrame(frame, pad(plan!.obscure[0]!), params);
@@ -176,7 +196,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       // Always analyse the last frame too, so the final frames are not left to extrapolation.
       timings.analyse = performance.now() - ta;
       checkAbort();
-      link(faces, plates, geo.fps, n);
+      link(faces, plates, geo.fps, n, geo.width, geo.height);
       // Pass 2: decode again, obscure the planned regions, encode.
       const tr = performance.now();
       const encoder = openEncoder(tmpPath, {
@@ -251,7 +271,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         device,
         padding,
         pixelateBlocks: params.pixelateBlocks,
-        detection: { ...scan, cadence, ...(plateScanner ? { plateCadence: plateParams.cadence, plateThreshold: plateParams.boxThreshold } : {}) },
+        detection: { ...scan, cadence, fullScanEvery, ...(plateScanner ? { plateCadence: plateParams.cadence, plateThreshold: plateParams.boxThreshold } : {}) },
         tracking: { ...tracking },
       },
       tracks: tracks!.map((t) => ({

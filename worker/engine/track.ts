@@ -28,7 +28,7 @@ export interface TrackParams {
   rollGrowth: number;
 }
 
-export const DEFAULT_TRACKING: TrackParams = { maxGap: 12, preRoll: 4, postRoll: 4, minIou: 0.2, rollGrowth: 0.04 };
+export const DEFAULT_TRACKING: TrackParams & { edgeRollMax: number } = { maxGap: 12, preRoll: 4, postRoll: 4, minIou: 0.2, rollGrowth: 0.04, edgeRollMax: 50 };
 
 export interface Track {
   id: number;
@@ -38,6 +38,9 @@ export interface Track {
   boxes: Rect[];
   kept: boolean;
   subjectHint?: number;
+  /** Per-track rolls (see assignRolls); default to the parameters'. */
+  preRoll?: number;
+  postRoll?: number;
 }
 
 export interface SubjectMatch {
@@ -114,7 +117,9 @@ function predict(t: Track, f: number): Rect {
 export function boxAt(t: Track, f: number, p: TrackParams): Rect | undefined {
   const first = t.frames[0]!;
   const last = t.frames[t.frames.length - 1]!;
-  if (f < first - p.preRoll || f > last + p.postRoll) return undefined;
+  const pre = t.preRoll ?? p.preRoll;
+  const post = t.postRoll ?? p.postRoll;
+  if (f < first - pre || f > last + post) return undefined;
   if (f < first || f > last) {
     const n = t.frames.length;
     const [ia, ib] = f < first ? [0, Math.min(1, n - 1)] : [Math.max(0, n - 2), n - 1];
@@ -150,6 +155,42 @@ export function boxAt(t: Track, f: number, p: TrackParams): Rect | undefined {
   // Inside a gap the face may have wandered off the straight line: cover both ends' extent a little.
   const slack = Math.min(0.5, 0.05 * (fb - fa - 1));
   return { x: box.x - box.w * slack / 2, y: box.y - box.h * slack / 2, w: box.w * (1 + slack), h: box.h * (1 + slack) };
+}
+
+/**
+ * Per-track rolls. Confirmed tracks (≥ 3 detections) get the full pre/post-roll; a track that starts
+ * or ends at the frame edge is extended while its extrapolated box is still in the picture (the face
+ * was partly visible before the detector could see it, up to `edgeRollMax` frames); an unconfirmed
+ * blip (1–2 detections that the following scans did not find again) gets a short roll only, so a
+ * false detection does not hide the subject for long.
+ */
+export function assignRolls(tracks: Track[], width: number, height: number, p: TrackParams & { edgeRollMax: number }): void {
+  for (const t of tracks) {
+    if (t.frames.length < 3) {
+      t.preRoll = Math.min(2, p.preRoll);
+      t.postRoll = Math.min(2, p.postRoll);
+      continue;
+    }
+    t.preRoll = p.preRoll;
+    t.postRoll = p.postRoll;
+    const probe = (edgeAt: 'start' | 'end') => {
+      let roll = edgeAt === 'start' ? p.preRoll : p.postRoll;
+      const e = edgeAt === 'start' ? t.boxes[0]! : t.boxes[t.boxes.length - 1]!;
+      const m = 0.35 * Math.max(e.w, e.h);
+      const touches = e.x < m || e.y < m || e.x + e.w > width - m || e.y + e.h > height - m;
+      if (!touches) return roll;
+      const base = edgeAt === 'start' ? t.frames[0]! : t.frames[t.frames.length - 1]!;
+      const probeParams = { ...p, preRoll: p.edgeRollMax, postRoll: p.edgeRollMax };
+      while (roll < p.edgeRollMax) {
+        const b = boxAt({ ...t, preRoll: undefined, postRoll: undefined }, base + (edgeAt === 'start' ? -(roll + 1) : roll + 1), probeParams);
+        if (!b || b.x + b.w < 0 || b.y + b.h < 0 || b.x > width || b.y > height) break;
+        roll++;
+      }
+      return roll;
+    };
+    t.preRoll = probe('start');
+    t.postRoll = probe('end');
+  }
 }
 
 function clampAbs(v: number, max: number): number {
@@ -203,8 +244,8 @@ export function planFrames(tracks: readonly Track[], frameCount: number, p: Trac
   const obscure: Rect[][] = Array.from({ length: frameCount }, () => []);
   const kept: Rect[][] = Array.from({ length: frameCount }, () => []);
   for (const t of tracks) {
-    const from = Math.max(0, t.frames[0]! - p.preRoll);
-    const to = Math.min(frameCount - 1, t.frames[t.frames.length - 1]! + p.postRoll);
+    const from = Math.max(0, t.frames[0]! - (t.preRoll ?? p.preRoll));
+    const to = Math.min(frameCount - 1, t.frames[t.frames.length - 1]! + (t.postRoll ?? p.postRoll));
     for (let f = from; f <= to; f++) {
       const b = boxAt(t, f, p);
       if (b) (t.kept ? kept : obscure)[f]!.push(b);
@@ -215,5 +256,5 @@ export function planFrames(tracks: readonly Track[], frameCount: number, p: Trac
 
 /** Inclusive frame range a track is obscured in (clipped to the media). */
 export function trackRange(t: Track, frameCount: number, p: TrackParams): [number, number] {
-  return [Math.max(0, t.frames[0]! - p.preRoll), Math.min(frameCount - 1, t.frames[t.frames.length - 1]! + p.postRoll)];
+  return [Math.max(0, t.frames[0]! - (t.preRoll ?? p.preRoll)), Math.min(frameCount - 1, t.frames[t.frames.length - 1]! + (t.postRoll ?? p.postRoll))];
 }
