@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
@@ -48,6 +49,18 @@ export function storageAdapters(config: Config) {
   };
 }
 
+/** Local mode only: a random 32-byte secret kept in the data folder (0600). */
+async function localSecret(path: string): Promise<Buffer> {
+  try {
+    return Buffer.from((await readFile(path, 'utf8')).trim(), 'base64');
+  } catch {
+    const key = randomBytes(32);
+    await mkdir(join(path, '..'), { recursive: true });
+    await writeFile(path, key.toString('base64'), { mode: 0o600 });
+    return key;
+  }
+}
+
 export async function createApp(
   config: Config = loadConfig(),
   overrides: { clock?: Clock; logger?: Logger; /** Local stack: its URL once listening (share links). */ publicBaseUrl?: () => string } = {},
@@ -81,7 +94,10 @@ export async function createApp(
     blobs,
     queue,
     incidents: new CosmosDocumentStore(cosmos, config.COSMOS_DATABASE, 'incidents', IncidentRecordSchema),
-    audit: createAuditSink(cosmos, config.COSMOS_DATABASE, clock),
+    audit: createAuditSink(cosmos, config.COSMOS_DATABASE, clock, logger, {
+      id: config.AUDIT_ORIGIN_KEY_ID,
+      key: config.AUDIT_ORIGIN_KEY ? Buffer.from(config.AUDIT_ORIGIN_KEY, 'base64') : await localSecret(join(config.AUTH_DEV_KEY_DIR!, 'audit-origin.key')),
+    }),
     clock,
     logger,
     screener: createScreener(config.SCREENING_EXTRA_TERMS),

@@ -9,6 +9,7 @@ const azure = {
   AUTH__issuer: 'https://login.microsoftonline.com/t/v2.0',
   AUTH__audience: 'api://bystander',
   AUTH__jwksUri: 'https://login.microsoftonline.com/t/discovery/v2.0/keys',
+  AUDIT_ORIGIN_KEY: Buffer.alloc(32, 7).toString('base64'),
 };
 
 describe('configuration validated at start-up', () => {

@@ -42,6 +42,16 @@ export const ConfigSchema = z
     /** Local only: folder holding the development signing key. */
     AUTH_DEV_KEY_DIR: z.string().optional(),
 
+    /**
+     * Secret HMAC key (base64, ≥ 32 bytes) that pseudonymises client IPs in audit events; in Azure a
+     * Key Vault reference. Its id is recorded with each value so the key can rotate.
+     */
+    AUDIT_ORIGIN_KEY: z
+      .string()
+      .refine((v) => Buffer.from(v, 'base64').length >= 32, 'must be base64 of at least 32 bytes')
+      .optional(),
+    AUDIT_ORIGIN_KEY_ID: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/).default('origin-1'),
+
     /** Minutes an upload URL stays valid (at most 15). */
     UPLOAD_URL_TTL_MINUTES: z.coerce.number().int().min(1).max(15).default(15),
     /** Largest accepted upload, in bytes. */
@@ -82,6 +92,9 @@ export const ConfigSchema = z
       }
       if (c.COSMOS_KEY) {
         ctx.addIssue({ code: 'custom', path: ['COSMOS_KEY'], message: 'not allowed in azure mode: Cosmos DB local auth is disabled, the app uses its managed identity' });
+      }
+      if (!c.AUDIT_ORIGIN_KEY) {
+        ctx.addIssue({ code: 'custom', path: ['AUDIT_ORIGIN_KEY'], message: 'required in azure mode (a Key Vault reference to a 32-byte random secret)' });
       }
       if (!c.AUTH__jwksUri) {
         ctx.addIssue({ code: 'custom', path: ['AUTH__jwksUri'], message: 'required in azure mode (the Entra ID tenant JWKS endpoint)' });

@@ -94,15 +94,23 @@ export interface DocumentStore<T extends { id: string; tenantId: string }> {
   find(tenantId: string, where?: Partial<Record<keyof T & string, string | number | boolean>>): Promise<T[]>;
 }
 
-/** What an audit event records: ids only, never personal data or media. */
+/**
+ * What an audit event records: ids and short codes only, never personal data or media. The audit
+ * adapter pseudonymises `origin` (a raw client IP is never stored) and chains the event per tenant.
+ */
 export interface AuditInput {
   tenantId: string;
   actor: { type: 'user' | 'service' | 'police-link' | 'system'; id: string; role?: string };
   action: string;
-  target: { incidentId?: string; evidenceId?: string; shareId?: string; requestId?: string };
+  target: { incidentId?: string; evidenceId?: string; shareId?: string; requestId?: string; holdId?: string; version?: number; setting?: string };
   outcome: 'allowed' | 'denied' | 'succeeded' | 'failed';
+  /** Client IP as seen by the app (pseudonymised before storage). */
   origin?: string;
+  channel?: 'api' | 'share-page' | 'queue' | 'orchestration' | 'timer' | 'cli' | 'worker' | 'internal';
+  /** A short code such as `legal-hold`, `share-expired` (free text is reduced to a code). */
   reason?: string;
+  /** Deletion certificate (deletion actions only). */
+  deleted?: { kind: 'blob' | 'blob-version' | 'record' | 'record-version' | 'share' | 'outbox' | 'wrapped-key' | 'orchestration' | 'report'; id: string; sha256?: string }[];
 }
 
 /** Append-only audit trail. A failed write throws: the caller must refuse the action it records. */
