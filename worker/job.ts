@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,9 +8,13 @@ import type { RedactionJob, RedactionResult } from '../shared/domain/redaction.j
 import { type BlobStore, ConflictError, type Logger, NotFoundError } from '../shared/ports/index.js';
 import { MediaRejectedError, VerificationFailedError, redactMedia, type RedactOptions } from './engine/index.js';
 import { type RedactionReport, RedactionReportSchema, toSummary } from './engine/report.js';
+import { createEncryptStream } from '../shared/crypto/segmented-aead.js';
+import { KeyUnavailableError, type DataKeyService } from '../shared/crypto/key-wrapper.js';
 
 export interface JobDeps {
   blobs: BlobStore;
+  /** Unwraps the incident's data key (Key Vault in Azure); the output is stored encrypted with it. */
+  dataKeys: Pick<DataKeyService, 'open'>;
   /** Parent folder for the job's private temp folder (removed afterwards, success or not). */
   tmpDir: string;
   logger?: Logger;
@@ -85,11 +89,23 @@ export async function handleRedactionJob(job: RedactionJob, deps: JobDeps): Prom
     if (report.input.kind !== job.mediaKind) {
       return failedResult(job, 'media-kind-mismatch', `the job declares ${job.mediaKind} but the source is ${report.input.kind}`, false);
     }
+    // Encrypt at rest with the incident's data key (segmented AES-256-GCM: ranges stay readable).
+    let key: Buffer;
+    try {
+      key = await deps.dataKeys.open({ tenantId: job.tenantId, incidentId: job.incidentId }, job.encryption.wrappedKey);
+    } catch (err) {
+      if (err instanceof KeyUnavailableError) return failedResult(job, 'key-unavailable', `the data key could not be unwrapped (${err.reason})`, true);
+      throw err;
+    }
+    const sealed = join(dir, 'output.sealed');
+    await pipeline(createReadStream(output), createEncryptStream({ key, keyRef: job.encryption.keyRef }), createWriteStream(sealed, { flags: 'wx' }));
+    key.fill(0);
+    const storedBytes = (await stat(sealed)).size;
     // Report first (overwritable, derived data), then the output create-only: an output blob
     // therefore always has its report, which is what makes the idempotent replay possible.
     await uploadReport(deps.blobs, job, report);
     try {
-      await deps.blobs.upload(job.output.container, job.output.name, createReadStream(output), {
+      await deps.blobs.upload(job.output.container, job.output.name, createReadStream(sealed), {
         contentType: report.output.contentType,
         metadata: { [OUTPUT_METADATA.jobId]: job.jobId, [OUTPUT_METADATA.sha256]: report.output.sha256 },
         createOnly: true,
@@ -103,7 +119,7 @@ export async function handleRedactionJob(job: RedactionJob, deps: JobDeps): Prom
       throw err;
     }
     log?.info('redaction job succeeded', { jobId: job.jobId, frames: report.output.frames, tracks: report.tracks.length });
-    return succeeded(job, report);
+    return succeeded(job, report, storedBytes);
   } catch (err) {
     log?.error('redaction job crashed', { jobId: job.jobId, error: err instanceof Error ? err.message : String(err) });
     return failedResult(job, 'worker-crash', `worker error: ${err instanceof Error ? err.message : String(err)}`, true);
@@ -112,11 +128,11 @@ export async function handleRedactionJob(job: RedactionJob, deps: JobDeps): Prom
   }
 }
 
-function succeeded(job: RedactionJob, report: RedactionReport): RedactionResult {
+function succeeded(job: RedactionJob, report: RedactionReport, storedBytes: number): RedactionResult {
   return {
     ...ids(job),
     outcome: 'succeeded',
-    output: { ...job.output, sha256: report.output.sha256, bytes: report.output.bytes, contentType: report.output.contentType },
+    output: { ...job.output, sha256: report.output.sha256, bytes: report.output.bytes, storedBytes, contentType: report.output.contentType },
     report: job.report,
     summary: toSummary(report),
   };
@@ -143,7 +159,7 @@ async function previousResult(job: RedactionJob, blobs: BlobStore): Promise<Reda
   for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
   const report = RedactionReportSchema.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
   if (report.output.sha256 !== props.metadata[OUTPUT_METADATA.sha256]) return undefined;
-  return succeeded(job, report);
+  return succeeded(job, report, props.size);
 }
 
 async function downloadHashing(blobs: BlobStore, ref: { container: string; name: string }, path: string): Promise<string> {
