@@ -28,7 +28,7 @@ export interface TrackParams {
   rollGrowth: number;
 }
 
-export const DEFAULT_TRACKING: TrackParams & { edgeRollMax: number } = { maxGap: 12, preRoll: 4, postRoll: 4, minIou: 0.2, rollGrowth: 0.04, edgeRollMax: 50 };
+export const DEFAULT_TRACKING: TrackParams & { edgeRollMax: number } = { maxGap: 12, preRoll: 4, postRoll: 4, minIou: 0.2, rollGrowth: 0.04, edgeRollMax: 25 };
 
 export interface Track {
   id: number;
@@ -41,6 +41,8 @@ export interface Track {
   /** Per-track rolls (see assignRolls); default to the parameters'. */
   preRoll?: number;
   postRoll?: number;
+  /** Set for tracks entering/leaving at the frame edge: extrapolated boxes stay on the picture. */
+  edgeClamp?: { width: number; height: number };
 }
 
 export interface SubjectMatch {
@@ -133,8 +135,12 @@ export function boxAt(t: Track, f: number, p: TrackParams): Rect | undefined {
     const vy = ia === ib ? 0 : clampAbs((b.y + b.h / 2 - (a.y + a.h / 2)) / df, e.h);
     const dt = f - t.frames[edge]!;
     const grow = 1 + p.rollGrowth * Math.abs(dt);
-    const cx = e.x + e.w / 2 + vx * dt;
-    const cy = e.y + e.h / 2 + vy * dt;
+    let cx = e.x + e.w / 2 + vx * dt;
+    let cy = e.y + e.h / 2 + vy * dt;
+    if (t.edgeClamp) {
+      cx = Math.max(0, Math.min(t.edgeClamp.width, cx));
+      cy = Math.max(0, Math.min(t.edgeClamp.height, cy));
+    }
     return { x: cx - (e.w * grow) / 2, y: cy - (e.h * grow) / 2, w: e.w * grow, h: e.h * grow };
   }
   // Binary search for the detection at or before f.
@@ -173,20 +179,18 @@ export function assignRolls(tracks: Track[], width: number, height: number, p: T
     }
     t.preRoll = p.preRoll;
     t.postRoll = p.postRoll;
-    const probe = (edgeAt: 'start' | 'end') => {
-      let roll = edgeAt === 'start' ? p.preRoll : p.postRoll;
-      const e = edgeAt === 'start' ? t.boxes[0]! : t.boxes[t.boxes.length - 1]!;
+    // A face that enters or leaves through the frame edge is partly visible where the detector
+    // cannot see it: hold its box at the edge (clamped onto the picture) for up to `edgeRollMax`.
+    const touches = (e: Rect) => {
       const m = 0.35 * Math.max(e.w, e.h);
-      const touches = e.x < m || e.y < m || e.x + e.w > width - m || e.y + e.h > height - m;
-      if (!touches) return roll;
-      const base = edgeAt === 'start' ? t.frames[0]! : t.frames[t.frames.length - 1]!;
-      const probeParams = { ...p, preRoll: p.edgeRollMax, postRoll: p.edgeRollMax };
-      while (roll < p.edgeRollMax) {
-        const b = boxAt({ ...t, preRoll: undefined, postRoll: undefined }, base + (edgeAt === 'start' ? -(roll + 1) : roll + 1), probeParams);
-        if (!b || b.x + b.w < 0 || b.y + b.h < 0 || b.x > width || b.y > height) break;
-        roll++;
-      }
-      return roll;
+      return e.x < m || e.y < m || e.x + e.w > width - m || e.y + e.h > height - m;
+    };
+    const probe = (edgeAt: 'start' | 'end') => {
+      const roll = edgeAt === 'start' ? p.preRoll : p.postRoll;
+      const e = edgeAt === 'start' ? t.boxes[0]! : t.boxes[t.boxes.length - 1]!;
+      if (!touches(e)) return roll;
+      t.edgeClamp = { width, height };
+      return Math.max(roll, p.edgeRollMax);
     };
     t.preRoll = probe('start');
     t.postRoll = probe('end');
