@@ -28,11 +28,11 @@ export interface PlateParams {
 }
 
 export const DEFAULT_PLATES: PlateParams = {
-  inputSide: 640,
+  inputSide: 960,
   binThreshold: 0.3,
   boxThreshold: 0.5,
   minAspect: 1.6,
-  maxAspect: 9,
+  maxAspect: 10,
   minHeight: 6,
   unclipRatio: 1.6,
   cadence: 3,
@@ -69,7 +69,8 @@ export class PlateScanner {
     const sy = frame.height / H;
     return weightedNms(
       components(prob, W, H, p)
-        .map((c) => ({ x: c.x * sx, y: c.y * sy, w: c.w * sx, h: c.h * sy, score: c.score }))
+        // The detector boxes the characters; the plate (border, region strip) extends beyond them.
+        .map((c) => ({ x: (c.x - c.w * 0.15) * sx, y: (c.y - c.h * 0.2) * sy, w: c.w * 1.3 * sx, h: c.h * 1.4 * sy, score: c.score }))
         .filter((b) => b.h >= p.minHeight && b.w / b.h >= p.minAspect && b.w / b.h <= p.maxAspect && b.w < frame.width * 0.5),
       0.3,
     );
