@@ -171,6 +171,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       workerDone = runWorkerLoop({
         queue: app.deps.queue,
         blobs: app.deps.blobs,
+        dataKeys: app.deps.dataKeys,
         tmpDir,
         signal: aborter.signal,
         logger,

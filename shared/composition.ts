@@ -9,6 +9,10 @@ import { AzureBlobStore } from './adapters/azure/blob-store.js';
 import { AzureMessageQueue } from './adapters/azure/message-queue.js';
 import { CosmosDocumentStore, cosmosClient, ensureCosmos } from './adapters/azure/cosmos-store.js';
 import { consoleLogger } from './adapters/console-logger.js';
+import { sealedIncidentStore } from './adapters/sealed-incident-store.js';
+import { KeyVaultKeyWrapper } from './adapters/keyvault/key-vault-key-wrapper.js';
+import { LocalKeyWrapper } from './adapters/local-keys/local-key-wrapper.js';
+import { DataKeyService, type KeyWrapper } from './crypto/key-wrapper.js';
 import { createAuditSink, AUDIT_CONTAINER } from './adapters/azure/audit-sink.js';
 import { DevTokenIssuer, createTokenVerifier, remoteKeys, type TokenVerifier } from './auth/tokens.js';
 import type { Deps } from './usecases/deps.js';
@@ -61,6 +65,14 @@ async function localSecret(path: string): Promise<Buffer> {
   }
 }
 
+/** The geography's key-encryption key: Key Vault in Azure, an RSA key file under the data folder locally. */
+export function keyWrapperFor(config: Config): KeyWrapper {
+  if (config.KEYVAULT__uri) {
+    return new KeyVaultKeyWrapper({ vaultUrl: config.KEYVAULT__uri, keyName: config.KEYVAULT__keyName, credential: credentialFor(config.KEYVAULT__clientId) });
+  }
+  return new LocalKeyWrapper({ directory: join(config.BYSTANDER_DATA_DIR, 'keys', 'kek'), name: config.KEYVAULT__keyName });
+}
+
 export async function createApp(
   config: Config = loadConfig(),
   overrides: { clock?: Clock; logger?: Logger; /** Local stack: its URL once listening (share links). */ publicBaseUrl?: () => string } = {},
@@ -89,11 +101,13 @@ export async function createApp(
     tokens = createTokenVerifier({ issuer: config.AUTH__issuer, audience: config.AUTH__audience, keys: remoteKeys(config.AUTH__jwksUri!) });
   }
 
+  const dataKeys = new DataKeyService(keyWrapperFor(config), { clock, logger });
   const deps: Deps = {
     config,
     blobs,
     queue,
-    incidents: new CosmosDocumentStore(cosmos, config.COSMOS_DATABASE, 'incidents', IncidentRecordSchema),
+    dataKeys,
+    incidents: sealedIncidentStore(new CosmosDocumentStore(cosmos, config.COSMOS_DATABASE, 'incidents', IncidentRecordSchema), dataKeys),
     audit: createAuditSink(cosmos, config.COSMOS_DATABASE, clock, logger, {
       id: config.AUDIT_ORIGIN_KEY_ID,
       key: config.AUDIT_ORIGIN_KEY ? Buffer.from(config.AUDIT_ORIGIN_KEY, 'base64') : await localSecret(join(config.AUTH_DEV_KEY_DIR!, 'audit-origin.key')),

@@ -31,6 +31,23 @@ describe('POST /api/incidents (minimised record, upload slots)', () => {
     expect(JSON.stringify(res.body)).not.toMatch(/blobName/);
   });
 
+  it('stores the description and subject hints sealed with the incident data key (field-level encryption)', async () => {
+    const hints = [{ atSeconds: 2, box: { x: 10, y: 20, w: 30, h: 40 } }];
+    const res = await api.createIncident(incidentBody([{ ...video, subjectHints: hints }], { description: 'Red jacket, left via the north door' }));
+    expect(res.status).toBe(201);
+    const { cosmosClient } = await import('../shared/adapters/azure/cosmos-store.js');
+    const { COSMOS_EMULATOR_KEY } = await import('../local/services.js');
+    const raw = (await cosmosClient({ endpoint: stack.config.COSMOS__accountEndpoint, key: COSMOS_EMULATOR_KEY }).database(stack.config.COSMOS_DATABASE).container('incidents').item(res.body.incident.id, 'dev-tenant').read()).resource;
+    const text = JSON.stringify(raw);
+    expect(text).not.toContain('Red jacket');
+    expect(raw.description).toMatch(/^bf1\./);
+    expect(raw.evidence[0].subjectHints).toEqual([]);
+    expect(raw.evidence[0].sealedSubjectHints).toMatch(/^bf1\./);
+    expect(raw.dataKey).toMatchObject({ algorithm: 'RSA-OAEP-256' });
+    // The API reads it back in clear for the tenant.
+    expect((await api.getIncident(res.body.incident.id)).body.description).toBe('Red jacket, left via the north door');
+  });
+
   it('the upload URL can create the blob once, but never read or overwrite it', async () => {
     const res = await api.createIncident(incidentBody([{ ...video, sizeBytes: 4 }]));
     const slot = res.body.uploads[0];

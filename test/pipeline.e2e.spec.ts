@@ -81,6 +81,13 @@ describe('end to end on the local stack (real ffmpeg, real BlazeFace, Azurite, C
     // Minimisation: the original upload no longer exists anywhere in ingest/.
     expect(await stack.app.deps.blobs.getProperties(CONTAINERS.ingest, blobNames.ingest('dev-tenant', incidentId, slot.evidenceId))).toBeUndefined();
 
+    // At rest the redacted media is sealed with the incident's data key: not an MP4 to anyone reading storage.
+    const stored = await stack.app.deps.blobs.download(CONTAINERS.evidence, `${blobNames.redacted('dev-tenant', incidentId, slot.evidenceId)}.a1`, { offset: 0, count: 16 });
+    const head: Buffer[] = [];
+    for await (const c of stored.stream) head.push(c as Buffer);
+    expect(Buffer.concat(head).subarray(0, 4).toString('latin1')).toBe('BYSA');
+    expect(Buffer.concat(head).includes(Buffer.from('ftyp'))).toBe(false);
+
     const res = await api.content(incidentId, slot.evidenceId);
     expect(res.status).toBe(200);
     const redacted = Buffer.from(await res.arrayBuffer());

@@ -43,6 +43,7 @@ describe('a worker that crashes mid-job', () => {
     const worker = runWorkerLoop({
       queue: stack.app.deps.queue,
       blobs: stack.app.deps.blobs,
+      dataKeys: stack.app.deps.dataKeys,
       tmpDir,
       signal: aborter.signal,
       logger: silentLogger,

@@ -9,6 +9,14 @@ import { ensureDemoClip } from '../test/fixtures/media/generate.js';
 import { RedactionReportSchema } from './engine/report.js';
 import { handleRedactionJob } from './job.js';
 import { InMemoryFakeBlobStore } from './testing/in-memory-fakes.js';
+import { DataKeyService, dataKeyRefFor } from '../shared/crypto/key-wrapper.js';
+import { LocalKeyWrapper } from '../shared/adapters/local-keys/local-key-wrapper.js';
+import { decryptBuffer } from '../shared/crypto/segmented-aead.js';
+
+// A real RSA key-encryption key in a temp folder (the local KeyWrapper), so outputs are really sealed.
+const kekDir = await mkdtemp(join(tmpdir(), 'bystander-job-kek-'));
+const dataKeys = new DataKeyService(new LocalKeyWrapper({ directory: kekDir, modulusLength: 2048 }));
+const incidentKey = await dataKeys.create({ tenantId: 't1', incidentId: 'i1' });
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -29,6 +37,7 @@ function jobFor(bytes: Buffer, over: Partial<RedactionJob> = {}): RedactionJob {
     style: 'pixelate',
     subjects: [],
     keepAudio: false,
+    encryption: { keyRef: dataKeyRefFor({ tenantId: 't1', incidentId: 'i1' }), wrappedKey: incidentKey.wrapped },
     ...over,
   };
 }
@@ -45,13 +54,17 @@ describe('handleRedactionJob (with an in-memory fake BlobStore)', () => {
     const blobs = new InMemoryFakeBlobStore();
     await blobs.upload('ingest', 't1/i1/e1', clip);
     const job = jobFor(clip);
-    const result = RedactionResultSchema.parse(await handleRedactionJob(job, { blobs, tmpDir: tmp }));
+    const result = RedactionResultSchema.parse(await handleRedactionJob(job, { blobs, tmpDir: tmp, dataKeys }));
     expect(result.outcome).toBe('succeeded');
     if (result.outcome !== 'succeeded') return;
     const out = blobs.blobs.get('evidence/t1/i1/e1/redacted.mp4')!;
     expect(out.properties.contentType).toBe('video/mp4');
-    expect(sha(out.data)).toBe(result.output.sha256);
-    expect(result.output.bytes).toBe(out.data.length);
+    // Stored sealed (AES-256-GCM segments under the incident key); the result describes the plaintext.
+    expect(out.data.subarray(0, 4).toString()).toBe('BYSA');
+    expect(result.output.storedBytes).toBe(out.data.length);
+    const plain = await decryptBuffer(out.data, incidentKey.dataKey);
+    expect(sha(plain)).toBe(result.output.sha256);
+    expect(result.output.bytes).toBe(plain.length);
     expect(result.summary.frames).toBe(100);
     const report = RedactionReportSchema.parse(JSON.parse(blobs.blobs.get('evidence/t1/i1/e1/report.json')!.data.toString()));
     expect(report.input.sha256).toBe(job.sourceSha256);
@@ -59,7 +72,7 @@ describe('handleRedactionJob (with an in-memory fake BlobStore)', () => {
     let engineCalls = 0;
     const again = await handleRedactionJob(job, {
       blobs,
-      tmpDir: tmp,
+      tmpDir: tmp, dataKeys,
       redact: async () => {
         engineCalls++;
         throw new Error('must not run again');
@@ -73,7 +86,7 @@ describe('handleRedactionJob (with an in-memory fake BlobStore)', () => {
   it('refuses a source whose SHA-256 differs from the job', async () => {
     const blobs = new InMemoryFakeBlobStore();
     await blobs.upload('ingest', 't1/i1/e1', clip);
-    const result = await handleRedactionJob(jobFor(clip, { sourceSha256: 'a'.repeat(64) }), { blobs, tmpDir: tmp });
+    const result = await handleRedactionJob(jobFor(clip, { sourceSha256: 'a'.repeat(64) }), { blobs, tmpDir: tmp, dataKeys });
     expect(result).toMatchObject({ outcome: 'failed', code: 'source-mismatch', retryable: false });
     expect(blobs.blobs.has('evidence/t1/i1/e1/redacted.mp4')).toBe(false);
   });
@@ -82,17 +95,17 @@ describe('handleRedactionJob (with an in-memory fake BlobStore)', () => {
     const blobs = new InMemoryFakeBlobStore();
     const text = Buffer.from('not a video at all');
     await blobs.upload('ingest', 't1/i1/e1', text);
-    const rejected = await handleRedactionJob(jobFor(text), { blobs, tmpDir: tmp });
+    const rejected = await handleRedactionJob(jobFor(text), { blobs, tmpDir: tmp, dataKeys });
     expect(rejected).toMatchObject({ outcome: 'failed', code: 'media-not-recognised', retryable: false });
 
-    const crashed = await handleRedactionJob(jobFor(text), { blobs, tmpDir: tmp, redact: async () => Promise.reject(new Error('GPU fell over')) });
+    const crashed = await handleRedactionJob(jobFor(text), { blobs, tmpDir: tmp, dataKeys, redact: async () => Promise.reject(new Error('GPU fell over')) });
     expect(crashed).toMatchObject({ outcome: 'failed', code: 'worker-crash', retryable: true });
     expect(blobs.blobs.size).toBe(1);
     expect(await readdir(tmp)).toEqual([]);
   });
 
   it('reports a missing source without retrying', async () => {
-    const result = await handleRedactionJob(jobFor(clip), { blobs: new InMemoryFakeBlobStore(), tmpDir: tmp });
+    const result = await handleRedactionJob(jobFor(clip), { blobs: new InMemoryFakeBlobStore(), tmpDir: tmp, dataKeys });
     expect(result).toMatchObject({ outcome: 'failed', code: 'source-missing', retryable: false });
   });
 
@@ -100,7 +113,7 @@ describe('handleRedactionJob (with an in-memory fake BlobStore)', () => {
     const blobs = new InMemoryFakeBlobStore();
     await blobs.upload('ingest', 't1/i1/e1', clip);
     await blobs.upload('evidence', 't1/i1/e1/redacted.mp4', Buffer.from('other'), { metadata: { bystanderjobid: 'job-0' } });
-    const result = await handleRedactionJob(jobFor(clip), { blobs, tmpDir: tmp });
+    const result = await handleRedactionJob(jobFor(clip), { blobs, tmpDir: tmp, dataKeys });
     expect(result).toMatchObject({ outcome: 'failed', code: 'output-exists', retryable: false });
     expect(blobs.blobs.get('evidence/t1/i1/e1/redacted.mp4')!.data.toString()).toBe('other');
   });

@@ -20,7 +20,11 @@ const job: RedactionJob = {
   style: 'pixelate',
   subjects: [],
   keepAudio: false,
+  encryption: { keyRef: 'dk1:i1', wrappedKey: { keyId: 'local:kek/v0001', algorithm: 'RSA-OAEP-256', wrapped: 'A'.repeat(40) } },
 };
+
+/** The loop only passes the key service through to the job handler (stubbed here). */
+const dataKeys = { open: async () => Buffer.alloc(32) };
 
 function setup() {
   const queue = new InMemoryFakeQueue();
@@ -39,7 +43,7 @@ describe('worker loop (in-memory fake queue and blob store)', () => {
     const { queue, blobs, results } = setup();
     await queue.send(QUEUES.jobs, job);
     const m = await receiveOne(queue);
-    await processMessage({ queue, blobs, signal: new AbortController().signal, handle: async (j) => failedResult(j, 'media-corrupt', 'bad', false) }, m);
+    await processMessage({ queue, blobs, dataKeys, signal: new AbortController().signal, handle: async (j) => failedResult(j, 'media-corrupt', 'bad', false) }, m);
     expect(results()).toEqual([expect.objectContaining({ jobId: 'job-1', attempt: 2, outcome: 'failed', code: 'media-corrupt' })]);
     expect(queue.messages(QUEUES.jobs)).toEqual([]);
   });
@@ -47,7 +51,7 @@ describe('worker loop (in-memory fake queue and blob store)', () => {
   it('answers an invalid job whose ids are readable with a failed result', async () => {
     const { queue, blobs, results } = setup();
     await queue.send(QUEUES.jobs, { ...job, style: 'crayon', extra: 1 });
-    await processMessage({ queue, blobs, signal: new AbortController().signal }, await receiveOne(queue));
+    await processMessage({ queue, blobs, dataKeys, signal: new AbortController().signal }, await receiveOne(queue));
     expect(results()).toEqual([expect.objectContaining({ jobId: 'job-1', outcome: 'failed', code: 'invalid-job', retryable: false })]);
     expect((results()[0] as { reason: string }).reason).toMatch(/style/);
     expect(queue.messages(QUEUES.jobs)).toEqual([]);
@@ -57,8 +61,8 @@ describe('worker loop (in-memory fake queue and blob store)', () => {
     const { queue, blobs, results } = setup();
     await queue.send(QUEUES.jobs, '{not json');
     await queue.send(QUEUES.jobs, { hello: 'world' });
-    await processMessage({ queue, blobs, signal: new AbortController().signal }, await receiveOne(queue));
-    await processMessage({ queue, blobs, signal: new AbortController().signal }, await receiveOne(queue));
+    await processMessage({ queue, blobs, dataKeys, signal: new AbortController().signal }, await receiveOne(queue));
+    await processMessage({ queue, blobs, dataKeys, signal: new AbortController().signal }, await receiveOne(queue));
     expect(results()).toEqual([]);
     expect(queue.messages(QUEUES.poison)).toEqual([
       expect.objectContaining({ reason: 'message body is not JSON', body: '{not json' }),
@@ -71,7 +75,7 @@ describe('worker loop (in-memory fake queue and blob store)', () => {
     const { queue, blobs, results } = setup();
     await queue.send(QUEUES.jobs, job);
     for (let i = 0; i < 5; i++) await receiveOne(queue);
-    await processMessage({ queue, blobs, signal: new AbortController().signal, maxDeliveries: 5 }, await receiveOne(queue));
+    await processMessage({ queue, blobs, dataKeys, signal: new AbortController().signal, maxDeliveries: 5 }, await receiveOne(queue));
     expect(results()).toEqual([expect.objectContaining({ code: 'worker-crash', retryable: false })]);
   });
 
@@ -83,6 +87,7 @@ describe('worker loop (in-memory fake queue and blob store)', () => {
       {
         queue,
         blobs,
+        dataKeys,
         signal: new AbortController().signal,
         renewEverySeconds: 0.01,
         handle: async (j) => {
@@ -104,6 +109,7 @@ describe('worker loop (in-memory fake queue and blob store)', () => {
     await runWorkerLoop({
       queue,
       blobs,
+      dataKeys,
       signal: stop.signal,
       idlePollMs: 5,
       handle: async (j, deps) => {

@@ -7,6 +7,8 @@ import { failedResult, handleRedactionJob, type JobDeps } from './job.js';
 export interface WorkerLoopOptions {
   queue: MessageQueue;
   blobs: BlobStore;
+  /** Unwraps incident data keys for encrypting outputs at rest. */
+  dataKeys: JobDeps['dataKeys'];
   jobsQueue?: string;
   resultsQueue?: string;
   poisonQueue?: string;
@@ -104,6 +106,7 @@ export async function processMessage(o: WorkerLoopOptions, message: QueueMessage
     try {
       result = await (o.handle ?? handleRedactionJob)(job, {
         blobs: o.blobs,
+        dataKeys: o.dataKeys,
         tmpDir: o.tmpDir ?? tmpdir(),
         logger: o.logger,
         signal: controller.signal,

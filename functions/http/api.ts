@@ -2,6 +2,8 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { AuthError, type Principal } from '../../shared/auth/tokens.js';
 import { ProblemError, problemResponse, problems } from '../../shared/http/problem.js';
 import { ConflictError, NotFoundError, type Orchestrations } from '../../shared/ports/index.js';
+import { KeyUnavailableError } from '../../shared/crypto/errors.js';
+import { AuditWriteError } from '../../shared/audit/audit-log.js';
 import type { App } from '../../shared/composition.js';
 
 /** What every HTTP handler gets besides the request: the composed app and an orchestration client. */
@@ -55,6 +57,15 @@ export function errorResponse(err: unknown, ctx: InvocationContext): HttpRespons
   }
   if (err instanceof NotFoundError) return problemResponse(problems.notFound('the resource'));
   if (err instanceof ConflictError) return problemResponse(problems.conflict(err.message));
+  // Fail closed: without the key (Key Vault) or the audit trail, nothing is read or changed.
+  if (err instanceof KeyUnavailableError) {
+    ctx.error(JSON.stringify({ alert: 'key-vault-unavailable', reason: err.reason }));
+    return problemResponse(problems.unavailable('the encryption key service is unavailable; try again later'), { 'retry-after': '30' });
+  }
+  if (err instanceof AuditWriteError) {
+    ctx.error(JSON.stringify({ alert: 'audit-write-failed' }));
+    return problemResponse(problems.unavailable('the audit trail could not be written, so the action was refused'), { 'retry-after': '30' });
+  }
   ctx.error('unhandled error', err instanceof Error ? err.stack : String(err));
   return problemResponse(problems.internal());
 }

@@ -19,7 +19,7 @@ const succeeded = (attempt: number): RedactionResult => ({
   incidentId: 'i1',
   evidenceId: 'e1',
   attempt,
-  output: { container: 'evidence', name: `t1/i1/e1/redacted.a${attempt}`, sha256: 'a'.repeat(64), bytes: 10, contentType: 'video/mp4' },
+  output: { container: 'evidence', name: `t1/i1/e1/redacted.a${attempt}`, sha256: 'a'.repeat(64), bytes: 10, storedBytes: 60, contentType: 'video/mp4' },
   report: { container: 'reports', name: `t1/i1/e1/report.json.a${attempt}` },
   summary: { frames: 1, durationSeconds: 1, width: 2, height: 2, tracksObscured: 1, tracksKept: 0, regionsObscured: 1, subjectMatched: null, verification: 'passed', models: [] },
 });

@@ -10,6 +10,7 @@ const azure = {
   AUTH__audience: 'api://bystander',
   AUTH__jwksUri: 'https://login.microsoftonline.com/t/discovery/v2.0/keys',
   AUDIT_ORIGIN_KEY: Buffer.alloc(32, 7).toString('base64'),
+  KEYVAULT__uri: 'https://kv.vault.azure.net/',
 };
 
 describe('configuration validated at start-up', () => {

@@ -35,6 +35,11 @@ export const ConfigSchema = z
     COSMOS_KEY: z.string().min(1).optional(),
     COSMOS_DATABASE: z.string().min(1).default('bystander'),
 
+    // Key Vault: the geography's key-encryption key (wraps each incident's data key).
+    KEYVAULT__uri: z.url().optional(),
+    KEYVAULT__keyName: z.string().regex(/^[A-Za-z0-9-]{1,127}$/).default('bystander-kek'),
+    KEYVAULT__clientId: z.string().optional(),
+
     // Authentication (Entra ID in Azure; the local stack signs its own development tokens).
     AUTH__issuer: z.string().min(1),
     AUTH__audience: z.string().min(1),
@@ -92,6 +97,9 @@ export const ConfigSchema = z
       }
       if (c.COSMOS_KEY) {
         ctx.addIssue({ code: 'custom', path: ['COSMOS_KEY'], message: 'not allowed in azure mode: Cosmos DB local auth is disabled, the app uses its managed identity' });
+      }
+      if (!c.KEYVAULT__uri) {
+        ctx.addIssue({ code: 'custom', path: ['KEYVAULT__uri'], message: 'required in azure mode (the stamp Key Vault holding the key-encryption key)' });
       }
       if (!c.AUDIT_ORIGIN_KEY) {
         ctx.addIssue({ code: 'custom', path: ['AUDIT_ORIGIN_KEY'], message: 'required in azure mode (a Key Vault reference to a 32-byte random secret)' });

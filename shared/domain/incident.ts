@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SubjectHintSchema } from './redaction.js';
+import { WrappedKeySchema } from '../crypto/key-wrapper.js';
 
 /**
  * The incident record and its input schema. The schemas ARE the data-minimisation policy: every
@@ -74,11 +75,21 @@ export const EvidenceRecordSchema = z
     declaredSizeBytes: z.number().int().positive(),
     declaredSha256: sha256.optional(),
     subjectHints: z.array(SubjectHintSchema),
+    /** Storage form of subjectHints (field-encrypted); never present in memory, see sealed-incidents.ts. */
+    sealedSubjectHints: z.string().optional(),
     status: EvidenceStatusSchema,
     uploadExpiresAt: z.string(),
     original: z.object({ sha256, sizeBytes: z.number().int().min(0), receivedAt: z.string() }).strict().optional(),
     redacted: z
-      .object({ blobName: z.string(), sha256, sizeBytes: z.number().int().positive(), contentType: z.string(), reportBlobName: z.string() })
+      .object({
+        blobName: z.string(),
+        sha256,
+        sizeBytes: z.number().int().positive(),
+        /** Size of the encrypted blob: checked before serving ranges (truncation). */
+        storedBytes: z.number().int().positive(),
+        contentType: z.string(),
+        reportBlobName: z.string(),
+      })
       .strict()
       .optional(),
     summary: z.unknown().optional(),
@@ -106,8 +117,17 @@ export const IncidentRecordSchema = z
     createdBy: z.string(),
     updatedAt: z.string(),
     legalHold: z.object({ reason: z.string(), placedAt: z.string(), placedBy: z.string() }).strict().optional(),
+    /** The incident's data key, wrapped by the geography's KEK (Key Vault); removed first on deletion. */
+    dataKey: WrappedKeySchema.optional(),
     /** Computed from occurredAt and the retention policy; never extended by edits. */
     deleteAfter: z.string().optional(),
+    /** Record version (1 at creation; each change through updateIncident adds one; see lifecycle.ts). */
+    version: z.number().int().min(1).optional(),
+    /** Who made this version (opaque subject id or `system:<component>`), and which top-level fields it changed. */
+    updatedBy: z.string().max(128).optional(),
+    changedFields: z.array(z.string().max(64)).max(32).optional(),
+    /** Set by the deletion orchestration when it shreds the key: no hold or edit is accepted after that. */
+    deletingAt: z.string().optional(),
   })
   .strict();
 export type IncidentRecord = z.infer<typeof IncidentRecordSchema>;

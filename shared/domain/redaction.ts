@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WrappedKeySchema } from '../crypto/key-wrapper.js';
 
 /**
  * Contract between the pipeline and the redaction worker (queue `redaction-jobs` and
@@ -56,6 +57,11 @@ export const RedactionJobSchema = z
     style: ObscureStyleSchema,
     subjects: z.array(SubjectHintSchema).max(16),
     keepAudio: z.boolean(),
+    /**
+     * The output is encrypted at rest (AES-256-GCM segments) with the incident's data key, which
+     * travels only wrapped by the geography's key-encryption key; the worker unwraps it itself.
+     */
+    encryption: z.object({ keyRef: z.string().min(1).max(255), wrappedKey: WrappedKeySchema }).strict(),
   })
   .strict();
 export type RedactionJob = z.infer<typeof RedactionJobSchema>;
@@ -88,7 +94,8 @@ export const RedactionResultSchema = z.discriminatedUnion('outcome', [
       incidentId: z.string().min(1),
       evidenceId: z.string().min(1),
       attempt: z.number().int().min(1),
-      output: BlobRefSchema.extend({ sha256: Sha256Hex, bytes: z.number().int().min(1), contentType: z.string() }).strict(),
+      /** sha256/bytes describe the redacted media (plaintext); storedBytes the encrypted blob. */
+      output: BlobRefSchema.extend({ sha256: Sha256Hex, bytes: z.number().int().min(1), storedBytes: z.number().int().min(1), contentType: z.string() }).strict(),
       report: BlobRefSchema,
       summary: RedactionSummarySchema,
     })

@@ -3,13 +3,17 @@ import type { IncidentRecord } from '../domain/incident.js';
 import type { Screener } from '../domain/screening.js';
 import type { AuditSink, BlobStore, Clock, DocumentStore, Logger, MessageQueue } from '../ports/index.js';
 import type { SharingDeps } from './shares.js';
+import type { DataKeyService } from '../crypto/key-wrapper.js';
 
 /** Everything the use cases need, built once by the composition root. */
 export interface Deps {
   config: Config;
   blobs: BlobStore;
   queue: MessageQueue;
+  /** Record store; sensitive fields are sealed with each incident's data key at rest. */
   incidents: DocumentStore<IncidentRecord>;
+  /** Per-incident data keys, wrapped by the geography's KEK (fails closed with KeyUnavailableError). */
+  dataKeys: DataKeyService;
   audit: AuditSink;
   clock: Clock;
   logger: Logger;

@@ -5,8 +5,10 @@ import { CONTAINERS, QUEUES, blobNames, type EvidenceRecord, type IncidentRecord
 import { RedactionJobSchema, type RedactionJob, type RedactionResult } from '../domain/redaction.js';
 import { SNIFF_BYTES, familyOf, sniff } from '../domain/sniff.js';
 import { NotFoundError, type Orchestrations } from '../ports/index.js';
+import { DecryptionError } from '../crypto/errors.js';
 import { updateIncident } from './update-incident.js';
 import type { Deps } from './deps.js';
+import { incidentDataKey, sealingFor, sha256OfSealedBlob } from './sealed-media.js';
 
 /** The only thing an orchestration carries: ids. */
 export interface EvidenceRef {
@@ -181,6 +183,7 @@ export async function dispatchRedaction(deps: Deps, input: { ref: EvidenceRef; a
     style: 'pixelate',
     subjects: evidence.subjectHints,
     keepAudio: false,
+    encryption: await sealingFor(deps, ref.tenantId, ref.incidentId),
   });
   await deps.queue.send(QUEUES.jobs, job);
   return { jobId };
@@ -201,14 +204,16 @@ export async function recordRedaction(deps: Deps, input: { ref: EvidenceRef; res
   if (result.summary.verification === 'failed') {
     return { ok: false, code: 'verification-failed', reason: 'independent verification found an unobscured face' };
   }
-  let measured: { sha256: string; size: number };
+  let measured: { sha256: string; size: number; storedBytes: number };
   try {
-    measured = await sha256OfBlob(deps, result.output.container, result.output.name);
+    const key = await incidentDataKey(deps, ref.tenantId, ref.incidentId);
+    measured = await sha256OfSealedBlob(deps.blobs, result.output.container, result.output.name, key);
   } catch (err) {
     if (err instanceof NotFoundError) return { ok: false, code: 'output-missing', reason: 'the redacted output was not found' };
+    if (err instanceof DecryptionError) return { ok: false, code: 'output-unauthentic', reason: 'the redacted output failed authentication (not sealed with this incident key, or damaged)' };
     throw err;
   }
-  if (measured.sha256 !== result.output.sha256) {
+  if (measured.sha256 !== result.output.sha256 || measured.storedBytes !== result.output.storedBytes) {
     return { ok: false, code: 'output-hash-mismatch', reason: 'the redacted output does not match the hash the worker reported' };
   }
   const now = deps.clock.now().toISOString();
@@ -220,6 +225,7 @@ export async function recordRedaction(deps: Deps, input: { ref: EvidenceRef; res
       blobName: result.output.name,
       sha256: measured.sha256,
       sizeBytes: measured.size,
+      storedBytes: measured.storedBytes,
       contentType: result.output.contentType,
       reportBlobName: result.report.name,
     };

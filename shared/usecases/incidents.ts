@@ -10,6 +10,7 @@ import {
 import { ProblemError, problems } from '../http/problem.js';
 import { requireRole, type Principal } from '../auth/tokens.js';
 import type { Deps } from './deps.js';
+import { incidentDataKey, openSealedRange } from './sealed-media.js';
 
 export interface UploadSlot {
   evidenceId: string;
@@ -60,6 +61,8 @@ export async function createIncident(deps: Deps, principal: Principal, body: unk
     uploadExpiresAt: expiresAt.toISOString(),
     updatedAt: now.toISOString(),
   }));
+  // The incident's own data key, wrapped by the geography's KEK (fails closed if Key Vault is unusable).
+  const { wrapped } = await deps.dataKeys.create({ tenantId: principal.tenantId, incidentId });
   const incident: IncidentRecord = {
     id: incidentId,
     tenantId: principal.tenantId,
@@ -73,6 +76,7 @@ export async function createIncident(deps: Deps, principal: Principal, body: unk
     createdAt: now.toISOString(),
     createdBy: principal.subject,
     updatedAt: now.toISOString(),
+    dataKey: wrapped,
   };
 
   // Audit first: if the trail cannot be written, the action is refused.
@@ -152,13 +156,18 @@ export async function openRedactedEvidence(
  * for published evidence, by byte range. Callers do their own authorisation and auditing.
  */
 export async function streamRedactedMedia(
-  deps: Pick<Deps, 'blobs'>,
+  deps: Pick<Deps, 'blobs' | 'incidents' | 'dataKeys'>,
   evidence: EvidenceRecord,
   pickRange: (size: number) => { offset: number; count: number } | undefined,
 ) {
-  if (evidence.status !== 'published' || !evidence.redacted) throw new ProblemError(problems.notFound(`published evidence ${evidence.id}`));
-  const totalSize = evidence.redacted.sizeBytes;
+  const redacted = evidence.status === 'published' ? evidence.redacted : undefined;
+  if (!redacted) throw new ProblemError(problems.notFound(`published evidence ${evidence.id}`));
+  const totalSize = redacted.sizeBytes;
   const range = pickRange(totalSize);
-  const { stream } = await deps.blobs.download(CONTAINERS.evidence, evidence.redacted.blobName, range);
-  return { stream, range, totalSize, contentType: evidence.redacted.contentType, sha256: evidence.redacted.sha256 };
+  const props = await deps.blobs.getProperties(CONTAINERS.evidence, redacted.blobName);
+  // A stored blob that is not exactly what was recorded (truncated, replaced) is never served.
+  if (!props || props.size !== redacted.storedBytes) throw new ProblemError(problems.notFound(`published evidence ${evidence.id}`));
+  const key = await incidentDataKey(deps, evidence.tenantId, evidence.incidentId);
+  const stream = openSealedRange(deps.blobs, CONTAINERS.evidence, redacted.blobName, redacted.storedBytes, key, range?.offset ?? 0, range?.count ?? totalSize);
+  return { stream, range, totalSize, contentType: redacted.contentType, sha256: redacted.sha256 };
 }
