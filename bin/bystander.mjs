@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Bystander CLI entry: `npx bystander <command>`. Runs the TypeScript sources through tsx (a
+// dependency), so no build step is needed on a fresh clone.
+//   redact <input> -o <output> …     redact one file (worker/cli.ts)
+//   audit verify [--tenant T]         walk the audit hash chain (cli/main.ts)
+//   keys rewrap                       re-wrap data keys with the current KEK version (cli/main.ts)
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const [command, ...rest] = process.argv.slice(2);
+const entries = { redact: 'worker/cli-main.ts', audit: 'cli/main.ts', keys: 'cli/main.ts' };
+const entry = entries[command ?? ''];
+if (!entry || !existsSync(join(root, entry))) {
+  process.stderr.write(
+    'usage: bystander <command>\n' +
+      '  redact <input> -o <output> [--report <file>] [--subject <s>:<x>,<y>,<w>,<h>]... [--targets faces,plates]\n' +
+      '         [--style pixelate|blur|solid] [--keep-audio] [--device cpu|cuda]\n' +
+      '  audit verify [--tenant <id>]\n' +
+      '  keys rewrap\n',
+  );
+  process.exit(2);
+}
+const args = command === 'redact' ? rest : [command, ...rest];
+const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, entry), ...args], { stdio: 'inherit', cwd: process.cwd() });
+process.exit(result.status ?? 1);
