@@ -84,16 +84,21 @@ export const RedactionSummarySchema = z
   .strict();
 export type RedactionSummary = z.infer<typeof RedactionSummarySchema>;
 
+/** Which job a result answers (both outcomes carry them). */
+const resultIds = {
+  version: z.literal(1),
+  jobId: z.string().min(1),
+  tenantId: z.string().min(1),
+  incidentId: z.string().min(1),
+  evidenceId: z.string().min(1),
+  attempt: z.number().int().min(1),
+};
+
 export const RedactionResultSchema = z.discriminatedUnion('outcome', [
   z
     .object({
-      version: z.literal(1),
+      ...resultIds,
       outcome: z.literal('succeeded'),
-      jobId: z.string().min(1),
-      tenantId: z.string().min(1),
-      incidentId: z.string().min(1),
-      evidenceId: z.string().min(1),
-      attempt: z.number().int().min(1),
       /** sha256/bytes describe the redacted media (plaintext); storedBytes the encrypted blob. */
       output: BlobRefSchema.extend({ sha256: Sha256Hex, bytes: z.number().int().min(1), storedBytes: z.number().int().min(1), contentType: z.string() }).strict(),
       report: BlobRefSchema,
@@ -102,13 +107,8 @@ export const RedactionResultSchema = z.discriminatedUnion('outcome', [
     .strict(),
   z
     .object({
-      version: z.literal(1),
+      ...resultIds,
       outcome: z.literal('failed'),
-      jobId: z.string().min(1),
-      tenantId: z.string().min(1),
-      incidentId: z.string().min(1),
-      evidenceId: z.string().min(1),
-      attempt: z.number().int().min(1),
       /** Machine-readable reason, e.g. `media-corrupt`, `verification-failed`, `worker-crash`. */
       code: z.string().min(1).max(64),
       /** Human-readable reason; never contains personal data or media. */
