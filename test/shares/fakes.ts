@@ -3,7 +3,9 @@
  * covered by the integration tests). The document store parses with the record's zod schema on
  * every write, as the Cosmos adapter does.
  */
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { encryptBuffer } from '../../shared/crypto/segmented-aead.js';
 import type { z } from 'zod';
 import { loadConfig } from '../../shared/config/config.js';
 import { createScreener } from '../../shared/domain/screening.js';
@@ -82,6 +84,10 @@ export class MemoryBlobStore implements Partial<BlobStore> {
   put(container: string, name: string, data: Buffer) {
     this.blobs.set(`${container}/${name}`, data);
   }
+  async getProperties(container: string, name: string): Promise<BlobProperties | undefined> {
+    const data = this.blobs.get(`${container}/${name}`);
+    return data ? { size: data.length, contentType: undefined, metadata: {}, etag: '"1"', createdOn: undefined } : undefined;
+  }
   async download(container: string, name: string, range?: { offset: number; count?: number }) {
     const data = this.blobs.get(`${container}/${name}`);
     if (!data) throw new NotFoundError(name);
@@ -139,6 +145,12 @@ export class FakeOrchestrations implements Orchestrations {
 
 export const T0 = new Date('2026-11-20T09:00:00.000Z');
 
+/** The fake incident data key: media blobs are sealed with it, as the worker seals them. */
+export const DATA_KEY = randomBytes(32);
+const FAKE_WRAPPED_KEY = { keyId: 'local:test/v0001', algorithm: 'RSA-OAEP-256', wrapped: 'ZmFrZS13cmFwcGVkLWtleS1mb3ItdGVzdHM' };
+/** Plaintext media of each fake evidence item (by blob name). */
+export const PLAINTEXT = new Map<string, Buffer>();
+
 export function fakeDeps(clock = new ManualClock(T0.getTime())) {
   const incidents = new MemoryDocumentStore<IncidentRecord>();
   const shares = new MemoryDocumentStore<ShareRecord>(ShareRecordSchema);
@@ -171,6 +183,7 @@ export function fakeDeps(clock = new ManualClock(T0.getTime())) {
     logger,
     screener: createScreener(),
     newId: () => `id-${++n}`,
+    dataKeys: { open: async () => DATA_KEY, create: async () => ({ dataKey: DATA_KEY, wrapped: FAKE_WRAPPED_KEY, keyRef: 'dk1:inc-1' }) },
     sharing: {
       shares,
       links,
@@ -180,8 +193,9 @@ export function fakeDeps(clock = new ManualClock(T0.getTime())) {
       limiter: new InvalidAttemptLimiter(clock),
       mediaAudit: new AccessCoalescer(clock),
     },
-  } satisfies Deps;
-  return { deps: deps as Deps, clock, incidents, shares, links, audit, notifier, logger, blobs };
+  };
+  // Cast, not `satisfies`: the sharing use cases need only these members, and Deps grows as others land.
+  return { deps: deps as unknown as Deps, clock, incidents, shares, links, audit, notifier, logger, blobs };
 }
 
 export const investigator: Principal = { tenantId: 't1', subject: 'user-inv', roles: ['investigator'] };
@@ -202,10 +216,26 @@ export function evidence(id: string, status: EvidenceRecord['status'], kind: 'vi
     uploadExpiresAt: T0.toISOString(),
     updatedAt: T0.toISOString(),
     ...(status === 'published'
-      ? { redacted: { blobName: `t1/inc-1/${id}/redacted.a1`, sha256: 'a'.repeat(64), sizeBytes: size, contentType: kind === 'video' ? 'video/mp4' : 'image/jpeg', reportBlobName: 'r' }, publishedAt: T0.toISOString() }
+      ? {
+          redacted: {
+            blobName: `t1/inc-1/${id}/redacted.a1`,
+            sha256: 'a'.repeat(64),
+            sizeBytes: size,
+            storedBytes: sealed(`t1/inc-1/${id}/redacted.a1`, size, id).length,
+            contentType: kind === 'video' ? 'video/mp4' : 'image/jpeg',
+            reportBlobName: 'r',
+          } as Record<string, unknown> as NonNullable<EvidenceRecord['redacted']>,
+          publishedAt: T0.toISOString(),
+        }
       : {}),
     ...(status === 'quarantined' ? { quarantine: { code: 'verification-failed', reason: 'face found', at: T0.toISOString() } } : {}),
   };
+}
+
+function sealed(blobName: string, size: number, id: string): Buffer {
+  const plain = PLAINTEXT.get(blobName) ?? Buffer.alloc(size, id.charCodeAt(3));
+  PLAINTEXT.set(blobName, plain);
+  return encryptBuffer(plain, { key: DATA_KEY, keyRef: 'dk1:inc-1', segmentSize: 16 * 1024 });
 }
 
 /** An incident with published ev-1 (video) and ev-3 (image), quarantined ev-2 and processing ev-4, with blobs. */
@@ -224,9 +254,10 @@ export async function seedIncident(f: ReturnType<typeof fakeDeps>) {
     createdAt: T0.toISOString(),
     createdBy: 'user-up',
     updatedAt: T0.toISOString(),
+    ...({ dataKey: FAKE_WRAPPED_KEY } as object),
   };
   await f.incidents.create(incident);
-  for (const e of ev) if (e.redacted) f.blobs.put(CONTAINERS.evidence, e.redacted.blobName, Buffer.alloc(e.redacted.sizeBytes, e.id.charCodeAt(3)));
+  for (const e of ev) if (e.redacted) f.blobs.put(CONTAINERS.evidence, e.redacted.blobName, sealed(e.redacted.blobName, e.redacted.sizeBytes, e.id));
   return incident;
 }
 
