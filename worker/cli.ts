@@ -90,7 +90,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     const st = ObscureStyleSchema.safeParse((values.style as string | undefined) ?? 'pixelate');
     if (!st.success) throw new UsageError(`unknown style "${String(values.style)}" (pixelate, blur, solid)`);
     style = st.data;
-    const dev = (values.device as string | undefined) ?? 'cpu';
+    const dev = (values.device as string | undefined) ?? process.env.BYSTANDER_DEVICE ?? 'cpu';
     if (dev !== 'cpu' && dev !== 'cuda') throw new UsageError(`unknown device "${dev}" (cpu, cuda)`);
     device = dev;
     subjects = ((values.subject as string[] | undefined) ?? []).map(parseSubject);

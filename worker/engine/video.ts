@@ -111,8 +111,13 @@ export interface Encoder {
 
 /** ffmpeg arguments shared by the engine and the benchmark's bare baseline (same codec and preset). */
 export function h264OutputArgs(preset: string, crf: number): string[] {
+  // NVENC in the GPU container (BYSTANDER_H264_ENCODER=h264_nvenc); libx264 everywhere else.
+  const codec =
+    process.env.BYSTANDER_H264_ENCODER === 'h264_nvenc'
+      ? ['-c:v', 'h264_nvenc', '-preset', 'p4', '-rc', 'vbr', '-cq', String(crf + 3)]
+      : ['-c:v', 'libx264', '-preset', preset, '-crf', String(crf)];
   return [
-    '-c:v', 'libx264', '-preset', preset, '-crf', String(crf), '-pix_fmt', 'yuv420p',
+    ...codec, '-pix_fmt', 'yuv420p',
     '-map_metadata', '-1', '-map_chapters', '-1', '-sn', '-dn',
     '-fflags', '+bitexact', '-flags:v', '+bitexact',
     '-movflags', '+faststart', '-f', 'mp4',

@@ -35,7 +35,7 @@ export const DEFAULT_PLATES: PlateParams = {
   maxAspect: 10,
   minHeight: 6,
   unclipRatio: 1.6,
-  cadence: 3,
+  cadence: 6,
 };
 
 const MEAN = [0.485, 0.456, 0.406];

@@ -1,0 +1,92 @@
+/**
+ * `npm run bench` — speed and memory of the redaction engine on this machine, in one run:
+ *  1. a 720p clip: bare ffmpeg decode+encode (same codec, preset and CRF as the engine) vs. the full
+ *     redaction (detect faces + plates, track, obscure, encode, verify); fps of both, their ratio;
+ *  2. a long clip: resident memory sampled through the redaction, to show it stays flat.
+ *
+ * Options: --seconds <n> (720p clip length, default 10)  --long <n> (long clip seconds, default 120)
+ *          --targets faces[,plates]
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ALL_FACES, ensureClip, type FaceSpec } from '../test/fixtures/media/generate.js';
+import { ffmpegPath } from '../worker/engine/ffmpeg.js';
+import { redactMedia } from '../worker/engine/index.js';
+import { h264OutputArgs } from '../worker/engine/video.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, long: { type: 'string' }, targets: { type: 'string' } } });
+const seconds = Number(values.seconds ?? 10);
+const longSeconds = Number(values.long ?? 120);
+const targets = (values.targets ?? 'faces,plates').split(',') as ('faces' | 'plates')[];
+const dir = join(process.cwd(), '.test-data', 'bench');
+await mkdir(dir, { recursive: true });
+
+function walkers(n: number, s: number, w: number, h: number): FaceSpec[] {
+  return Array.from({ length: n }, (_, i) => {
+    const f = ALL_FACES[(i * 5) % ALL_FACES.length]!;
+    const size = [24, 36, 56, 80, 120, 30][i % 6]!;
+    const y = h * (0.2 + 0.6 * ((i * 0.37) % 1));
+    return { ...f, path: [{ t: 0, cx: w * (0.1 + 0.13 * i), cy: y, size }, { t: s, cx: w * (0.9 - 0.11 * i), cy: y + 20, size: size * 1.1 }] };
+  });
+}
+
+const clip = await ensureClip(dir, 'bench-720p', {
+  seconds, width: 1280, height: 720, fps: 25, seed: 21, crf: 20,
+  faces: walkers(6, seconds, 1280, 720),
+  plates: [{ text: 'AB12 CDE', path: [{ t: 0, x: 100, y: 560, width: 120 }, { t: seconds, x: 900, y: 560, width: 120 }] }],
+});
+const frames = clip.truth.frames.length;
+
+// 1a. Bare ffmpeg: decode + encode with the engine's codec settings.
+const t0 = performance.now();
+const bare = spawn(ffmpegPath(), ['-nostdin', '-v', 'error', '-y', '-i', clip.path, '-map', '0:v:0', '-an', ...h264OutputArgs('veryfast', 20), join(dir, 'bare.mp4')], { stdio: 'inherit' });
+const [code] = (await once(bare, 'close')) as [number];
+if (code !== 0) throw new Error('bare ffmpeg failed');
+const bareSecs = (performance.now() - t0) / 1000;
+
+// 1b. Full redaction.
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+const t1 = performance.now();
+const report = await redactMedia(clip.path, join(dir, 'redacted.mp4'), { targets, style: 'pixelate', subjects: [], keepAudio: false });
+const fullSecs = (performance.now() - t1) / 1000;
+clearInterval(sampler);
+peakRss = Math.max(peakRss, process.memoryUsage().rss);
+
+const bareFps = frames / bareSecs;
+const fullFps = frames / fullSecs;
+console.log(`720p clip: ${frames} frames (${seconds} s, 1280×720, 25 fps), targets ${targets.join('+')}, CPU, ${(await import('node:os')).cpus().length} cores`);
+console.log(`  bare ffmpeg decode+encode (libx264 veryfast crf 20): ${bareFps.toFixed(1)} fps (${bareSecs.toFixed(2)} s)`);
+console.log(`  full redaction:                                      ${fullFps.toFixed(1)} fps (${fullSecs.toFixed(2)} s)`);
+console.log(`    stages (ms): ${JSON.stringify(report.timingsMs)}`);
+console.log(`  ratio full/bare: ${(fullFps / bareFps).toFixed(2)}   (target ≥ 0.5)`);
+console.log(`  peak RSS (node process): ${(peakRss / 2 ** 20).toFixed(0)} MiB; verification ${report.verification.status}`);
+
+// 2. Long clip: memory through the run.
+const long = await ensureClip(dir, 'bench-long', {
+  seconds: longSeconds, width: 640, height: 360, fps: 25, seed: 22, crf: 23,
+  faces: walkers(3, longSeconds, 640, 360).map((f, i) => ({ ...f, path: f.path.map((k, j) => ({ ...k, size: Math.max(30, k.size * 0.6), t: j ? longSeconds : 0, cx: j ? (i % 2 ? 80 : 560) : k.cx })) })),
+});
+const samples: { frame: number; rss: number }[] = [];
+const t2 = performance.now();
+await redactMedia(long.path, join(dir, 'long-redacted.mp4'), {
+  targets: ['faces'], style: 'pixelate', subjects: [], keepAudio: false,
+  onProgress: (p) => {
+    if (p.phase !== 'verify' && p.frame % 250 === 0) samples.push({ frame: p.phase === 'analyse' ? p.frame : p.frame + long.truth.frames.length, rss: process.memoryUsage().rss });
+  },
+});
+const longSecs = (performance.now() - t2) / 1000;
+console.log(`long clip: ${long.truth.frames.length} frames (${longSeconds} s, 640×360): ${(long.truth.frames.length / longSecs).toFixed(1)} fps`);
+console.log(`  RSS through the run (analyse then render), MiB: ${samples.map((s) => (s.rss / 2 ** 20).toFixed(0)).join(' ')}`);
+const rss = samples.map((s) => s.rss);
+if (rss.length >= 4) {
+  const firstHalf = rss.slice(1, Math.floor(rss.length / 2));
+  const secondHalf = rss.slice(Math.floor(rss.length / 2));
+  console.log(`  mean RSS first half ${(avg(firstHalf) / 2 ** 20).toFixed(0)} MiB, second half ${(avg(secondHalf) / 2 ** 20).toFixed(0)} MiB`);
+}
+function avg(a: number[]): number {
+  return a.reduce((s, v) => s + v, 0) / Math.max(1, a.length);
+}
