@@ -113,6 +113,7 @@ try {
     }
     if (!shareUrl) fail(`no notification for share ${shareId} appeared in ${join(dataDir, 'outbox')}`);
     log(`Share link (from the local outbox): ${shareUrl}`);
+    if (own) log('  (this demo started its own stack, which stops now: run `npm start` first to open the link in a browser)');
   }
   console.log(
     JSON.stringify({

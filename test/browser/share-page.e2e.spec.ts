@@ -16,7 +16,15 @@ import { client, incidentBody, sha256, testStack } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
+/** Set by .ci/run: CI always runs this test, so a missing browser is a failure there, not a skip. */
+const required = process.env.BYSTANDER_REQUIRE_BROWSER === '1';
+if (!hasChromium && required) {
+  describe('police share page in headless Chromium', () => {
+    it('needs /usr/bin/chromium (BYSTANDER_REQUIRE_BROWSER=1)', () => {
+      expect.fail(`${CHROMIUM} is missing; .ci/run installs the Debian chromium package before npm test`);
+    });
+  });
+} else if (!hasChromium) {
   console.warn(
     `\n[share-page browser test] SKIPPED: ${CHROMIUM} not found. Install the Debian package (apt-get install -y chromium) to run it; CI (.ci/run) always installs it.\n`,
   );
