@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { EvidenceRecord, IncidentRecord } from './incident.js';
 
@@ -123,6 +124,35 @@ export const ShareLinkRecordSchema = z
 export type ShareLinkRecord = z.infer<typeof ShareLinkRecordSchema>;
 
 export const linkPartition = (tokenHash: string) => `links-${tokenHash.slice(0, 2)}`;
+
+// --- agency webhooks ---
+
+/** Private, loopback and link-local address literals: never webhook targets in production. */
+function isInternalHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost') || h.endsWith('.internal')) return true;
+  const kind = isIP(h);
+  if (kind === 4) return /^(10\.|127\.|0\.|169\.254\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(h);
+  if (kind === 6) return h === '::1' || h === '::' || /^(fc|fd|fe80)/.test(h) || h.startsWith('::ffff:');
+  return false;
+}
+
+/**
+ * Why an agency webhook URL is not acceptable (undefined when it is): https only, no internal
+ * hosts, no credentials. `allowInsecure` (local stack and tests) lifts the first two.
+ */
+export function webhookUrlProblem(url: string, allowInsecure = false): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'must be absolute URLs';
+  }
+  if (!allowInsecure && u.protocol !== 'https:') return 'must use https';
+  if (!allowInsecure && isInternalHost(u.hostname)) return 'must not point at internal addresses';
+  if (u.username || u.password) return 'must not carry credentials';
+  return undefined;
+}
 
 // --- tokens ---
 

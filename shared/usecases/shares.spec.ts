@@ -108,6 +108,19 @@ describe('createShare', () => {
     );
     expect(p.status).toBe(422);
   });
+
+  it('refuses agency webhooks that are not https, point inside, or carry credentials (azure mode)', async () => {
+    const f = fakeDeps();
+    await seedIncident(f);
+    Object.assign(f.deps.config, { BYSTANDER_MODE: 'azure' });
+    Object.assign(f.deps.sharing, { webhooks: true });
+    const hook = (webhookUrl: string) => shareBody({ recipient: { ...shareBody().recipient, webhookUrl } });
+    for (const bad of ['http://hooks.police.example/in', 'https://10.0.0.5/in', 'https://user:pw@hooks.police.example/in']) {
+      expect((await problemOf(createShare(f.deps, new FakeOrchestrations(), investigator, 'inc-1', hook(bad)))).status).toBe(422);
+    }
+    const ok = await createShare(f.deps, new FakeOrchestrations(), investigator, 'inc-1', hook('https://hooks.police.example/in'));
+    expect(ok.recipient.webhook).toBe(true);
+  });
 });
 
 describe('issueShareLink (the notification activity)', () => {

@@ -13,6 +13,7 @@ import {
   sameHash,
   shareExpiry,
   toShareView,
+  webhookUrlProblem,
   type ShareDenial,
   type ShareLinkRecord,
   type ShareRecord,
@@ -97,8 +98,12 @@ export async function createShare(deps: Deps, orchestrations: Orchestrations, pr
   const input = parsed.data;
   const hit = deps.screener.check(input.recipient.agency);
   if (hit) throw new ProblemError(problems.screened('recipient.agency', hit.phrase));
-  if (input.recipient.webhookUrl && !deps.sharing.webhooks) {
-    throw new ProblemError({ ...problems.badRequest('this stamp cannot sign agency webhooks (no webhook secret is configured)'), status: 422 });
+  if (input.recipient.webhookUrl) {
+    if (!deps.sharing.webhooks) {
+      throw new ProblemError({ ...problems.badRequest('this stamp cannot sign agency webhooks (no webhook secret is configured)'), status: 422 });
+    }
+    const problem = webhookUrlProblem(input.recipient.webhookUrl, deps.config.BYSTANDER_MODE === 'local');
+    if (problem) throw new ProblemError({ ...problems.badRequest(`recipient.webhookUrl: webhook URLs ${problem}`), status: 422 });
   }
 
   const found = ID.test(incidentId) ? await deps.incidents.get(principal.tenantId, incidentId) : undefined;

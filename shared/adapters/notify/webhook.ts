@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { Logger } from '../../ports/index.js';
 import { NotificationError, type Notification } from '../../ports/notifier.js';
+import { webhookUrlProblem } from '../../domain/share.js';
 
 export const SIGNATURE_HEADER = 'bystander-signature';
 
@@ -12,16 +12,6 @@ export const SIGNATURE_HEADER = 'bystander-signature';
 export function signWebhook(secret: string, timestamp: number, body: string): string {
   const mac = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
   return `t=${timestamp},v1=${mac}`;
-}
-
-/** Private, loopback and link-local address literals: never webhook targets in production. */
-function isInternalHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost') || h.endsWith('.internal')) return true;
-  const kind = isIP(h);
-  if (kind === 4) return /^(10\.|127\.|0\.|169\.254\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(h);
-  if (kind === 6) return h === '::1' || h === '::' || /^(fc|fd|fe80)/.test(h) || h.startsWith('::ffff:');
-  return false;
 }
 
 export interface WebhookOptions {
@@ -44,11 +34,9 @@ export class WebhookNotifier {
   }
 
   static check(url: string, allowInsecure = false): URL {
-    const u = new URL(url);
-    if (!allowInsecure && u.protocol !== 'https:') throw new NotificationError('webhook URLs must use https');
-    if (!allowInsecure && isInternalHost(u.hostname)) throw new NotificationError('webhook URLs must not point at internal addresses');
-    if (u.username || u.password) throw new NotificationError('webhook URLs must not carry credentials');
-    return u;
+    const problem = webhookUrlProblem(url, allowInsecure);
+    if (problem) throw new NotificationError(`webhook URLs ${problem}`);
+    return new URL(url);
   }
 
   async post(url: string, n: Notification): Promise<void> {
