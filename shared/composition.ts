@@ -20,6 +20,9 @@ import type { Clock, Logger } from './ports/index.js';
 import { ShareLinkRecordSchema, ShareRecordSchema } from './domain/share.js';
 import { createNotifier } from './adapters/notify/index.js';
 import { AccessCoalescer, InvalidAttemptLimiter } from './usecases/share-guards.js';
+import { EXPORTS_CONTAINER, IncidentVersionSchema, PURGE_QUEUE, PrivacyRequestRecordSchema } from './domain/lifecycle.js';
+import { DEFAULT_RETENTION_POLICY } from './retention/policy.js';
+import { cosmosDueIndex } from './adapters/azure/cosmos-store.js';
 
 /**
  * The composition root: the one place that turns validated settings into adapters and use-case
@@ -33,13 +36,13 @@ export interface App {
   health(): Promise<Record<string, { ok: boolean; detail?: string }>>;
 }
 
-export const COSMOS_CONTAINERS = ['incidents', AUDIT_CONTAINER, 'shares', 'share-links'] as const;
+export const COSMOS_CONTAINERS = ['incidents', AUDIT_CONTAINER, 'shares', 'share-links', 'incidentVersions', 'privacyRequests'] as const;
 
 function credentialFor(clientId: string | undefined): TokenCredential {
   return clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
 }
 
-export function storageAdapters(config: Config) {
+export function storageAdapters(config: Pick<Config, 'STORAGE_CONNECTION_STRING' | 'STORAGE__blobServiceUri' | 'STORAGE__queueServiceUri' | 'STORAGE__clientId'>) {
   if (config.STORAGE_CONNECTION_STRING) {
     return {
       blobs: AzureBlobStore.fromConnectionString(config.STORAGE_CONNECTION_STRING),
@@ -66,7 +69,7 @@ async function localSecret(path: string): Promise<Buffer> {
 }
 
 /** The geography's key-encryption key: Key Vault in Azure, an RSA key file under the data folder locally. */
-export function keyWrapperFor(config: Config): KeyWrapper {
+export function keyWrapperFor(config: Pick<Config, 'KEYVAULT__uri' | 'KEYVAULT__keyName' | 'KEYVAULT__clientId' | 'BYSTANDER_DATA_DIR'>): KeyWrapper {
   if (config.KEYVAULT__uri) {
     return new KeyVaultKeyWrapper({ vaultUrl: config.KEYVAULT__uri, keyName: config.KEYVAULT__keyName, credential: credentialFor(config.KEYVAULT__clientId) });
   }
@@ -87,8 +90,8 @@ export async function createApp(
 
   if (config.BYSTANDER_MODE === 'local') {
     // Azure resources come from Bicep; the embedded stack creates its own.
-    await blobs.ensureContainers(Object.values(CONTAINERS));
-    await queue.ensureQueues(Object.values(QUEUES));
+    await blobs.ensureContainers([...Object.values(CONTAINERS), EXPORTS_CONTAINER]);
+    await queue.ensureQueues([...Object.values(QUEUES), PURGE_QUEUE]);
     await ensureCosmos(cosmos, config.COSMOS_DATABASE, COSMOS_CONTAINERS);
   }
 
@@ -124,6 +127,13 @@ export async function createApp(
       webhooks: !!config.SHARE_WEBHOOK_SECRET,
       limiter: new InvalidAttemptLimiter(clock),
       mediaAudit: new AccessCoalescer(clock),
+    },
+    lifecycle: {
+      versions: new CosmosDocumentStore(cosmos, config.COSMOS_DATABASE, 'incidentVersions', IncidentVersionSchema),
+      privacyRequests: new CosmosDocumentStore(cosmos, config.COSMOS_DATABASE, 'privacyRequests', PrivacyRequestRecordSchema),
+      dueIndex: cosmosDueIndex(cosmos, config.COSMOS_DATABASE, 'incidents'),
+      // Per-tenant policies: the documented default until a validated setting exists (see shared/retention).
+      retentionPolicy: () => DEFAULT_RETENTION_POLICY,
     },
   };
 

@@ -1,0 +1,36 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { runWorker } from '../worker/main.js';
+import { AzureMessageQueue } from '../shared/adapters/azure/message-queue.js';
+import { QUEUES } from '../shared/domain/incident.js';
+
+describe('the redaction job process (worker/main.ts)', () => {
+  it('refuses to start without storage settings, naming them', async () => {
+    const errors: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (errors.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      expect(await runWorker({ BYSTANDER_DEVICE: 'cpu' })).toBe(2);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(errors.join('')).toMatch(/STORAGE__blobServiceUri/);
+  });
+
+  it('drains the queue and exits once idle (an event-driven job execution ends by itself)', async () => {
+    const { storageConnectionString } = inject('services');
+    const queue = AzureMessageQueue.fromConnectionString(storageConnectionString);
+    await queue.ensureQueues(Object.values(QUEUES));
+    // A poison message: the worker must move it aside (not drop it) and then exit idle.
+    await queue.send(QUEUES.jobs, { not: 'a job' });
+    const dataDir = await mkdtemp(join(tmpdir(), 'bystander-worker-main-'));
+    const started = Date.now();
+    const code = await runWorker({ STORAGE_CONNECTION_STRING: storageConnectionString, BYSTANDER_DATA_DIR: dataDir, WORKER_MAX_IDLE_SECONDS: '2' });
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const poison = await queue.receive(QUEUES.jobsPoison, { max: 32, visibilityTimeoutSeconds: 1 });
+    expect(poison.some((m) => m.body.includes('not a job') || m.body.includes('invalid'))).toBe(true);
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * The redaction job's process entry (Container Apps event-driven job, GPU workload profile; the
+ * local stack runs the same loop in-process). It consumes `redaction-jobs` until the queue has been
+ * idle for WORKER_MAX_IDLE_SECONDS (KEDA starts an execution per backlog), or until SIGTERM (the
+ * replica timeout): a job in progress is then left on the queue and redelivered, never half-published.
+ */
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { consoleLogger } from '../shared/adapters/console-logger.js';
+import { keyWrapperFor, storageAdapters } from '../shared/composition.js';
+import { DataKeyService } from '../shared/crypto/key-wrapper.js';
+import type { MessageQueue } from '../shared/ports/index.js';
+import { runWorkerLoop } from './loop.js';
+
+export const WorkerConfigSchema = z
+  .object({
+    STORAGE__blobServiceUri: z.url().optional(),
+    STORAGE__queueServiceUri: z.url().optional(),
+    STORAGE__clientId: z.string().optional(),
+    STORAGE_CONNECTION_STRING: z.string().optional(),
+    KEYVAULT__uri: z.url().optional(),
+    KEYVAULT__keyName: z.string().default('bystander-kek'),
+    KEYVAULT__clientId: z.string().optional(),
+    BYSTANDER_DATA_DIR: z.string().default(join(tmpdir(), 'bystander-worker')),
+    BYSTANDER_DEVICE: z.enum(['cpu', 'cuda']).default('cpu'),
+    WORKER_MAX_IDLE_SECONDS: z.coerce.number().int().min(0).default(60),
+    WORKER_VISIBILITY_SECONDS: z.coerce.number().int().min(30).max(7 * 24 * 3600).default(300),
+  })
+  .refine((c) => c.STORAGE_CONNECTION_STRING || (c.STORAGE__blobServiceUri && c.STORAGE__queueServiceUri), {
+    message: 'set STORAGE__blobServiceUri and STORAGE__queueServiceUri (managed identity), or STORAGE_CONNECTION_STRING (Azurite only)',
+    path: ['STORAGE__blobServiceUri'],
+  })
+  .refine((c) => c.KEYVAULT__uri || c.STORAGE_CONNECTION_STRING, {
+    message: 'KEYVAULT__uri is required with managed-identity storage (the worker seals outputs with keys wrapped by Key Vault)',
+    path: ['KEYVAULT__uri'],
+  });
+
+/** Counts received-but-unfinished messages and the last time work arrived, to know when to exit. */
+function idleTracking(queue: MessageQueue) {
+  let inFlight = 0;
+  let lastWork = Date.now();
+  const tracked: MessageQueue = {
+    send: (q, body, o) => queue.send(q, body, o),
+    extend: (q, m, s) => queue.extend(q, m, s),
+    async receive(q, o) {
+      const got = await queue.receive(q, o);
+      if (got.length) {
+        inFlight += got.length;
+        lastWork = Date.now();
+      }
+      return got;
+    },
+    async delete(q, m) {
+      await queue.delete(q, m);
+      inFlight = Math.max(0, inFlight - 1);
+      lastWork = Date.now();
+    },
+  };
+  return { queue: tracked, idleFor: () => (inFlight > 0 ? 0 : Date.now() - lastWork) };
+}
+
+export async function runWorker(env: Record<string, string | undefined> = process.env): Promise<number> {
+  const parsed = WorkerConfigSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
+  if (!parsed.success) {
+    process.stderr.write(`The redaction worker cannot start: invalid settings\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}\n`);
+    return 2;
+  }
+  const config = parsed.data;
+  const logger = consoleLogger('worker');
+  const { blobs, queue } = storageAdapters(config);
+  const dataKeys = new DataKeyService(keyWrapperFor(config), { logger });
+  const tmpDir = join(config.BYSTANDER_DATA_DIR, 'tmp');
+  await mkdir(tmpDir, { recursive: true });
+
+  const stop = new AbortController();
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort());
+  const idle = idleTracking(queue);
+  const watchdog = setInterval(() => {
+    if (config.WORKER_MAX_IDLE_SECONDS > 0 && idle.idleFor() > config.WORKER_MAX_IDLE_SECONDS * 1000) stop.abort();
+  }, 1000);
+  logger.info('redaction worker started', { device: config.BYSTANDER_DEVICE, maxIdleSeconds: config.WORKER_MAX_IDLE_SECONDS });
+  try {
+    await runWorkerLoop({
+      queue: idle.queue,
+      blobs,
+      dataKeys,
+      tmpDir,
+      signal: stop.signal,
+      logger,
+      visibilityTimeoutSeconds: config.WORKER_VISIBILITY_SECONDS,
+      engine: { device: config.BYSTANDER_DEVICE },
+    });
+  } finally {
+    clearInterval(watchdog);
+  }
+  logger.info('redaction worker stopped');
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await runWorker();
+}
