@@ -19,5 +19,10 @@ export function durableOrchestrations(ctx: InvocationContext): Orchestrations {
       const s = await client.getStatus(instanceId).catch(() => undefined);
       return s ? { runtimeStatus: String(s.runtimeStatus), customStatus: s.customStatus, output: s.output } : undefined;
     },
+    async purge(instanceId) {
+      // The engine purges terminal instances only (Completed, Failed, Terminated).
+      const result = await client.purgeInstanceHistory(instanceId);
+      return result.instancesDeleted > 0;
+    },
   };
 }

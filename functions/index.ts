@@ -8,7 +8,8 @@ import { createApp, type App } from '../shared/composition.js';
 import { durableOrchestrations } from './durable-client.js';
 import type { HandlerEnv } from './http/api.js';
 import { mountedRoutes } from './http/routes.js';
-import { activities, orchestrators } from './registry.js';
+import { activities, clientActivities, orchestrators } from './registry.js';
+import { RETENTION_SWEEP_SCHEDULE, retentionSweeper } from './triggers/retention-sweeper.js';
 import { onEvidenceUploaded } from './triggers/on-evidence-uploaded.js';
 import { onRedactionResult } from './triggers/on-redaction-result.js';
 import { QUEUES } from '../shared/domain/incident.js';
@@ -47,3 +48,18 @@ app.storageQueue('onRedactionResult', {
 
 for (const [name, handler] of Object.entries(orchestrators)) df.app.orchestration(name, handler);
 for (const [name, handler] of Object.entries(activities(getApp))) df.app.activity(name, { handler: (input: unknown) => handler(input) });
+// Activities that start, nudge or purge orchestrations get the Durable client binding.
+for (const [name, handler] of Object.entries(clientActivities(getApp))) {
+  df.app.activity(name, {
+    extraInputs: [df.input.durableClient()],
+    handler: (input: unknown, ctx: InvocationContext) => handler(input, durableOrchestrations(ctx)),
+  });
+}
+
+app.timer('retentionSweeper', {
+  schedule: RETENTION_SWEEP_SCHEDULE,
+  extraInputs: [df.input.durableClient()],
+  handler: async (_timer, ctx) => {
+    await retentionSweeper(ctx, await envFor(ctx));
+  },
+});

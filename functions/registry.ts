@@ -7,15 +7,28 @@ import { processEvidenceOrchestrator } from './orchestrators/process-evidence.js
 import { SHARE_LIFECYCLE } from '../shared/usecases/shares.js';
 import { shareActivityHandlers } from './activities/share-activities.js';
 import { shareLifecycleOrchestrator } from './orchestrators/share-lifecycle.js';
+import { DELETE_INCIDENT, PRIVACY_REQUEST, RETENTION_SCHEDULE } from '../shared/domain/lifecycle.js';
+import { lifecycleActivityHandlers, lifecycleClientActivityHandlers, type ClientActivity } from './activities/lifecycle-activities.js';
+import { retentionScheduleOrchestrator } from './orchestrators/retention-schedule.js';
+import { deleteIncidentOrchestrator } from './orchestrators/delete-incident.js';
+import { privacyRequestOrchestrator } from './orchestrators/privacy-request.js';
 
 /** Orchestrators by name: registered with Durable Functions and run by the local runtime. */
 export const orchestrators: Record<string, OrchestrationHandler> = {
   [PROCESS_EVIDENCE]: processEvidenceOrchestrator,
   [SHARE_LIFECYCLE]: shareLifecycleOrchestrator,
+  [RETENTION_SCHEDULE]: retentionScheduleOrchestrator,
+  [DELETE_INCIDENT]: deleteIncidentOrchestrator,
+  [PRIVACY_REQUEST]: privacyRequestOrchestrator,
 };
 
 export function activities(app: () => Promise<App>) {
   const deps = async (): Promise<Deps> => (await app()).deps;
-  return { ...activityHandlers(deps), ...shareActivityHandlers(deps) };
+  return { ...activityHandlers(deps), ...shareActivityHandlers(deps), ...lifecycleActivityHandlers(deps) };
+}
+
+/** Activities that also need the orchestration client (registered with the Durable client binding). */
+export function clientActivities(app: () => Promise<App>): Record<string, ClientActivity> {
+  return lifecycleClientActivityHandlers(async (): Promise<Deps> => (await app()).deps);
 }
 

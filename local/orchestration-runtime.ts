@@ -42,6 +42,8 @@ export interface InstanceState {
 }
 
 interface Instance extends InstanceState {
+  /** Bumped by continueAsNew: results of the previous execution's activities and timers are dropped. */
+  generation: number;
   /** Events not yet seen by the orchestrator; the next episode starts with OrchestratorStarted, then these. */
   inbox: HistoryEvent[];
   dispatched: Set<number>;
@@ -61,6 +63,8 @@ export class LocalOrchestrationRuntime implements Orchestrations {
   private readonly instances = new Map<string, Instance>();
   private readonly pending = new Set<Promise<unknown>>();
   private stopped = false;
+  /** Bumped whenever work is queued (quiesce uses it to detect a settled runtime). */
+  private epoch = 0;
 
   constructor(
     private readonly orchestrators: Record<string, OrchestrationHandler>,
@@ -86,6 +90,7 @@ export class LocalOrchestrationRuntime implements Orchestrations {
       inbox: [new HistoryEvents.ExecutionStarted({ eventId: -1, timestamp: now, isPlayed: false, name, input: JSON.stringify(input) })],
       createdTime: now,
       lastUpdatedTime: now,
+      generation: 0,
       dispatched: new Set(),
       timers: new Map(),
       queue: Promise.resolve(),
@@ -126,6 +131,36 @@ export class LocalOrchestrationRuntime implements Orchestrations {
     while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
 
+  /**
+   * Waits until nothing is running or queued: activities settled and every instance's replay queue
+   * drained, with no new work appearing (tests driving timers with a fake clock).
+   */
+  async quiesce(maxRounds = 10_000): Promise<void> {
+    for (let round = 0; round < maxRounds; round++) {
+      const before = this.epoch;
+      await Promise.allSettled([...this.pending, ...[...this.instances.values()].map((i) => i.queue)]);
+      await new Promise((r) => setImmediate(r));
+      if (this.pending.size === 0 && this.epoch === before) return;
+    }
+    throw new Error('local orchestration runtime did not settle');
+  }
+
+  /**
+   * Deletes a terminal instance and its history (Durable Functions' purgeInstanceHistory): false
+   * when the instance is missing or still running (purge only removes ended instances).
+   */
+  async purge(instanceId: string): Promise<boolean> {
+    const i = this.instances.get(instanceId);
+    if (!i || (i.runtimeStatus !== 'Completed' && i.runtimeStatus !== 'Failed')) return false;
+    this.instances.delete(instanceId);
+    return true;
+  }
+
+  /** Ids of the instances the runtime holds (tests: nothing left after a purge). */
+  instanceIds(): string[] {
+    return [...this.instances.keys()];
+  }
+
   stop(): void {
     this.stopped = true;
     for (const i of this.instances.values()) for (const cancel of i.timers.values()) cancel();
@@ -138,6 +173,7 @@ export class LocalOrchestrationRuntime implements Orchestrations {
 
   /** Replays are serialised per instance, like the one-at-a-time execution of the real engine. */
   private enqueue(instance: Instance): void {
+    this.epoch++;
     instance.queue = instance.queue.then(() => this.replay(instance)).catch((err) => {
       this.logger.error('local orchestration runtime error', { instanceId: instance.instanceId, error: String(err) });
     });
@@ -151,7 +187,7 @@ export class LocalOrchestrationRuntime implements Orchestrations {
     const orchestrator = new Orchestrator(this.orchestrators[instance.name]);
     const context = new InvocationContext({ functionName: instance.name, invocationId: `${instance.instanceId}:${instance.history.length}` });
     const trigger = new DurableOrchestrationInput(instance.instanceId, instance.history, instance.input);
-    let state: { isDone: boolean; output?: unknown; customStatus?: unknown; error?: string };
+    let state: { isDone: boolean; output?: unknown; customStatus?: unknown; error?: string; actions?: Array<Array<{ actionType?: number; input?: unknown }>> };
     try {
       state = await orchestrator.handle(trigger, context);
     } catch (err) {
@@ -166,6 +202,11 @@ export class LocalOrchestrationRuntime implements Orchestrations {
     for (const ev of instance.history) ev.IsPlayed = true;
     instance.customStatus = state.customStatus;
     instance.lastUpdatedTime = now;
+    const continued = state.isDone ? state.actions?.flat().find((a) => a.actionType === ActionType.ContinueAsNew) : undefined;
+    if (continued) {
+      this.continueAsNew(instance, continued.input);
+      return;
+    }
     if (state.isDone) {
       instance.runtimeStatus = 'Completed';
       instance.output = state.output;
@@ -174,6 +215,25 @@ export class LocalOrchestrationRuntime implements Orchestrations {
     }
     instance.runtimeStatus = 'Running';
     this.dispatch(instance, orchestrator.taskOrchestrationExecutor);
+  }
+
+  /**
+   * continueAsNew: the instance restarts with the new input and an empty history, keeping its id.
+   * Events raised meanwhile are kept (as the engine's preserved unprocessed events); results of the
+   * previous execution's activities and timers are dropped.
+   */
+  private continueAsNew(instance: Instance, rawInput: unknown): void {
+    const input = typeof rawInput === 'string' ? JSON.parse(rawInput) : rawInput;
+    for (const cancel of instance.timers.values()) cancel();
+    instance.timers.clear();
+    instance.generation++;
+    instance.dispatched = new Set();
+    instance.history = [];
+    instance.input = input;
+    instance.runtimeStatus = 'Running';
+    const now = this.clock.now();
+    instance.inbox.unshift(new HistoryEvents.ExecutionStarted({ eventId: -1, timestamp: now, isPlayed: false, name: instance.name, input: JSON.stringify(input) }));
+    this.enqueue(instance);
   }
 
   private finish(instance: Instance): void {
@@ -206,7 +266,9 @@ export class LocalOrchestrationRuntime implements Orchestrations {
           break;
         case ActionType.CreateTimer: {
           const fireAt = action.fireAt as Date;
+          const generation = instance.generation;
           const cancel = this.timers.schedule(fireAt, () => {
+            if (instance.generation !== generation) return;
             instance.timers.delete(id);
             this.append(instance, new HistoryEvents.TimerFired({ eventId: -1, timestamp: this.clock.now(), isPlayed: false, timerId: id, fireAt }));
           });
@@ -233,6 +295,7 @@ export class LocalOrchestrationRuntime implements Orchestrations {
   private runActivity(instance: Instance, id: number, name: string, rawInput: unknown, retry: RetryOptionsLike | undefined): void {
     const fn = this.activities[name];
     const input = typeof rawInput === 'string' ? JSON.parse(rawInput) : rawInput;
+    const generation = instance.generation;
     const run = (async () => {
       let taskId = id;
       const events: HistoryEvent[] = [];
@@ -256,7 +319,7 @@ export class LocalOrchestrationRuntime implements Orchestrations {
           delay = Math.min(delay * (retry.backoffCoefficient ?? 1), retry.maxRetryIntervalInMilliseconds ?? Number.MAX_SAFE_INTEGER);
         }
       }
-      if (!this.stopped) this.append(instance, ...events);
+      if (!this.stopped && instance.generation === generation && this.instances.get(instance.instanceId) === instance) this.append(instance, ...events);
     })();
     this.pending.add(run);
     void run.finally(() => this.pending.delete(run));

@@ -10,7 +10,10 @@ import type { Logger } from '../shared/ports/index.js';
 import { consoleLogger } from '../shared/adapters/console-logger.js';
 import type { HandlerEnv } from '../functions/http/api.js';
 import { mountedRoutes } from '../functions/http/routes.js';
-import { activities, orchestrators } from '../functions/registry.js';
+import { activities, clientActivities, orchestrators } from '../functions/registry.js';
+import { bindClientActivities } from '../functions/activities/lifecycle-activities.js';
+import { retentionSweeper } from '../functions/triggers/retention-sweeper.js';
+import type { SweepResult } from '../shared/usecases/retention.js';
 import { blobCreatedEvent, onEvidenceUploaded } from '../functions/triggers/on-evidence-uploaded.js';
 import { onRedactionResult } from '../functions/triggers/on-redaction-result.js';
 import { runWorkerLoop } from '../worker/loop.js';
@@ -42,6 +45,8 @@ export interface StackOptions {
   logger?: Logger;
   /** Poll interval for blob events and queues, ms. */
   pollMs?: number;
+  /** Retention sweeper interval, ms (default 10 minutes locally; hourly in Azure). */
+  sweepMs?: number;
   /** Use already running services (integration tests) instead of starting new ones. */
   services?: Omit<LocalServices, 'stop' | 'pids'>;
 }
@@ -55,6 +60,8 @@ export interface Stack {
   devToken(roles?: Role[], tenantId?: string, subject?: string): Promise<string>;
   /** Delivers pending blob events and queue messages now (tests). */
   pump(): Promise<void>;
+  /** Runs the retention sweeper now (it also runs every `sweepMs`). */
+  sweep(): Promise<SweepResult>;
   stop(): Promise<void>;
 }
 
@@ -104,7 +111,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const config = loadConfig(localSettings(services, dataDir, options.settings));
     let publicUrl = ''; // share links use the stack's own URL (known once it listens)
     const app = await createApp(config, { logger, publicBaseUrl: () => publicUrl });
-    const rt = new LocalOrchestrationRuntime(orchestrators, activities(async () => app), app.deps.clock, logger);
+    let rtRef: LocalOrchestrationRuntime | undefined;
+    const allActivities = { ...activities(async () => app), ...bindClientActivities(clientActivities(async () => app), () => rtRef!) };
+    const rt = new LocalOrchestrationRuntime(orchestrators, allActivities, app.deps.clock, logger);
+    rtRef = rt;
     runtime = rt;
     const env: HandlerEnv = { app, orchestrations: () => rt };
 
@@ -164,6 +174,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         if (!pumping) pump().catch((err) => logger.error('local event pump failed', { error: String(err) }));
       }, options.pollMs ?? 500),
     );
+    // The retention sweeper (a timer trigger in Azure): overdue incidents without a running schedule, purge queue.
+    const sweep = () => retentionSweeper(undefined, env);
+    timers.push(
+      setInterval(() => {
+        sweep().catch((err) => logger.error('retention sweep failed', { error: String(err) }));
+      }, options.sweepMs ?? 10 * 60_000),
+    );
 
     if (options.worker ?? config.WORKER_ENABLED) {
       const tmpDir = join(dataDir, 'worker-tmp');
@@ -188,6 +205,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       devToken: (roles = ['uploader', 'investigator', 'admin'], tenantId = DEV_TENANT, subject = 'dev-user') =>
         app.devTokens!.sign({ tenantId, subject, roles }),
       pump,
+      sweep,
       stop,
     };
   } catch (err) {

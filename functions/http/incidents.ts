@@ -3,7 +3,7 @@ import { authenticated, json, readJson } from './api.js';
 
 export const createIncidentHandler = authenticated(async ({ req, env, principal, origin }) => {
   const body = await readJson(req);
-  const result = await createIncident(env.app.deps, principal, body, origin);
+  const result = await createIncident(env.app.deps, principal, body, origin, env.orchestrations());
   return json(201, result, { location: `/api/incidents/${result.incident.id}` });
 });
 

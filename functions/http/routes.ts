@@ -5,6 +5,7 @@ import { createIncidentHandler, getIncidentHandler } from './incidents.js';
 import { getEvidenceContentHandler } from './evidence.js';
 import { createShareHandler, listSharesHandler, revokeShareHandler } from './shares.js';
 import { shareDownloadHandler, shareMediaHandler, sharePageHandler } from './share-page.js';
+import * as lifecycle from './lifecycle.js';
 
 export interface RouteDef {
   name: string;
@@ -25,6 +26,14 @@ export const routes: RouteDef[] = [
   { name: 'createShare', methods: ['POST'], route: 'incidents/{id}/shares', handler: createShareHandler },
   { name: 'listShares', methods: ['GET'], route: 'incidents/{id}/shares', handler: listSharesHandler },
   { name: 'revokeShare', methods: ['DELETE'], route: 'shares/{shareId}', handler: revokeShareHandler },
+  { name: 'patchIncident', methods: ['PATCH'], route: 'incidents/{id}', handler: lifecycle.patchIncidentHandler },
+  { name: 'placeHold', methods: ['POST'], route: 'incidents/{id}/hold', handler: lifecycle.placeHoldHandler },
+  { name: 'liftHold', methods: ['DELETE'], route: 'incidents/{id}/hold', handler: lifecycle.liftHoldHandler },
+  { name: 'listVersions', methods: ['GET'], route: 'incidents/{id}/versions', handler: lifecycle.listVersionsHandler },
+  { name: 'revertVersion', methods: ['POST'], route: 'incidents/{id}/versions/{version}/revert', handler: lifecycle.revertVersionHandler },
+  { name: 'createPrivacyRequest', methods: ['POST'], route: 'privacy-requests', handler: lifecycle.createPrivacyRequestHandler },
+  { name: 'getPrivacyRequest', methods: ['GET'], route: 'privacy-requests/{id}', handler: lifecycle.getPrivacyRequestHandler },
+  { name: 'downloadPrivacyExport', methods: ['GET'], route: 'privacy-requests/{id}/download', handler: lifecycle.downloadPrivacyExportHandler },
 ];
 
 /** The police share page: outside the `api/` prefix, at the link's own path (`/s/{token}`). */

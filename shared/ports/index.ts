@@ -31,6 +31,11 @@ export interface BlobStore {
   getProperties(container: string, name: string): Promise<BlobProperties | undefined>;
   /** Deletes a blob with its snapshots; true when something was deleted. */
   delete(container: string, name: string): Promise<boolean>;
+  /**
+   * Deletes every blob under `prefix` with its snapshots and, where the account keeps versions,
+   * its previous versions; returns what was removed (retention and erasure).
+   */
+  deleteTree?(container: string, prefix: string): Promise<Array<{ name: string; versionId?: string }>>;
   list(container: string, prefix: string): AsyncIterable<{ name: string; size: number }>;
   /**
    * A short-lived URL that can only create (never read, list or overwrite) one blob.
@@ -124,4 +129,6 @@ export interface Orchestrations {
   start(name: string, instanceId: string, input: unknown): Promise<'started' | 'exists'>;
   raiseEvent(instanceId: string, eventName: string, data: unknown): Promise<void>;
   status(instanceId: string): Promise<{ runtimeStatus: string; customStatus?: unknown; output?: unknown } | undefined>;
+  /** Deletes a terminal instance's history (retention); false when it is missing or still running. */
+  purge?(instanceId: string): Promise<boolean>;
 }

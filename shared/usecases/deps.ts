@@ -4,6 +4,7 @@ import type { Screener } from '../domain/screening.js';
 import type { AuditSink, BlobStore, Clock, DocumentStore, Logger, MessageQueue } from '../ports/index.js';
 import type { SharingDeps } from './shares.js';
 import type { DataKeyService } from '../crypto/key-wrapper.js';
+import type { LifecycleDeps } from './retention.js';
 
 /** Everything the use cases need, built once by the composition root. */
 export interface Deps {
@@ -21,4 +22,6 @@ export interface Deps {
   newId: () => string;
   /** Shares with police: records, link index, notifier, per-instance guards. */
   sharing: SharingDeps;
+  /** Record lifecycle: versions, privacy requests, the due-date index, retention policies (optional so test fakes may omit it). */
+  lifecycle?: LifecycleDeps;
 }

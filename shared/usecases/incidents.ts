@@ -11,6 +11,8 @@ import { ProblemError, problems } from '../http/problem.js';
 import { requireRole, type Principal } from '../auth/tokens.js';
 import type { Deps } from './deps.js';
 import { incidentDataKey, openSealedRange } from './sealed-media.js';
+import type { Orchestrations } from '../ports/index.js';
+import { deleteAfterFor, ensureRetentionSchedule } from './retention.js';
 
 export interface UploadSlot {
   evidenceId: string;
@@ -25,7 +27,7 @@ export interface UploadSlot {
  * A retailer system declares an incident and its evidence; gets one create-only upload URL per item.
  * The strict schema rejects unknown fields; free text is screened for special-category terms.
  */
-export async function createIncident(deps: Deps, principal: Principal, body: unknown, origin?: string) {
+export async function createIncident(deps: Deps, principal: Principal, body: unknown, origin?: string, orchestrations?: Orchestrations) {
   requireRole(principal, ['uploader', 'investigator', 'admin']);
   const parsed = CreateIncidentSchema.safeParse(body);
   if (!parsed.success) throw new ProblemError(problems.validation(parsed.error));
@@ -78,6 +80,8 @@ export async function createIncident(deps: Deps, principal: Principal, body: unk
     updatedAt: now.toISOString(),
     dataKey: wrapped,
   };
+  // Retention: due date from the incident date (never from edits), watched by a per-incident schedule.
+  incident.deleteAfter = deleteAfterFor(deps, incident);
 
   // Audit first: if the trail cannot be written, the action is refused.
   await deps.audit.record({
@@ -101,6 +105,7 @@ export async function createIncident(deps: Deps, principal: Principal, body: unk
       expiresAt: expiresAt.toISOString(),
     });
   }
+  if (orchestrations) await ensureRetentionSchedule(deps, orchestrations, { tenantId: incident.tenantId, incidentId });
   return { incident: toIncidentView(incident), uploads };
 }
 

@@ -106,3 +106,29 @@ function safeField(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid field name ${name}`);
   return name;
 }
+
+/**
+ * The retention sweeper's due-date index: the one cross-partition query in the app, read-only and
+ * projecting ids only (`id`, `tenantId`). `deleteAfter` is a UTC ISO string, so string order is time
+ * order. Results are re-checked in memory (the emulator's filtering is not to be trusted) and each
+ * incident is re-read, tenant-scoped, before anything is deleted.
+ */
+export function cosmosDueIndex(client: CosmosClient, database: string, containerName = 'incidents') {
+  const container = client.database(database).container(containerName);
+  return {
+    async findDue(before: Date, limit: number): Promise<Array<{ tenantId: string; incidentId: string }>> {
+      const cutoff = before.toISOString();
+      const { resources } = await container.items
+        .query<{ id?: unknown; tenantId?: unknown; deleteAfter?: unknown }>({
+          query: 'SELECT c.id, c.tenantId, c.deleteAfter FROM c WHERE c.deleteAfter <= @before',
+          parameters: [{ name: '@before', value: cutoff }],
+        })
+        .fetchAll();
+      return resources
+        .filter((r): r is { id: string; tenantId: string; deleteAfter: string } => typeof r.id === 'string' && typeof r.tenantId === 'string' && typeof r.deleteAfter === 'string' && r.deleteAfter <= cutoff)
+        .sort((a, b) => (a.deleteAfter < b.deleteAfter ? -1 : a.deleteAfter > b.deleteAfter ? 1 : 0))
+        .slice(0, limit)
+        .map((r) => ({ tenantId: r.tenantId, incidentId: r.id }));
+    },
+  };
+}
