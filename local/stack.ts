@@ -20,6 +20,8 @@ import { runWorkerLoop } from '../worker/loop.js';
 import { COSMOS_EMULATOR_KEY, startLocalServices, type LocalServices } from './services.js';
 import { createLocalHttpServer } from './http-server.js';
 import { LocalOrchestrationRuntime } from './orchestration-runtime.js';
+import { loadSnapshot, saveSnapshot } from './cosmos-snapshot.js';
+import { cosmosClient } from '../shared/adapters/azure/cosmos-store.js';
 
 // @azure/functions is a CommonJS bundle without static named exports: take values from its default export.
 const { InvocationContext } = azureFunctions;
@@ -98,6 +100,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let server: Server | undefined;
   let runtime: LocalOrchestrationRuntime | undefined;
   let workerDone: Promise<void> | undefined;
+  let saveRecords: (() => Promise<unknown>) | undefined;
   const stop = async () => {
     aborter.abort();
     timers.forEach(clearInterval);
@@ -105,12 +108,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
     server?.closeAllConnections?.();
     await workerDone?.catch(() => undefined);
+    await saveRecords?.().catch((err) => logger.error('could not save the local records snapshot', { error: String(err) }));
     await services.stop();
   };
   try {
     const config = loadConfig(localSettings(services, dataDir, options.settings));
     let publicUrl = ''; // share links use the stack's own URL (known once it listens)
     const app = await createApp(config, { logger, publicBaseUrl: () => publicUrl });
+    if (!options.services) {
+      // The emulator is in memory: keep records across restarts in the data folder, like the blobs.
+      const client = cosmosClient({ endpoint: services.cosmosEndpoint, key: COSMOS_EMULATOR_KEY });
+      const file = join(dataDir, 'cosmos-snapshot.json');
+      const restored = await loadSnapshot(client, config.COSMOS_DATABASE, file);
+      if (restored) logger.info('local records restored', { documents: restored });
+      saveRecords = () => saveSnapshot(client, config.COSMOS_DATABASE, file);
+      timers.push(setInterval(() => void saveRecords?.().catch(() => undefined), 15_000));
+    }
     let rtRef: LocalOrchestrationRuntime | undefined;
     const allActivities = { ...activities(async () => app), ...bindClientActivities(clientActivities(async () => app), () => rtRef!) };
     const rt = new LocalOrchestrationRuntime(orchestrators, allActivities, app.deps.clock, logger);

@@ -29,7 +29,7 @@ Bystander is running (geography "${stack.config.BYSTANDER_GEOGRAPHY}", tenant "$
 
   API       ${stack.url.replace('127.0.0.1', 'localhost')}/api
   Health    curl -s http://localhost:${port}/api/health
-  Data      ${stack.config.BYSTANDER_DATA_DIR}/ (Azurite blobs and queues, keys; the Cosmos DB emulator is in memory)
+  Data      ${stack.config.BYSTANDER_DATA_DIR}/ (blobs, queues, records snapshot, keys)
 
 Development bearer token (all roles, valid 12 h; per-role tokens are in ${join(stack.config.BYSTANDER_DATA_DIR, 'dev-tokens.json')}):
 
