@@ -165,6 +165,8 @@ module storage 'modules/storage/storage-account.bicep' = {
     skuName: 'Standard_ZRS'
     softDeleteDays: shared.?blobSoftDeleteDays ?? 7
     ingestSafetyNetDays: shared.?ingestSafetyNetDays ?? 3
+    quarantineRetentionDays: shared.?quarantineRetentionDays ?? 30
+    exportRetentionDays: shared.?exportRetentionDays ?? 7
     uploadAllowedCidrs: geography.?uploadAllowedCidrs ?? []
     customerManagedKey: {
       keyVaultUri: keyVault.outputs.uri
@@ -196,7 +198,12 @@ module storage 'modules/storage/storage-account.bicep' = {
   }
 }
 
-// The worker gets container- and queue-scoped roles only.
+// The worker gets container- and queue-scoped roles only (worker/main.ts, worker/loop.ts, worker/job.ts):
+// it reads the upload, writes the sealed output and the report (and reads them back to verify), takes
+// jobs off `redaction-jobs`, extends their visibility while it works (Update Message needs
+// messages/write, which only Storage Queue Data Contributor grants; the KEDA scaler also reads the
+// queue length with this identity) and sends results and poison messages. Quarantine is written by
+// the function app, never by the worker.
 var workerStorageGrants = [
   {
     scopeKind: 'container'
@@ -212,12 +219,6 @@ var workerStorageGrants = [
   }
   {
     scopeKind: 'container'
-    scopeName: 'quarantine'
-    roleDefinitionId: builtInRoleIds.storageBlobDataContributor
-    description: 'Write outputs that failed redaction'
-  }
-  {
-    scopeKind: 'container'
     scopeName: 'reports'
     roleDefinitionId: builtInRoleIds.storageBlobDataContributor
     description: 'Write redaction reports'
@@ -225,14 +226,20 @@ var workerStorageGrants = [
   {
     scopeKind: 'queue'
     scopeName: 'redaction-jobs'
-    roleDefinitionId: builtInRoleIds.storageQueueDataMessageProcessor
-    description: 'Receive and delete redaction jobs; KEDA queue-length scaler'
+    roleDefinitionId: builtInRoleIds.storageQueueDataContributor
+    description: 'Receive, extend (update visibility) and delete redaction jobs; KEDA queue-length scaler'
   }
   {
     scopeKind: 'queue'
     scopeName: 'redaction-results'
     roleDefinitionId: builtInRoleIds.storageQueueDataMessageSender
     description: 'Report redaction results'
+  }
+  {
+    scopeKind: 'queue'
+    scopeName: 'redaction-jobs-poison'
+    roleDefinitionId: builtInRoleIds.storageQueueDataMessageSender
+    description: 'Move unprocessable jobs to the poison queue'
   }
 ]
 

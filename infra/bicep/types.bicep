@@ -95,6 +95,16 @@ type sharedSettingsType = {
   @minValue(1)
   @maxValue(7)
   ingestSafetyNetDays: int?
+
+  @description('Optional. Days after which originals in `quarantine` are deleted (default 30).')
+  @minValue(1)
+  @maxValue(365)
+  quarantineRetentionDays: int?
+
+  @description('Optional. Days after which privacy-request export bundles in `exports` are deleted (default 7, the app download window).')
+  @minValue(1)
+  @maxValue(30)
+  exportRetentionDays: int?
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,7 +225,6 @@ var builtInRoleIds = {
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-  storageQueueDataMessageProcessor: '8a0f0c08-91a1-4084-bc3d-661d67233fed'
   storageQueueDataMessageSender: 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160ff3a'
   keyVaultCryptoUser: '12338af0-0e69-4776-bea7-57ae8d297424'

@@ -127,6 +127,13 @@ function expectLiteral(rule: string, m: FileModel, r: ResourceDecl, path: string
 
 const paramOf = (m: FileModel, name: string) => m.params.find((p) => p.name === name);
 
+/** Containers holding data that must not outlive a bound (days), enforced by lifecycle rules. */
+const TRANSIENT_CONTAINERS: Array<[string, number]> = [
+  ['quarantine', 365],
+  ['exports', 30],
+];
+
+
 /** Upper bound of an int: literal, or a param with @maxValue. */
 function upperBound(m: FileModel, node: SyntaxNode | undefined): number | undefined {
   const lit = literal(node);
@@ -138,6 +145,22 @@ function upperBound(m: FileModel, node: SyntaxNode | undefined): number | undefi
     return typeof bound === 'number' ? bound : undefined;
   }
   return undefined;
+}
+
+/** Smallest bound (days) after which a lifecycle rule of the file deletes base blobs under `prefix`. */
+function lifecycleDeleteDays(ws: Workspace, m: FileModel, prefix: string): number | undefined {
+  let best: number | undefined;
+  for (const { r: lc, m: lm } of deployed(ws, T.lifecycle).filter((lc) => lc.m === m)) {
+    for (const rule of arrayElements(lm, getPath(lm, lc.body, 'properties.policy.rules'))) {
+      const prefixes = arrayElements(lm, getPath(lm, rule, 'definition.filters.prefixMatch')).map((p) => literal(p));
+      if (!prefixes.includes(prefix)) continue;
+      const days =
+        upperBound(lm, getPath(lm, rule, 'definition.actions.baseBlob.delete.daysAfterModificationGreaterThan')) ??
+        upperBound(lm, getPath(lm, rule, 'definition.actions.baseBlob.delete.daysAfterCreationGreaterThan'));
+      if (days !== undefined && (best === undefined || days < best)) best = days;
+    }
+  }
+  return best;
 }
 
 /** `symbol.outputs.x` → symbol. */
@@ -245,16 +268,24 @@ export const rules: PolicyRule[] = [
     guards: 'Microsoft.Storage/storageAccounts/managementPolicies',
     check: (ws) =>
       deployed(ws, T.storage).flatMap(({ r, m }) => {
-        const policies = deployed(ws, T.lifecycle).filter((lc) => lc.m === m);
-        const ok = policies.some(({ r: lc, m: lm }) =>
-          arrayElements(lm, getPath(lm, lc.body, 'properties.policy.rules')).some((rule) => {
-            const prefixes = arrayElements(lm, getPath(lm, rule, 'definition.filters.prefixMatch')).map((p) => literal(p));
-            const days = upperBound(lm, getPath(lm, rule, 'definition.actions.baseBlob.delete.daysAfterModificationGreaterThan')) ??
-              upperBound(lm, getPath(lm, rule, 'definition.actions.baseBlob.delete.daysAfterCreationGreaterThan'));
-            return prefixes.includes('ingest/') && days !== undefined && days <= 7;
-          }),
-        );
-        return ok ? [] : [at('BYS-STG-005', r, 'no lifecycle rule deletes ingest/ blobs within 7 days')];
+        const days = lifecycleDeleteDays(ws, m, 'ingest/');
+        return days !== undefined && days <= 7 ? [] : [at('BYS-STG-005', r, 'no lifecycle rule deletes ingest/ blobs within 7 days')];
+      }),
+  },
+  {
+    id: 'BYS-STG-007',
+    description: 'Transient containers expire: quarantine/ (unredacted originals) within 365 days and exports/ (privacy-request bundles) within 30 days, by lifecycle rules.',
+    guards: 'Microsoft.Storage/storageAccounts/managementPolicies (containers quarantine, exports)',
+    check: (ws) =>
+      deployed(ws, T.storage).flatMap(({ r, m }) => {
+        const out: Violation[] = [];
+        const names = new Set(stringLiterals(m.file.root).map((x) => x.value));
+        for (const [container, max] of TRANSIENT_CONTAINERS) {
+          if (!names.has(container)) continue;
+          const days = lifecycleDeleteDays(ws, m, `${container}/`);
+          if (days === undefined || days > max) out.push(at('BYS-STG-007', r, `container ${container} has no lifecycle rule deleting its blobs within ${max} days`));
+        }
+        return out;
       }),
   },
   {

@@ -51,6 +51,10 @@ describe('specific failure modes', () => {
     expect(messages('BYS-LOC-001')).toMatch(/westeurope/);
   });
 
+  it('flags a transient container without a lifecycle expiry', () => {
+    expect(messages('BYS-STG-007')).toMatch(/exports/);
+  });
+
   it('flags Owner and a custom Cosmos DB wildcard role', () => {
     expect(messages('BYS-RBAC-003')).toMatch(/Owner/);
     expect(messages('BYS-RBAC-003')).toMatch(/built-in data role/);

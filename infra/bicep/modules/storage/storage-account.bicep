@@ -26,6 +26,16 @@ param softDeleteDays int = 7
 @maxValue(7)
 param ingestSafetyNetDays int = 3
 
+@description('Optional. Originals in `quarantine` (redaction failed, never shareable) are deleted after this many days.')
+@minValue(1)
+@maxValue(365)
+param quarantineRetentionDays int = 30
+
+@description('Optional. Privacy-request export bundles in `exports` are deleted after this many days (the app offers them for 7 days: EXPORT_TTL_DAYS).')
+@minValue(1)
+@maxValue(30)
+param exportRetentionDays int = 7
+
 @description('Optional. CIDR ranges of the retailer upload systems. When set, only these ranges (and the private endpoints) reach the account.')
 param uploadAllowedCidrs string[] = []
 
@@ -51,18 +61,22 @@ param deploymentContainerName string = 'app-package'
 @description('Optional. Role assignments on the whole account (the function app: host storage, task hub, triggers).')
 param roleAssignments roleAssignmentType[] = []
 
+// Must match the app: CONTAINERS in shared/domain/incident.ts and EXPORTS_CONTAINER in shared/domain/lifecycle.ts.
 var evidenceContainers = [
   'ingest'
   'evidence'
   'quarantine'
   'reports'
+  'exports'
 ]
 
+// Must match the app: QUEUES in shared/domain/incident.ts and PURGE_QUEUE in shared/domain/lifecycle.ts.
 var queues = [
   'redaction-jobs'
   'redaction-jobs-poison'
   'redaction-results'
   'redaction-results-poison'
+  'orchestration-purge'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -195,6 +209,52 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
               baseBlob: {
                 delete: {
                   daysAfterModificationGreaterThan: ingestSafetyNetDays
+                }
+              }
+            }
+          }
+        }
+        {
+          // Unredacted originals that failed redaction: never shareable, kept only for investigation.
+          name: 'quarantine-expiry'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                'quarantine/'
+              ]
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: quarantineRetentionDays
+                }
+              }
+            }
+          }
+        }
+        {
+          // Privacy-request export bundles: the app deletes them when the download window ends; this is the safety net.
+          name: 'exports-expiry'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                'exports/'
+              ]
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: exportRetentionDays
                 }
               }
             }
