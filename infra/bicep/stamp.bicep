@@ -272,6 +272,7 @@ module cosmos 'modules/cosmos/cosmos-account.bicep' = {
     dataContributorPrincipalIds: [
       functionIdentity.outputs.principalId
     ]
+    auditTtlDays: shared.?auditTtlDays ?? 0
   }
 }
 

@@ -101,6 +101,9 @@ type sharedSettingsType = {
   @maxValue(365)
   quarantineRetentionDays: int?
 
+  @description('Optional. Days after which Cosmos DB deletes audit events by TTL: 0 (default) keeps TTL off, otherwise 365, 730, 1095, 1825, 2555 or 3650. Old audit prefixes are normally removed by the app, which keeps the chain anchor.')
+  auditTtlDays: int?
+
   @description('Optional. Days after which privacy-request export bundles in `exports` are deleted (default 7, the app download window).')
   @minValue(1)
   @maxValue(30)

@@ -54,6 +54,7 @@ const T = {
   cosmos: 'Microsoft.DocumentDB/databaseAccounts',
   sqlRoleAssignment: 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments',
   sqlRoleDefinition: 'Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions',
+  sqlContainer: 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers',
   site: 'Microsoft.Web/sites',
   siteConfig: 'Microsoft.Web/sites/config',
   job: 'Microsoft.App/jobs',
@@ -396,6 +397,30 @@ export const rules: PolicyRule[] = [
       ]),
   },
   {
+    id: 'BYS-COS-002',
+    description: "Cosmos DB containers are partitioned by /tenantId, and the audit chain never expires early: TTL on `audit` is off or at least 365 days (the chain's compare-and-set relies on seq-derived ids).",
+    guards: 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers',
+    check: (ws) => {
+      const out: Violation[] = [];
+      for (const { r, m } of deployed(ws, T.sqlContainer)) {
+        const pk = descendants(r.body, 'object_property').find((p) => p.namedChildren[0]?.text === 'partitionKey');
+        const paths = pk ? arrayElements(m, getPath(m, pk.namedChildren[1] ?? undefined, 'paths')).map((p) => literal(p)) : [];
+        if (paths.length !== 1 || paths[0] !== '/tenantId') out.push(at('BYS-COS-002', r, `partition key is ${paths.map(String).join(', ') || 'unset'} (expected /tenantId)`, pk));
+      }
+      // The audit container's TTL, wherever the file describes it ({ name: 'audit', ttl | defaultTtl: … }).
+      for (const m of all(ws).filter((x) => deployed(ws, T.sqlContainer).some((c) => c.m === x))) {
+        for (const obj of descendants(m.file.root, 'object')) {
+          const props = properties(obj);
+          if (literal(props.get('name')) !== 'audit' && literal(props.get('id')) !== 'audit') continue;
+          const ttl = props.get('ttl') ?? props.get('defaultTtl');
+          if (!ttl) continue;
+          if (!auditTtlSafe(m, ttl)) out.push(v('BYS-COS-002', m.file.relPath, line(ttl), `audit TTL ${ttl.text} may expire audit events before a year (expected off or ≥ 365 days)`));
+        }
+      }
+      return out;
+    },
+  },
+  {
     id: 'BYS-LOC-001',
     description: "Every location derives from the geography parameters: no literal region anywhere outside the geography catalogue and parameter files ('global' only for global resource types).",
     guards: 'every resource and resource group (location, locationName)',
@@ -662,6 +687,26 @@ export const rules: PolicyRule[] = [
     },
   },
 ];
+
+const YEAR_SECONDS = 365 * 86400;
+
+/** An audit TTL is safe when it is off (0 here, absent in Cosmos) or at least a year, also through a days parameter × 86400. */
+function auditTtlSafe(m: FileModel, node: SyntaxNode): boolean {
+  const lit = literal(node);
+  if (typeof lit === 'number') return lit === 0 || lit >= YEAR_SECONDS;
+  if (node.type !== 'binary_expression') return false;
+  const [left, right] = node.namedChildren.filter((c): c is SyntaxNode => !!c);
+  if (literal(right) !== 86400 || left?.type !== 'identifier') return false;
+  const p = paramOf(m, left.text);
+  if (!p) return false;
+  const allowed = p.decorators.find((d) => d.name === 'allowed');
+  if (allowed) {
+    const values = arrayElements(m, allowed.args[0]).map((e) => literal(e));
+    return values.length > 0 && values.every((x) => typeof x === 'number' && (x === 0 || x >= 365));
+  }
+  const min = literal(p.decorators.find((d) => d.name === 'minValue')?.args[0]);
+  return typeof min === 'number' && min >= 365;
+}
 
 function insideTypeDeclaration(node: SyntaxNode): boolean {
   for (let n: SyntaxNode | null = node.parent; n; n = n.parent) if (n.type === 'type_declaration' || n.type === 'parameter_declaration') return true;

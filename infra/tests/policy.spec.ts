@@ -55,6 +55,11 @@ describe('specific failure modes', () => {
     expect(messages('BYS-STG-007')).toMatch(/exports/);
   });
 
+  it('flags a container not partitioned by tenant and an audit TTL under a year', () => {
+    expect(messages('BYS-COS-002')).toMatch(/\/id/);
+    expect(messages('BYS-COS-002')).toMatch(/audit TTL/);
+  });
+
   it('flags Owner and a custom Cosmos DB wildcard role', () => {
     expect(messages('BYS-RBAC-003')).toMatch(/Owner/);
     expect(messages('BYS-RBAC-003')).toMatch(/built-in data role/);

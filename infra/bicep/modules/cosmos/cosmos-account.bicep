@@ -35,14 +35,30 @@ param backupRetentionHours int = 48
 @minValue(1000)
 param maxThroughput int = 1000
 
-// Every container is partitioned by tenant. TTL is on (-1 = no default, items carry their own `ttl`
-// computed from the retention policy) so Cosmos itself deletes records when retention ends.
+@description('Optional. Days after which Cosmos DB itself deletes audit events. 0 (default) keeps TTL off on `audit`: the app removes old audit prefixes with an audited job that keeps the last hash as the chain anchor, which a TTL cannot do. When set, at least one year.')
+@allowed([
+  0
+  365
+  730
+  1095
+  1825
+  2555
+  3650
+])
+param auditTtlDays int = 0
+
+// Must match the app: COSMOS_CONTAINERS and every CosmosDocumentStore in shared/composition.ts.
+// Every container is partitioned by tenant. `ttl: -1` turns TTL on without a default (items may carry
+// their own `ttl`); `ttl: 0` leaves TTL off. The audit chain is append-only with seq-derived ids as its
+// compare-and-set (no transactional batch), so nothing may expire it early: TTL stays off unless a
+// retention of a year or more is chosen.
 var containers = [
-  { name: 'incidents', defaultTtl: -1 }
-  { name: 'evidence', defaultTtl: -1 }
-  { name: 'shares', defaultTtl: -1 }
-  { name: 'audit', defaultTtl: -1 }
-  { name: 'deletions', defaultTtl: -1 }
+  { name: 'incidents', ttl: -1 }
+  { name: 'incidentVersions', ttl: -1 }
+  { name: 'shares', ttl: -1 }
+  { name: 'share-links', ttl: -1 }
+  { name: 'privacyRequests', ttl: -1 }
+  { name: 'audit', ttl: auditTtlDays * 86400 }
 ]
 
 var locations = concat(
@@ -116,31 +132,37 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
     parent: database
     name: container.name
     properties: {
-      resource: {
-        id: container.name
-        partitionKey: {
-          paths: [
-            '/tenantId'
-          ]
-          kind: 'Hash'
-          version: 2
-        }
-        defaultTtl: container.defaultTtl
-        indexingPolicy: {
-          indexingMode: 'consistent'
-          automatic: true
-          includedPaths: [
-            {
-              path: '/*'
+      resource: union(
+        {
+          id: container.name
+          partitionKey: {
+            paths: [
+              '/tenantId'
+            ]
+            kind: 'Hash'
+            version: 2
+          }
+          indexingPolicy: {
+            indexingMode: 'consistent'
+            automatic: true
+            includedPaths: [
+              {
+                path: '/*'
+              }
+            ]
+            excludedPaths: [
+              {
+                path: '/"_etag"/?'
+              }
+            ]
+          }
+        },
+        container.ttl == 0
+          ? {}
+          : {
+              defaultTtl: container.ttl
             }
-          ]
-          excludedPaths: [
-            {
-              path: '/"_etag"/?'
-            }
-          ]
-        }
-      }
+      )
     }
   }
 ]
@@ -206,3 +228,6 @@ output endpoint string = account.properties.documentEndpoint
 
 @description('Name of the database.')
 output databaseName string = database.name
+
+@description('Names of the containers (all partitioned by /tenantId).')
+output containerNames string[] = [for c in containers: c.name]
