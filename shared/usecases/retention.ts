@@ -414,7 +414,7 @@ export async function certifyDeletion(deps: Pick<Deps, 'audit'>, input: DeleteIn
 
 /** Queues orchestration instances for purging once terminal (e.g. a deletion's own history). */
 export async function schedulePurge(deps: Pick<Deps, 'queue'>, input: { instanceIds: string[] }): Promise<{ queued: number }> {
-  for (const instanceId of input.instanceIds) await deps.queue.send(PURGE_QUEUE, { instanceId }, { visibilityTimeoutSeconds: 30 });
+  for (const instanceId of input.instanceIds) await deps.queue.send(PURGE_QUEUE, { instanceId });
   return { queued: input.instanceIds.length };
 }
 
