@@ -1,0 +1,84 @@
+/**
+ * `npx bystander audit verify [--tenant <id>]` and `npx bystander keys rewrap` (dispatched by
+ * bin/bystander.mjs). Settings come from the environment, exactly as the Function App's (identity-
+ * based Cosmos endpoint and Key Vault in Azure; COSMOS_KEY and the local key folder for the embedded
+ * stack). Exit codes: 0 ok, 1 broken chain / failed re-wraps, 2 usage or configuration error.
+ */
+import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { IncidentRecordSchema } from '../shared/domain/incident.js';
+import { loadConfig } from '../shared/config/config.js';
+import { keyWrapperFor } from '../shared/composition.js';
+import { CosmosDocumentStore, cosmosClient } from '../shared/adapters/azure/cosmos-store.js';
+import { CosmosAuditStore } from '../shared/adapters/azure/cosmos-audit-store.js';
+import { createChainedAuditSink, AUDIT_CONTAINER } from '../shared/adapters/azure/audit-sink.js';
+import { consoleLogger } from '../shared/adapters/console-logger.js';
+import { AuditLog } from '../shared/audit/index.js';
+import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
+import { runAuditVerify } from './audit-verify.js';
+import { runKeysRewrap } from './keys-rewrap.js';
+
+const USAGE = 'usage: bystander audit verify [--tenant <id>]\n       bystander keys rewrap\n';
+
+export function parseArgs(argv: string[]): { command: 'audit-verify'; tenant?: string } | { command: 'keys-rewrap' } | { command: 'usage' } {
+  const [group, sub, ...rest] = argv;
+  if (group === 'audit' && sub === 'verify') {
+    if (rest.length === 0) return { command: 'audit-verify' };
+    if (rest.length === 2 && rest[0] === '--tenant' && /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(rest[1] ?? '')) return { command: 'audit-verify', tenant: rest[1]! };
+    return { command: 'usage' };
+  }
+  if (group === 'keys' && sub === 'rewrap' && rest.length === 0) return { command: 'keys-rewrap' };
+  return { command: 'usage' };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.command === 'usage') {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const config = loadConfig();
+  const cosmos = cosmosClient({
+    endpoint: config.COSMOS__accountEndpoint,
+    ...(config.COSMOS_KEY ? { key: config.COSMOS_KEY } : { credential: config.COSMOS__clientId ? new ManagedIdentityCredential({ clientId: config.COSMOS__clientId }) : new DefaultAzureCredential() }),
+  });
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const auditStore = new CosmosAuditStore(cosmos, config.COSMOS_DATABASE, AUDIT_CONTAINER);
+
+  if (args.command === 'audit-verify') {
+    let tenants: string[];
+    if (args.tenant) tenants = [args.tenant];
+    else {
+      // Every tenant's chain starts at seq 1 (read-only, cross-partition).
+      const { resources } = await cosmos
+        .database(config.COSMOS_DATABASE)
+        .container(AUDIT_CONTAINER)
+        .items.query<{ tenantId: string }>('SELECT c.tenantId FROM c WHERE c.seq = 1')
+        .fetchAll();
+      tenants = [...new Set(resources.map((r) => r.tenantId).filter((t) => typeof t === 'string'))].sort();
+    }
+    return runAuditVerify(auditStore, tenants, out);
+  }
+
+  const container = cosmos.database(config.COSMOS_DATABASE).container('incidents');
+  const { resources } = await container.items.query<{ id: string; tenantId: string }>('SELECT c.id, c.tenantId FROM c WHERE IS_DEFINED(c.dataKey)').fetchAll();
+  const logger = consoleLogger('bystander-cli');
+  // The audit log records ids only; no client IP is ever passed here, so the origin key is unused.
+  const audit = createChainedAuditSink(new AuditLog(auditStore, { logger }), { id: config.AUDIT_ORIGIN_KEY_ID, key: randomBytes(32) });
+  const { exitCode } = await runKeysRewrap(
+    { incidents: new CosmosDocumentStore(cosmos, config.COSMOS_DATABASE, 'incidents', IncidentRecordSchema), wrapper: keyWrapperFor(config), audit },
+    resources,
+    out,
+  );
+  return exitCode;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`bystander: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(2);
+    },
+  );
+}
