@@ -1,4 +1,6 @@
 // Geography catalogue: the only file (with the .bicepparam files) where Azure region names appear.
+// `communicationDataLocation` is the Azure Communication Services data location (a geography, not a
+// region) that holds the stamp's e-mail notification data at rest.
 // Serverless GPU profiles are not offered in every region: check availability before choosing a
 // primaryRegion (the redaction job runs there). A stamp's primaryRegion, secondaryRegion and every region its "Allowed locations" policy permits come
 // from here. To add a geography, add an entry, then a params/<name>.bicepparam (see infra/README.md).
@@ -20,6 +22,7 @@ var australia = {
   ]
   addressSpace: '10.61.0.0/22'
   gpuProfile: 'T4'
+  communicationDataLocation: 'Australia'
 }
 
 @export()
@@ -33,6 +36,9 @@ var newzealand = {
   ]
   addressSpace: '10.62.0.0/22'
   gpuProfile: 'T4'
+  // Azure Communication Services has no New Zealand data location: police e-mail notifications (share
+  // link, incident reference) rest in Australia. A documented exception; see infra/README.md.
+  communicationDataLocation: 'Australia'
 }
 
 @export()
@@ -48,6 +54,7 @@ var uk = {
   ]
   addressSpace: '10.63.0.0/22'
   gpuProfile: 'T4'
+  communicationDataLocation: 'UK'
 }
 
 @export()
@@ -66,6 +73,7 @@ var us = {
   ]
   addressSpace: '10.64.0.0/22'
   gpuProfile: 'T4'
+  communicationDataLocation: 'United States'
 }
 
 @export()

@@ -64,6 +64,10 @@ var stampSettings = [
       virtualNetwork: '${abbrs.networkVirtualNetworks}${workload}-${geo.code}-${resourceTokens[i]}'
       privateEndpointPrefix: abbrs.networkPrivateEndpoints
       allowedLocationsAssignment: '${abbrs.policyAssignments}${workload}-${geo.name}-allowed-locations'
+      bootstrapIdentity: '${abbrs.managedIdentityUserAssignedIdentities}bootstrap-${geo.code}-${resourceTokens[i]}'
+      bootstrapJob: take('${abbrs.appJobs}bootstrap-${geo.code}-${resourceTokens[i]}', 32)
+      communicationService: '${abbrs.communicationCommunicationServices}${workload}-${geo.code}-${resourceTokens[i]}'
+      emailService: '${abbrs.communicationEmailServices}${workload}-${geo.code}-${resourceTokens[i]}'
     }
   }
 ]
@@ -98,6 +102,8 @@ output stamps array = [
     keyVaultName: stamps[i].outputs.keyVaultName
     containerRegistryName: stamps[i].outputs.containerRegistryName
     redactionJobName: stamps[i].outputs.redactionJobName
+    bootstrapJobName: stamps[i].outputs.bootstrapJobName
+    communicationServiceName: stamps[i].outputs.communicationServiceName
   }
 ]
 
@@ -124,3 +130,6 @@ output AZURE_CONTAINER_REGISTRY_NAME string = stamps[0].outputs.containerRegistr
 
 @description('Redaction job of the first stamp.')
 output AZURE_REDACTION_JOB_NAME string = stamps[0].outputs.redactionJobName
+
+@description('Bootstrap job of the first stamp (infra/hooks/app-secrets.sh starts it to create the app Key Vault secrets).')
+output AZURE_BOOTSTRAP_JOB_NAME string = stamps[0].outputs.bootstrapJobName

@@ -15,6 +15,19 @@ var shared = settings.shared
 var location = geography.primaryRegion
 var gpuProfile = geography.?gpuProfile ?? 'T4'
 
+// App secrets in Key Vault, created by the secrets bootstrap job (never by a template value). The audit
+// origin key's name carries its id, so rotating = choosing a new id (a new secret; old ids stay valid).
+var auditOriginKeyId = shared.?auditOriginKeyId ?? 'origin-1'
+var shareWebhooks = shared.?shareWebhooks ?? false
+var auditOriginKeySecretName = 'audit-origin-key-${auditOriginKeyId}'
+var shareWebhookSecretName = 'share-webhook-secret'
+var secretSpecs = concat(
+  [
+    '${auditOriginKeySecretName}:32'
+  ],
+  shareWebhooks ? ['${shareWebhookSecretName}:48'] : []
+)
+
 // ------------------------------------------------------------------------------------------------
 // Governance first: resources of this resource group may only be created in the geography.
 // ------------------------------------------------------------------------------------------------
@@ -56,6 +69,18 @@ module workerIdentity 'modules/identity/user-assigned-identity.bicep' = {
   }
 }
 
+module bootstrapIdentity 'modules/identity/user-assigned-identity.bicep' = {
+  name: '${deployment().name}-id-bootstrap'
+  dependsOn: [
+    allowedLocations
+  ]
+  params: {
+    name: names.bootstrapIdentity
+    location: location
+    tags: tags
+  }
+}
+
 module storageCmkIdentity 'modules/identity/user-assigned-identity.bicep' = {
   name: '${deployment().name}-id-cmk'
   dependsOn: [
@@ -89,12 +114,6 @@ module monitoring 'modules/monitoring/monitoring.bicep' = {
         principalType: 'ServicePrincipal'
         roleDefinitionId: builtInRoleIds.monitoringMetricsPublisher
         description: 'Function app telemetry with Entra ID ingestion'
-      }
-      {
-        principalId: workerIdentity.outputs.principalId
-        principalType: 'ServicePrincipal'
-        roleDefinitionId: builtInRoleIds.monitoringMetricsPublisher
-        description: 'Redaction worker telemetry with Entra ID ingestion'
       }
     ]
   }
@@ -136,13 +155,13 @@ module keyVault 'modules/keyvault/key-vault.bicep' = {
         principalId: functionIdentity.outputs.principalId
         principalType: 'ServicePrincipal'
         roleDefinitionId: builtInRoleIds.keyVaultCryptoUser
-        description: 'Wrap/unwrap evidence data keys (share streaming, re-wrap)'
+        description: 'Wrap new incident data keys and unwrap them (records, share streaming, re-wrap)'
       }
       {
         principalId: workerIdentity.outputs.principalId
         principalType: 'ServicePrincipal'
         roleDefinitionId: builtInRoleIds.keyVaultCryptoUser
-        description: 'Wrap data keys of redacted evidence'
+        description: 'Unwrap the incident data key that seals redacted outputs'
       }
     ]
     storageKeyRoleAssignments: [
@@ -151,6 +170,20 @@ module keyVault 'modules/keyvault/key-vault.bicep' = {
         principalType: 'ServicePrincipal'
         roleDefinitionId: builtInRoleIds.keyVaultCryptoServiceEncryptionUser
         description: 'Storage account encryption at rest with the customer-managed key'
+      }
+    ]
+    vaultRoleAssignments: [
+      {
+        principalId: functionIdentity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        roleDefinitionId: builtInRoleIds.keyVaultSecretsUser
+        description: 'Resolve the Key Vault references AUDIT_ORIGIN_KEY and SHARE_WEBHOOK_SECRET'
+      }
+      {
+        principalId: bootstrapIdentity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        roleDefinitionId: builtInRoleIds.keyVaultSecretsOfficer
+        description: 'Create the app secrets once, from random bytes, inside the stamp network'
       }
     ]
   }
@@ -280,6 +313,19 @@ module cosmos 'modules/cosmos/cosmos-account.bicep' = {
 // Compute: the function app and the GPU redaction job
 // ------------------------------------------------------------------------------------------------
 
+module communication 'modules/communication/email.bicep' = {
+  name: '${deployment().name}-communication'
+  params: {
+    communicationServiceName: names.communicationService
+    emailServiceName: names.emailService
+    dataLocation: geography.communicationDataLocation
+    tags: tags
+    senderPrincipalIds: [
+      functionIdentity.outputs.principalId
+    ]
+  }
+}
+
 module functionApp 'modules/function/function-app.bicep' = {
   name: '${deployment().name}-function'
   params: {
@@ -289,7 +335,7 @@ module functionApp 'modules/function/function-app.bicep' = {
     tags: union(tags, {
       'azd-service-name': 'api'
     })
-    geographyName: geography.name
+    geographyCode: geography.code
     identity: {
       resourceId: functionIdentity.outputs.resourceId
       clientId: functionIdentity.outputs.clientId
@@ -302,6 +348,16 @@ module functionApp 'modules/function/function-app.bicep' = {
     cosmosDatabaseName: cosmos.outputs.databaseName
     keyVaultUri: keyVault.outputs.uri
     keyVaultKeyName: keyVault.outputs.evidenceKeyName
+    keyVaultSecretUris: {
+      auditOriginKeyUri: '${keyVault.outputs.uri}secrets/${auditOriginKeySecretName}/'
+      shareWebhookSecretUri: shareWebhooks ? '${keyVault.outputs.uri}secrets/${shareWebhookSecretName}/' : ''
+    }
+    auditOriginKeyId: auditOriginKeyId
+    communication: {
+      endpoint: communication.outputs.endpoint
+      senderAddress: communication.outputs.senderAddress
+    }
+    tuning: shared.?app ?? {}
     auth: shared.auth
     virtualNetworkSubnetId: network.outputs.functionSubnetId
     deniedCidrs: shared.?deniedCidrs ?? []
@@ -351,6 +407,24 @@ module jobsEnvironment 'modules/containerapps/environment.bicep' = {
   }
 }
 
+module bootstrapJob 'modules/keyvault/bootstrap-job.bicep' = {
+  name: '${deployment().name}-bootstrap-job'
+  params: {
+    name: names.bootstrapJob
+    location: location
+    tags: tags
+    environmentId: jobsEnvironment.outputs.resourceId
+    identity: {
+      resourceId: bootstrapIdentity.outputs.resourceId
+      clientId: bootstrapIdentity.outputs.clientId
+      principalId: bootstrapIdentity.outputs.principalId
+    }
+    keyVaultUri: keyVault.outputs.uri
+    secretSpecs: secretSpecs
+    image: shared.?bootstrapImage ?? 'mcr.microsoft.com/azure-cli:latest'
+  }
+}
+
 module redactionJob 'modules/containerapps/redaction-job.bicep' = {
   name: '${deployment().name}-redaction-job'
   dependsOn: [
@@ -375,8 +449,7 @@ module redactionJob 'modules/containerapps/redaction-job.bicep' = {
     image: shared.?workerImage ?? ''
     keyVaultUri: keyVault.outputs.uri
     keyVaultKeyName: keyVault.outputs.evidenceKeyName
-    geographyName: geography.name
-    appInsightsName: monitoring.outputs.appInsightsName
+    tuning: shared.?worker ?? {}
     maxExecutions: shared.?maxRedactionExecutions ?? 10
   }
 }
@@ -428,6 +501,12 @@ output containerRegistryEndpoint string = registry.outputs.loginServer
 
 @description('Name of the redaction job.')
 output redactionJobName string = redactionJob.outputs.name
+
+@description('Name of the bootstrap job that creates the app Key Vault secrets (started by the deploy hook).')
+output bootstrapJobName string = bootstrapJob.outputs.name
+
+@description('Name of the Azure Communication Services resource.')
+output communicationServiceName string = communication.outputs.name
 
 @description('Principal id of the redaction job identity.')
 output workerPrincipalId string = redactionJob.outputs.principalId

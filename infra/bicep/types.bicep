@@ -41,7 +41,14 @@ type geographyType = {
 
   @description('Optional. Email addresses that receive the stamp alerts.')
   alertEmails: string[]?
+
+  @description('Required. Where Azure Communication Services (police e-mail notifications) keeps its data at rest. ACS offers geographies, not regions: choose the one that contains allowedRegions, and document any geography without its own ACS location (see infra/README.md).')
+  communicationDataLocation: communicationDataLocationType
 }
+
+@export()
+@description('Data locations offered by Azure Communication Services and Email Communication Services (data at rest).')
+type communicationDataLocationType = 'Africa' | 'Asia Pacific' | 'Australia' | 'Brazil' | 'Canada' | 'Europe' | 'France' | 'Germany' | 'India' | 'Japan' | 'Korea' | 'Norway' | 'Switzerland' | 'UAE' | 'UK' | 'United States'
 
 @export()
 @description('Serverless GPU workload profile of the redaction job.')
@@ -81,6 +88,23 @@ type sharedSettingsType = {
   @maxValue(100)
   maxRedactionExecutions: int?
 
+  @description('Optional. Id of the audit origin HMAC key (AUDIT_ORIGIN_KEY_ID), lower-case letters, digits and dashes. The Key Vault secret is `audit-origin-key-<id>`; to rotate, choose a new id: the deploy hook creates the new secret and old pseudonyms keep their old id.')
+  @minLength(1)
+  @maxLength(48)
+  auditOriginKeyId: string?
+
+  @description('Optional. Sign agency webhooks: creates the `share-webhook-secret` Key Vault secret and sets SHARE_WEBHOOK_SECRET as a Key Vault reference. Off by default (e-mail only).')
+  shareWebhooks: bool?
+
+  @description('Optional. App pipeline settings; unset values keep the app defaults.')
+  app: appTuningType?
+
+  @description('Optional. Redaction worker loop settings; unset values keep the worker defaults.')
+  worker: workerTuningType?
+
+  @description('Optional. Image of the one-shot secrets bootstrap job (needs bash, curl, base64 and python3). Pin by digest for production.')
+  bootstrapImage: string?
+
   @description('Optional. Log Analytics retention in days.')
   @minValue(30)
   @maxValue(730)
@@ -108,6 +132,43 @@ type sharedSettingsType = {
   @minValue(1)
   @maxValue(30)
   exportRetentionDays: int?
+}
+
+@export()
+@description('Tunable app settings (shared/config/config.ts); each maps to one app setting.')
+type appTuningType = {
+  @description('Optional. UPLOAD_URL_TTL_MINUTES: minutes an upload URL stays valid (1-15, app default 15).')
+  @minValue(1)
+  @maxValue(15)
+  uploadUrlTtlMinutes: int?
+
+  @description('Optional. REDACTION_TIMEOUT_MINUTES: minutes one redaction attempt may take before the pipeline retries (app default 60).')
+  @minValue(1)
+  @maxValue(1440)
+  redactionTimeoutMinutes: int?
+
+  @description('Optional. REDACTION_MAX_ATTEMPTS: attempts before evidence is quarantined (1-10, app default 3).')
+  @minValue(1)
+  @maxValue(10)
+  redactionMaxAttempts: int?
+
+  @description('Optional. MAX_UPLOAD_BYTES: largest accepted upload in bytes (app default 2 GiB).')
+  @minValue(1)
+  maxUploadBytes: int?
+}
+
+@export()
+@description('Tunable settings of the redaction worker (worker/main.ts WorkerConfigSchema).')
+type workerTuningType = {
+  @description('Optional. WORKER_MAX_IDLE_SECONDS: an execution exits after the queue has been idle this long (worker default 60).')
+  @minValue(0)
+  @maxValue(3600)
+  maxIdleSeconds: int?
+
+  @description('Optional. WORKER_VISIBILITY_SECONDS: visibility timeout of a received job, extended while it runs (30-604800, worker default 300).')
+  @minValue(30)
+  @maxValue(604800)
+  visibilitySeconds: int?
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -155,6 +216,14 @@ type stampNamesType = {
   privateEndpointPrefix: string
   @description('Required. Allowed-locations policy assignment.')
   allowedLocationsAssignment: string
+  @description('Required. User-assigned identity of the secrets bootstrap job.')
+  bootstrapIdentity: string
+  @description('Required. Bootstrap job that creates the app\'s Key Vault secrets (Container Apps, manual trigger).')
+  bootstrapJob: string
+  @description('Required. Azure Communication Services resource (globally unique host name).')
+  communicationService: string
+  @description('Required. Email Communication Service.')
+  emailService: string
 }
 
 @export()
@@ -232,6 +301,8 @@ var builtInRoleIds = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160ff3a'
   keyVaultCryptoUser: '12338af0-0e69-4776-bea7-57ae8d297424'
   keyVaultCryptoServiceEncryptionUser: 'e147488a-f6f5-4113-8e2d-b22465e65bf6'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
 }

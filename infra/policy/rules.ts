@@ -59,7 +59,10 @@ const T = {
   siteConfig: 'Microsoft.Web/sites/config',
   job: 'Microsoft.App/jobs',
   roleAssignment: 'Microsoft.Authorization/roleAssignments',
+  roleDefinition: 'Microsoft.Authorization/roleDefinitions',
   policyAssignment: 'Microsoft.Authorization/policyAssignments',
+  communicationService: 'Microsoft.Communication/communicationServices',
+  emailService: 'Microsoft.Communication/emailServices',
   diagnostics: 'Microsoft.Insights/diagnosticSettings',
 } as const;
 
@@ -68,6 +71,11 @@ const GLOBAL_TYPES = new Set([
   'Microsoft.Network/privateDnsZones',
   'Microsoft.Network/privateDnsZones/virtualNetworkLinks',
   'Microsoft.Insights/actionGroups',
+  // Azure Communication Services: ARM metadata is global; data at rest follows `dataLocation` (BYS-LOC-003).
+  'Microsoft.Communication/communicationServices',
+  'Microsoft.Communication/emailServices',
+  'Microsoft.Communication/emailServices/domains',
+  'Microsoft.Communication/emailServices/domains/senderUsernames',
 ]);
 
 /** Files that may name Azure regions: the geography catalogue and parameter files. */
@@ -96,6 +104,15 @@ export const PRIVILEGED_ROLE_IDS: Record<string, string> = {
   '17d1049b-9a84-46fb-8f53-869881c3d3ab': 'Storage Account Contributor',
   '5bd9cd88-fe45-4216-938b-f97437e15450': 'DocumentDB Account Contributor',
 };
+
+/** Data locations of Azure Communication Services / Email Communication Services (data at rest). */
+export const ACS_DATA_LOCATIONS = new Set([
+  'Africa', 'Asia Pacific', 'Australia', 'Brazil', 'Canada', 'Europe', 'France', 'Germany', 'India', 'Japan', 'Korea', 'Norway',
+  'Switzerland', 'UAE', 'UK', 'United States',
+]);
+
+/** Actions a custom role must never carry: wildcards, deletes, key listing/regeneration, access management. */
+const FORBIDDEN_CUSTOM_ACTION = /\*|\/delete$|listkeys|regeneratekey|^microsoft\.authorization\//i;
 
 const GEO_REDUNDANT_SKUS = /^(Standard_(GRS|RAGRS|GZRS|RAGZRS))$/;
 const IN_GEO_SKUS = new Set(['Standard_LRS', 'Standard_ZRS', 'Premium_LRS', 'Premium_ZRS']);
@@ -447,6 +464,43 @@ export const rules: PolicyRule[] = [
     },
   },
   {
+    id: 'BYS-LOC-003',
+    description: "Azure Communication Services data at rest stays in the geography: `dataLocation` is a parameter fed from the geography's communicationDataLocation, and every catalogue geography names a valid ACS data location.",
+    guards: 'Microsoft.Communication/communicationServices, Microsoft.Communication/emailServices, geography catalogue',
+    check: (ws) => {
+      const out: Violation[] = [];
+      for (const { r, m } of [...deployed(ws, T.communicationService), ...deployed(ws, T.emailService)]) {
+        const node = getPath(m, r.body, 'properties.dataLocation');
+        if (!node || node.type !== 'identifier' || !paramOf(m, node.text)) {
+          out.push(at('BYS-LOC-003', r, `dataLocation ${node?.text ?? 'unset'} is not a parameter (it must come from the geography)`, node));
+        }
+      }
+      const acsFiles = new Set(
+        [...deployed(ws, T.communicationService), ...deployed(ws, T.emailService)].map(({ m }) => m.file.relPath.split('/').pop() ?? ''),
+      );
+      for (const m of all(ws)) {
+        for (const mod of m.modules.filter((x) => acsFiles.has(x.path.split('/').pop() ?? ''))) {
+          const value = moduleParam(m, mod, 'dataLocation');
+          if (!value || literal(value) !== undefined || !/\.communicationDataLocation$/.test(value.text)) {
+            out.push(v('BYS-LOC-003', m.file.relPath, value ? line(value) : mod.line, `${mod.symbol} dataLocation ${value?.text ?? 'unset'} is not the geography communicationDataLocation`));
+          }
+        }
+      }
+      for (const m of all(ws).filter(isRegionCatalogue)) {
+        for (const obj of descendants(m.file.root, 'object')) {
+          const props = properties(obj);
+          if (!props.has('allowedRegions') || !props.has('primaryRegion')) continue;
+          const loc = props.get('communicationDataLocation');
+          const value = literal(loc);
+          if (typeof value !== 'string' || !ACS_DATA_LOCATIONS.has(value)) {
+            out.push(v('BYS-LOC-003', m.file.relPath, line(loc ?? obj), `geography has no valid communicationDataLocation (${loc?.text ?? 'unset'})`));
+          }
+        }
+      }
+      return out;
+    },
+  },
+  {
     id: 'BYS-LOC-002',
     description: "Each geography's primary and secondary regions are among its allowed regions (the Allowed locations policy would otherwise deny the stamp).",
     guards: 'geography catalogue (resource groups, Cosmos DB locations)',
@@ -586,8 +640,10 @@ export const rules: PolicyRule[] = [
           const passThrough = /^[A-Za-z_][A-Za-z0-9_]*\.roleDefinitionId$/.test(text);
           const wrapped = /^subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', [A-Za-z_][A-Za-z0-9_]*\.roleDefinitionId\)$/.test(text);
           const cosmosRole = /^[A-Za-z_][A-Za-z0-9_]*\.id$/.test(text) && m.resources.some((r) => r.type === T.sqlRoleDefinition && r.existing && text === `${r.symbol}.id`);
+          // A custom role defined in the same file (its permissions are checked by BYS-RBAC-004).
+          const customRole = m.resources.some((r) => r.type === T.roleDefinition && !r.existing && text === `${r.symbol}.id`);
           if (member && !catalogue.has(member[1] ?? '')) out.push(v('BYS-RBAC-003', m.file.relPath, line(p), `role ${text} is not in builtInRoleIds`));
-          else if (!member && !passThrough && !wrapped && !cosmosRole) out.push(v('BYS-RBAC-003', m.file.relPath, line(p), `role ${text} is not a catalogue role`));
+          else if (!member && !passThrough && !wrapped && !cosmosRole && !customRole) out.push(v('BYS-RBAC-003', m.file.relPath, line(p), `role ${text} is not a catalogue role`));
         }
         // Cosmos DB: only the built-in data roles, never a custom wildcard definition.
         for (const r of m.resources.filter((x) => x.type === T.sqlRoleDefinition)) {
@@ -601,12 +657,42 @@ export const rules: PolicyRule[] = [
     },
   },
   {
+    id: 'BYS-RBAC-004',
+    description: 'Custom role definitions are narrow: no wildcard, delete, key-listing/regeneration or Microsoft.Authorization actions, no wildcard data actions, assignable only in the stamp resource group, named with guid().',
+    guards: 'Microsoft.Authorization/roleDefinitions',
+    check: (ws) =>
+      deployed(ws, T.roleDefinition).flatMap(({ r, m }) => {
+        const out: Violation[] = [];
+        if (getPath(m, r.body, 'name')?.type !== 'call_expression' || !/^guid\(/.test(getPath(m, r.body, 'name')?.text ?? '')) {
+          out.push(at('BYS-RBAC-004', r, 'name is not a guid()'));
+        }
+        for (const perm of arrayElements(m, getPath(m, r.body, 'properties.permissions'))) {
+          for (const kind of ['actions', 'dataActions']) {
+            for (const a of arrayElements(m, getPath(m, perm, kind))) {
+              const value = literal(a);
+              const bad = typeof value !== 'string' || (kind === 'actions' ? FORBIDDEN_CUSTOM_ACTION.test(value) : value.includes('*'));
+              if (bad) out.push(at('BYS-RBAC-004', r, `${kind} entry ${a.text} is too broad`, a));
+            }
+          }
+        }
+        // Compare the array text: the grammar splits `resourceGroup().id` into several array children.
+        const scopes = (getPath(m, r.body, 'properties.assignableScopes')?.text ?? '').replace(/[\[\]\s]/g, '');
+        if (scopes !== 'resourceGroup().id') {
+          out.push(at('BYS-RBAC-004', r, `assignableScopes ${scopes || 'unset'} (expected resourceGroup().id only)`));
+        }
+        return out;
+      }),
+  },
+  {
     id: 'BYS-DATA-001',
     description: "The GPU job's KEDA azure-queue scaler authenticates with the job's managed identity (no secret) and watches the stamp's own storage account.",
     guards: 'Microsoft.App/jobs (eventTriggerConfig.scale.rules)',
     check: (ws) => {
       const out: Violation[] = [];
       for (const { r, m } of deployed(ws, T.job)) {
+        // Manual and scheduled jobs (e.g. the secrets bootstrap) are not queue-scaled.
+        const trigger = literal(getPath(m, r.body, 'properties.configuration.triggerType'));
+        if (trigger === 'Manual' || trigger === 'Schedule') continue;
         const rules = arrayElements(m, getPath(m, r.body, 'properties.configuration.eventTriggerConfig.scale.rules'));
         const queueRules = rules.filter((x) => literal(getPath(m, x, 'type')) === 'azure-queue');
         if (queueRules.length === 0) out.push(at('BYS-DATA-001', r, 'no azure-queue scale rule'));
@@ -639,7 +725,7 @@ export const rules: PolicyRule[] = [
           getPath(m, r.body, 'properties.siteConfig.appSettings'),
         ].filter((n): n is SyntaxNode => !!n);
         const settings = new Map<string, SyntaxNode>();
-        for (const node of settingsNodes) for (const [k, val] of properties(resolve(m, node))) settings.set(k, val);
+        for (const node of settingsNodes) for (const [k, val] of objectEntries(m, node)) settings.set(k, val);
         if (settings.has('AzureWebJobsStorage')) out.push(at('BYS-DATA-002', r, 'AzureWebJobsStorage is a connection string', settings.get('AzureWebJobsStorage')));
         if (literal(settings.get('AzureWebJobsStorage__credential')) !== 'managedidentity') out.push(at('BYS-DATA-002', r, 'AzureWebJobsStorage__credential is not managedidentity'));
         const roots = new Set<string>();
@@ -706,6 +792,27 @@ function auditTtlSafe(m: FileModel, node: SyntaxNode): boolean {
   }
   const min = literal(p.decorators.find((d) => d.name === 'minValue')?.args[0]);
   return typeof min === 'number' && min >= 365;
+}
+
+/**
+ * Properties of an object expression, following variables and composition: `union(a, b, …)` and both
+ * branches of `cond ? a : b` contribute their properties (later arguments win, as in union()).
+ */
+export function objectEntries(m: FileModel, node: SyntaxNode | undefined, depth = 0): Map<string, SyntaxNode> {
+  const out = new Map<string, SyntaxNode>();
+  const value = resolve(m, node);
+  if (!value || depth > 8) return out;
+  if (value.type === 'object') return properties(value);
+  const parts: (SyntaxNode | null | undefined)[] = [];
+  if (value.type === 'call_expression' && value.childForFieldName('function')?.text === 'union') {
+    parts.push(...(value.childForFieldName('arguments')?.namedChildren ?? []));
+  } else if (value.type === 'ternary_expression') {
+    parts.push(value.childForFieldName('consequence'), value.childForFieldName('alternative'));
+  } else if (value.type === 'parenthesized_expression') {
+    parts.push(...value.namedChildren);
+  }
+  for (const part of parts) for (const [k, val] of objectEntries(m, part ?? undefined, depth + 1)) out.set(k, val);
+  return out;
 }
 
 function insideTypeDeclaration(node: SyntaxNode): boolean {

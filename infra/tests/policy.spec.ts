@@ -65,6 +65,14 @@ describe('specific failure modes', () => {
     expect(messages('BYS-RBAC-003')).toMatch(/built-in data role/);
   });
 
+  it('flags an ACS data location not taken from the geography, and a broad custom role', () => {
+    expect(messages('BYS-LOC-003')).toMatch(/Europe/);
+    expect(messages('BYS-LOC-003')).toMatch(/communicationDataLocation/);
+    expect(messages('BYS-RBAC-004')).toMatch(/Microsoft\.Communication\/\*/);
+    expect(messages('BYS-RBAC-004')).toMatch(/ListKeys/);
+    expect(messages('BYS-RBAC-004')).toMatch(/assignableScopes/);
+  });
+
   it('flags a queue scaler and task hub pointing away from the stamp storage', () => {
     expect(messages('BYS-DATA-001')).toMatch(/stamp storage/);
     expect(messages('BYS-DATA-002')).toMatch(/connection string/);

@@ -1,6 +1,6 @@
 metadata description = 'The GPU redaction worker as an event-driven Container Apps job, scaled by the length of the redaction-jobs queue in the stamp storage account (KEDA azure-queue scaler authenticated by managed identity).'
 
-import { identityRefType, gpuProfileType } from '../../types.bicep'
+import { identityRefType, gpuProfileType, workerTuningType } from '../../types.bicep'
 
 @description('Required. Name of the job.')
 param name string
@@ -32,23 +32,17 @@ param registryLoginServer string
 @description('Optional. Worker image. Empty deploys a public placeholder until the postdeploy hook pushes the worker.')
 param image string = ''
 
-@description('Required. Key Vault URI (envelope encryption of redacted evidence).')
+@description('Required. Key Vault URI (KEYVAULT__uri: unwraps the incident data key that seals outputs).')
 param keyVaultUri string
 
-@description('Required. Name of the evidence key-encryption key.')
+@description('Required. Name of the evidence key-encryption key (KEYVAULT__keyName).')
 param keyVaultKeyName string
 
-@description('Required. Geography served by the stamp.')
-param geographyName string
-
-@description('Required. Name of the Application Insights component of the stamp.')
-param appInsightsName string
-
-@description('Optional. Queue the job is triggered by.')
+@description('Optional. Queue the job is triggered by (the worker reads the same name from worker/loop.ts).')
 param jobsQueueName string = 'redaction-jobs'
 
-@description('Optional. Queue the job reports results to.')
-param resultsQueueName string = 'redaction-results'
+@description('Optional. Worker loop settings (WORKER_MAX_IDLE_SECONDS, WORKER_VISIBILITY_SECONDS); unset values are the worker defaults (60 s, 300 s).')
+param tuning workerTuningType = {}
 
 @description('Optional. Most executions running at once.')
 @minValue(1)
@@ -67,10 +61,6 @@ param replicaRetryLimit int = 1
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
-}
-
-resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
-  name: appInsightsName
 }
 
 // Serverless GPU replica sizes: NC8as-T4 = 8 vCPU / 56 GiB, NC24-A100 = 24 vCPU / 220 GiB.
@@ -116,6 +106,9 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
                 accountName: storage.name
                 queueName: jobsQueueName
                 queueLength: '1'
+                // Count visible messages only: jobs already taken by a running execution are invisible
+                // and must not start more executions.
+                queueLengthStrategy: 'visibleonly'
               }
               // The scaler reads the queue with the job identity; no connection string secret exists.
               identity: identity.resourceId
@@ -137,21 +130,21 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
           name: 'redaction-worker'
           image: empty(image) ? 'mcr.microsoft.com/k8se/quickstart-jobs:latest' : image
           resources: resources
+          // worker/main.ts WorkerConfigSchema; the image's ENTRYPOINT runs worker/main.ts. Console output
+          // (one JSON line per event) reaches Log Analytics through the environment's diagnostic settings.
           env: [
-            { name: 'AZURE_CLIENT_ID', value: identity.clientId }
-            { name: 'BYSTANDER_GEOGRAPHY', value: geographyName }
-            { name: 'BYSTANDER_WORKER_MODE', value: 'queue-once' }
-            { name: 'BYSTANDER_DEVICE', value: 'cuda' }
             { name: 'STORAGE__blobServiceUri', value: storage.properties.primaryEndpoints.blob }
             { name: 'STORAGE__queueServiceUri', value: storage.properties.primaryEndpoints.queue }
-            { name: 'STORAGE__credential', value: 'managedidentity' }
             { name: 'STORAGE__clientId', value: identity.clientId }
-            { name: 'QUEUE__jobs', value: jobsQueueName }
-            { name: 'QUEUE__results', value: resultsQueueName }
             { name: 'KEYVAULT__uri', value: keyVaultUri }
             { name: 'KEYVAULT__keyName', value: keyVaultKeyName }
-            { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
-            { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.clientId};Authorization=AAD' }
+            { name: 'KEYVAULT__clientId', value: identity.clientId }
+            // Every workload profile of this job is a GPU profile.
+            { name: 'BYSTANDER_DEVICE', value: 'cuda' }
+            { name: 'WORKER_MAX_IDLE_SECONDS', value: string(tuning.?maxIdleSeconds ?? 60) }
+            { name: 'WORKER_VISIBILITY_SECONDS', value: string(tuning.?visibilitySeconds ?? 300) }
+            // @azure/identity fallback (DefaultAzureCredential) picks the job identity.
+            { name: 'AZURE_CLIENT_ID', value: identity.clientId }
           ]
         }
       ]

@@ -1,6 +1,6 @@
 metadata description = 'Bystander API and pipeline host: Azure Functions Flex Consumption (FC1), Node 22, user-assigned identity, identity-based connections only, durable task hub in the stamp storage, virtual network integration.'
 
-import { identityRefType, authSettingsType } from '../../types.bicep'
+import { identityRefType, authSettingsType, appTuningType } from '../../types.bicep'
 
 @description('Required. Name of the function app.')
 param name string
@@ -14,8 +14,10 @@ param location string
 @description('Optional. Tags of the resources; must carry azd-service-name for `azd deploy`.')
 param tags object = {}
 
-@description('Required. Geography served by the stamp (BYSTANDER_GEOGRAPHY).')
-param geographyName string
+@description('Required. Geography code of the stamp (BYSTANDER_GEOGRAPHY, e.g. "au"): recorded on every incident and checked on every read.')
+@minLength(2)
+@maxLength(12)
+param geographyCode string
 
 @description('Required. User-assigned identity of the app.')
 param identity identityRefType
@@ -32,14 +34,36 @@ param appInsightsName string
 @description('Required. Cosmos DB account endpoint (COSMOS__accountEndpoint).')
 param cosmosEndpoint string
 
-@description('Required. Cosmos DB database name.')
+@description('Required. Cosmos DB database name (COSMOS_DATABASE).')
 param cosmosDatabaseName string
 
 @description('Required. Key Vault URI (KEYVAULT__uri).')
 param keyVaultUri string
 
-@description('Required. Name of the evidence key-encryption key.')
+@description('Required. Name of the evidence key-encryption key (KEYVAULT__keyName).')
 param keyVaultKeyName string
+
+@description('Required. Key Vault secret URIs (versionless) behind the Key Vault references. Created by the secrets bootstrap job, never passed as values.')
+param keyVaultSecretUris {
+  @description('Required. Secret holding the audit origin HMAC key (AUDIT_ORIGIN_KEY).')
+  auditOriginKeyUri: string
+  @description('Optional. Secret that signs agency webhooks (SHARE_WEBHOOK_SECRET); empty leaves webhooks off.')
+  shareWebhookSecretUri: string?
+}
+
+@description('Required. Id of the audit origin key (AUDIT_ORIGIN_KEY_ID).')
+param auditOriginKeyId string
+
+@description('Required. Azure Communication Services e-mail (police notifications).')
+param communication {
+  @description('Required. Communication Services endpoint (ACS_EMAIL__endpoint).')
+  endpoint: string
+  @description('Required. Sender address on a linked domain (ACS_EMAIL_SENDER).')
+  senderAddress: string
+}
+
+@description('Optional. Pipeline settings (UPLOAD_URL_TTL_MINUTES, REDACTION_TIMEOUT_MINUTES, REDACTION_MAX_ATTEMPTS, MAX_UPLOAD_BYTES); unset values are the app defaults.')
+param tuning appTuningType = {}
 
 @description('Required. Token validation settings.')
 param auth authSettingsType
@@ -99,31 +123,58 @@ var denyRules = [
   }
 ]
 
-var appSettings = {
-  // Functions host storage and the durable task hub: the stamp storage account, by identity.
-  AzureWebJobsStorage__credential: 'managedidentity'
-  AzureWebJobsStorage__clientId: identity.clientId
-  AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
-  AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
-  AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
-  TASKHUB_NAME: taskHubName
-  // Blob trigger (Event Grid source) and the redaction queues: connection name STORAGE.
-  STORAGE__credential: 'managedidentity'
-  STORAGE__clientId: identity.clientId
-  STORAGE__blobServiceUri: storage.properties.primaryEndpoints.blob
-  STORAGE__queueServiceUri: storage.properties.primaryEndpoints.queue
-  APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.clientId};Authorization=AAD'
-  AZURE_CLIENT_ID: identity.clientId
-  BYSTANDER_GEOGRAPHY: geographyName
-  COSMOS__accountEndpoint: cosmosEndpoint
-  COSMOS__databaseName: cosmosDatabaseName
-  KEYVAULT__uri: keyVaultUri
-  KEYVAULT__keyName: keyVaultKeyName
-  AUTH__issuer: auth.issuer
-  AUTH__audience: auth.audience
-  AUTH__jwksUri: auth.jwksUri
-}
+// Every setting below is read by the app (shared/config/config.ts ConfigSchema, host.json, the Functions
+// host or @azure/identity); see infra/README.md, "App settings", for the mapping.
+var appSettings = union(
+  {
+    // Functions host storage and the durable task hub: the stamp storage account, by identity.
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identity.clientId
+    AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+    AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+    AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+    // host.json: extensions.durableTask.hubName = "%TASKHUB_NAME%".
+    TASKHUB_NAME: taskHubName
+    APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.clientId};Authorization=AAD'
+    // @azure/identity fallback (DefaultAzureCredential) picks the app identity.
+    AZURE_CLIENT_ID: identity.clientId
+    BYSTANDER_MODE: 'azure'
+    BYSTANDER_GEOGRAPHY: geographyCode
+    // Evidence blobs and the redaction queues (also `connection: 'STORAGE'` of the queue trigger).
+    STORAGE__credential: 'managedidentity'
+    STORAGE__clientId: identity.clientId
+    STORAGE__blobServiceUri: storage.properties.primaryEndpoints.blob
+    STORAGE__queueServiceUri: storage.properties.primaryEndpoints.queue
+    COSMOS__accountEndpoint: cosmosEndpoint
+    COSMOS__clientId: identity.clientId
+    COSMOS_DATABASE: cosmosDatabaseName
+    KEYVAULT__uri: keyVaultUri
+    KEYVAULT__keyName: keyVaultKeyName
+    KEYVAULT__clientId: identity.clientId
+    AUTH__issuer: auth.issuer
+    AUTH__audience: auth.audience
+    AUTH__jwksUri: auth.jwksUri
+    // Resolved by the platform with keyVaultReferenceIdentity (the app identity, Key Vault Secrets User).
+    AUDIT_ORIGIN_KEY: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUris.auditOriginKeyUri})'
+    AUDIT_ORIGIN_KEY_ID: auditOriginKeyId
+    // Share links are `<PUBLIC_BASE_URL>/s/<token>` (host.json routePrefix is "").
+    PUBLIC_BASE_URL: 'https://${app.properties.defaultHostName}'
+    ACS_EMAIL__endpoint: communication.endpoint
+    ACS_EMAIL__clientId: identity.clientId
+    ACS_EMAIL_SENDER: communication.senderAddress
+    // Pipeline settings; the defaults are the app's own.
+    UPLOAD_URL_TTL_MINUTES: string(tuning.?uploadUrlTtlMinutes ?? 15)
+    REDACTION_TIMEOUT_MINUTES: string(tuning.?redactionTimeoutMinutes ?? 60)
+    REDACTION_MAX_ATTEMPTS: string(tuning.?redactionMaxAttempts ?? 3)
+    MAX_UPLOAD_BYTES: string(tuning.?maxUploadBytes ?? 2147483648)
+  },
+  empty(keyVaultSecretUris.?shareWebhookSecretUri ?? '')
+    ? {}
+    : {
+        SHARE_WEBHOOK_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUris.?shareWebhookSecretUri})'
+      }
+)
 
 resource app 'Microsoft.Web/sites@2024-04-01' = {
   name: name
@@ -211,5 +262,5 @@ output resourceId string = app.id
 @description('The principal id of the app identity.')
 output principalId string = identity.principalId
 
-@description('Default host name (the Event Grid webhook target).')
+@description('Default host name (PUBLIC_BASE_URL host; API under /api/, share page under /s/).')
 output defaultHostName string = app.properties.defaultHostName

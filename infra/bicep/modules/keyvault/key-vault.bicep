@@ -42,6 +42,9 @@ param evidenceKeyRoleAssignments roleAssignmentType[] = []
 @description('Optional. Role assignments on the storage encryption key (the storage CMK identity).')
 param storageKeyRoleAssignments roleAssignmentType[] = []
 
+@description('Optional. Role assignments on the vault for its secrets (Secrets User for Key Vault references, Secrets Officer for the bootstrap job). Vault scope because the secrets are created after the template runs; the vault holds only the stamp\'s own app secrets besides its keys, which secret roles cannot use.')
+param vaultRoleAssignments roleAssignmentType[] = []
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
   location: location
@@ -151,6 +154,19 @@ resource storageKeyRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
   for ra in storageKeyRoleAssignments: {
     name: guid(storageKey.id, ra.principalId, ra.roleDefinitionId)
     scope: storageKey
+    properties: {
+      principalId: ra.principalId
+      principalType: ra.principalType
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', ra.roleDefinitionId)
+      description: ra.?description ?? ''
+    }
+  }
+]
+
+resource vaultRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for ra in vaultRoleAssignments: {
+    name: guid(vault.id, ra.principalId, ra.roleDefinitionId)
+    scope: vault
     properties: {
       principalId: ra.principalId
       principalType: ra.principalType
