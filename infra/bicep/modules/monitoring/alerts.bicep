@@ -1,4 +1,4 @@
-metadata description = 'Stamp alerts: quarantined evidence, stuck orchestrations, failed deletions and Key Vault access failures, sent to one action group.'
+metadata description = 'Stamp alerts: quarantined evidence, Key Vault and audit-trail failures, failed police notifications, stuck orchestrations, failed deletions and Key Vault access denials, sent to one action group.'
 
 @description('Required. Name of the action group.')
 param actionGroupName string
@@ -18,7 +18,7 @@ param logAnalyticsWorkspaceId string
 @description('Optional. Email recipients of the alerts.')
 param alertEmails string[] = []
 
-@description('Optional. An orchestration without progress for this many hours counts as stuck.')
+@description('Optional. A processEvidence, deleteIncident or privacyRequest orchestration without progress for this many hours counts as stuck (keep it above REDACTION_TIMEOUT_MINUTES x REDACTION_MAX_ATTEMPTS).')
 @minValue(1)
 param stuckOrchestrationHours int = 6
 
@@ -40,34 +40,70 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   }
 }
 
-// The app writes structured traces with customDimensions.event (see README, "Alerts").
+// The app logs one JSON line per event (shared/adapters/console-logger.ts, and ctx.error(JSON.stringify(…))
+// in functions/http/api.ts); alert-worthy lines carry an `alert` field. In the workspace they are
+// AppTraces.Message (Application Insights `traces.message`); the JSON is parsed from its first `{` in
+// case the host prefixes the line.
+var alertLines = 'AppTraces | where Message has "alert" | extend line = parse_json(substring(Message, indexof(Message, "{")))'
+
+// Durable Functions tracking traces (Host.Triggers.DurableTask): orchestrations that should finish.
+// Retention schedules and share lifecycles sleep for days by design and are left out.
+var finiteOrchestrations = '("processEvidence", "deleteIncident", "privacyRequest")'
+
 var rules = [
   {
     name: 'quarantined-evidence'
     displayName: 'Evidence quarantined'
-    description: 'A redaction failed, timed out or could not be verified; the evidence is quarantined and not shareable.'
+    description: 'A redaction failed, timed out or could not be verified; the evidence is quarantined and not shareable (alert: evidence-quarantined).'
     severity: 2
     frequency: 'PT5M'
     window: 'PT15M'
-    query: 'AppTraces | where tostring(Properties.event) == "evidence.quarantined" | summarize quarantined = count() by bin(TimeGenerated, 5m), reason = tostring(Properties.reason)'
+    query: '${alertLines} | where tostring(line.alert) == "evidence-quarantined" | summarize quarantined = count() by bin(TimeGenerated, 5m), code = tostring(line.code)'
+  }
+  {
+    name: 'key-vault-unavailable'
+    displayName: 'Key Vault unavailable to the app'
+    description: 'The app could not use the evidence key and refused requests (fail closed, 503; alert: key-vault-unavailable).'
+    severity: 1
+    frequency: 'PT5M'
+    window: 'PT15M'
+    query: '${alertLines} | where tostring(line.alert) == "key-vault-unavailable" | summarize failures = count() by bin(TimeGenerated, 5m), reason = tostring(line.reason)'
+  }
+  {
+    name: 'audit-write-failed'
+    displayName: 'Audit trail write failed'
+    description: 'An audit event could not be written, so the action was refused (fail closed, 503; alert: audit-write-failed). Check Cosmos DB availability and the audit container.'
+    severity: 1
+    frequency: 'PT5M'
+    window: 'PT15M'
+    query: '${alertLines} | where tostring(line.alert) == "audit-write-failed" | summarize failures = count() by bin(TimeGenerated, 5m)'
+  }
+  {
+    name: 'share-notification-failed'
+    displayName: 'Police notification failed'
+    description: 'A share notification (ACS e-mail or agency webhook) failed after its retries (alert: share-notification-failed).'
+    severity: 2
+    frequency: 'PT15M'
+    window: 'PT30M'
+    query: '${alertLines} | where tostring(line.alert) == "share-notification-failed" | summarize failed = count() by bin(TimeGenerated, 15m)'
   }
   {
     name: 'stuck-orchestrations'
     displayName: 'Evidence orchestration stuck'
-    description: 'An orchestration has not progressed for longer than the redaction timeout allows.'
+    description: 'A processEvidence, deleteIncident or privacyRequest orchestration has not progressed for longer than the redaction timeout allows.'
     severity: 2
     frequency: 'PT30M'
     window: 'P1D'
-    query: 'AppTraces | where Properties.Category == "Host.Triggers.DurableTask" and isnotempty(Properties.prop__instanceId) | extend instanceId = tostring(Properties.prop__instanceId), state = tostring(Properties.prop__state) | summarize arg_max(TimeGenerated, state) by instanceId | where state !in ("Completed", "Failed", "Terminated") and TimeGenerated < ago(${stuckOrchestrationHours}h)'
+    query: 'AppTraces | where Properties.Category == "Host.Triggers.DurableTask" and isnotempty(Properties.prop__instanceId) and tostring(Properties.prop__functionName) in ${finiteOrchestrations} | extend instanceId = tostring(Properties.prop__instanceId), state = tostring(Properties.prop__state) | summarize arg_max(TimeGenerated, state) by instanceId | where state !in ("Completed", "Failed", "Terminated") and TimeGenerated < ago(${stuckOrchestrationHours}h)'
   }
   {
     name: 'failed-deletions'
     displayName: 'Retention deletion failed'
-    description: 'Data whose retention ended could not be deleted; erasure obligations are at risk.'
+    description: 'Data whose retention ended could not be deleted (deleteIncident failed, or the sweeper could not start it); erasure obligations are at risk.'
     severity: 1
     frequency: 'PT15M'
     window: 'PT1H'
-    query: 'AppTraces | where tostring(Properties.event) == "deletion.failed" | summarize failed = count() by bin(TimeGenerated, 15m)'
+    query: 'AppTraces | extend line = iff(Message has "alert" or Message has "retention sweep failed", parse_json(substring(Message, indexof(Message, "{"))), dynamic(null)) | where (Properties.Category == "Host.Triggers.DurableTask" and tostring(Properties.prop__functionName) == "deleteIncident" and tostring(Properties.prop__state) == "Failed") or tostring(line.alert) == "deletion-failed" or tostring(line.message) == "retention sweep failed for an incident" | summarize failed = count() by bin(TimeGenerated, 15m)'
   }
   {
     name: 'key-vault-access-failures'
@@ -97,6 +133,8 @@ resource alerts 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
         logAnalyticsWorkspaceId
       ]
       autoMitigate: false
+      // One notification per event burst: overlapping windows would otherwise repeat it.
+      muteActionsDuration: rule.window
       criteria: {
         allOf: [
           {
