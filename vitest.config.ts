@@ -10,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{functions,shared,worker,local,infra,bin,eval,bench}/**/*.spec.ts'],
+          include: ['{functions,shared,worker,local,infra,bin,cli,eval,bench}/**/*.spec.ts'],
           exclude: ['**/node_modules/**', '**/*.int.spec.ts', '**/*.e2e.spec.ts'],
           testTimeout: 60_000,
         },
@@ -18,7 +18,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['{functions,shared,worker,local,infra,test}/**/*.{int,e2e}.spec.ts'],
+          include: ['{functions,shared,worker,local,infra,cli,test}/**/*.{int,e2e}.spec.ts'],
           exclude: ['**/node_modules/**'],
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 240_000,
