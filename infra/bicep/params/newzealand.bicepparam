@@ -19,4 +19,8 @@ param sharedSettings = {
   }
   deniedCidrs: deniedCidrs
   workerImage: readEnvironmentVariable('BYSTANDER_WORKER_IMAGE', '')
+  // Id of the audit origin HMAC key; a new id creates a new Key Vault secret (rotation).
+  auditOriginKeyId: readEnvironmentVariable('BYSTANDER_AUDIT_ORIGIN_KEY_ID', 'origin-1')
+  // Signed agency webhooks: creates share-webhook-secret and sets SHARE_WEBHOOK_SECRET.
+  shareWebhooks: toLower(readEnvironmentVariable('BYSTANDER_SHARE_WEBHOOKS', 'false')) == 'true'
 }
