@@ -133,7 +133,8 @@ export async function createApp(
       privacyRequests: new CosmosDocumentStore(cosmos, config.COSMOS_DATABASE, 'privacyRequests', PrivacyRequestRecordSchema),
       dueIndex: cosmosDueIndex(cosmos, config.COSMOS_DATABASE, 'incidents'),
       // Per-tenant policies: the documented default until a validated setting exists (see shared/retention).
-      retentionPolicy: () => DEFAULT_RETENTION_POLICY,
+      retentionPolicy: (tenantId: string) =>
+        config.RETENTION_POLICIES?.tenants[tenantId] ?? config.RETENTION_POLICIES?.default ?? DEFAULT_RETENTION_POLICY,
     },
   };
 

@@ -32,6 +32,15 @@ describe('configuration validated at start-up', () => {
       expect(msg).toMatch(/BYSTANDER_GEOGRAPHY/);
     }
   });
+  it('validates per-tenant retention policies (JSON) and names the broken rule', () => {
+    const policy = { version: 1, defaults: { none: 30, 'reported-to-police': 365, prosecution: 2555 } };
+    const c = loadConfig({ ...azure, RETENTION_POLICIES: JSON.stringify({ tenants: { acme: policy } }) });
+    expect(c.RETENTION_POLICIES?.tenants.acme?.defaults.none).toBe(30);
+    const shrinking = { version: 1, defaults: { none: 400, 'reported-to-police': 365, prosecution: 2555 } };
+    expect(() => loadConfig({ ...azure, RETENTION_POLICIES: JSON.stringify({ default: shrinking }) })).toThrow(/RETENTION_POLICIES/);
+    expect(() => loadConfig({ ...azure, RETENTION_POLICIES: '{not json' })).toThrow(/RETENTION_POLICIES: must be JSON/);
+  });
+
   it('refuses keys and connection strings in azure mode (managed identity only)', () => {
     expect(() => loadConfig({ ...azure, COSMOS_KEY: 'k' })).toThrow(/COSMOS_KEY: not allowed in azure mode/);
     expect(() => loadConfig({ ...azure, STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' })).toThrow(/STORAGE_CONNECTION_STRING/);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RetentionPolicySchema } from '../retention/policy.js';
 
 /**
  * All settings, validated once at start-up. In Azure they come from app settings (identity-based
@@ -57,6 +58,22 @@ export const ConfigSchema = z
       .optional(),
     AUDIT_ORIGIN_KEY_ID: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/).default('origin-1'),
 
+    /**
+     * Retention policies as JSON: `{"default": <policy>, "tenants": {"<tenantId>": <policy>}}` (each a
+     * shared/retention/policy.ts RetentionPolicy); anything absent uses the documented default.
+     */
+    RETENTION_POLICIES: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.strictObject({ default: RetentionPolicySchema.optional(), tenants: z.record(z.string(), RetentionPolicySchema).default({}) }))
+      .optional(),
     /** Minutes an upload URL stays valid (at most 15). */
     UPLOAD_URL_TTL_MINUTES: z.coerce.number().int().min(1).max(15).default(15),
     /** Largest accepted upload, in bytes. */
