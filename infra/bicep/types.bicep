@@ -155,6 +155,9 @@ type appTuningType = {
   @description('Optional. MAX_UPLOAD_BYTES: largest accepted upload in bytes (app default 2 GiB).')
   @minValue(1)
   maxUploadBytes: int?
+
+  @description('Optional. RETENTION_POLICIES as an object ({ default?, tenants: { <tenantId>: policy } }, see shared/retention); validated by the app at start-up. Unset uses the documented default policy.')
+  retentionPolicies: object?
 }
 
 @export()

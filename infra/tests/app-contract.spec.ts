@@ -116,6 +116,11 @@ describe('function app settings match shared/config/config.ts', () => {
     expect(keys.filter((k) => LOCAL_ONLY.includes(k))).toEqual([]);
   });
 
+  it('offers the optional per-tenant retention policies', () => {
+    expect(settings().has('RETENTION_POLICIES')).toBe(true);
+    expect(schemaKeys(ConfigSchema)).toContain('RETENTION_POLICIES');
+  });
+
   it('BYSTANDER_MODE is azure and secrets are Key Vault references', () => {
     const s = settings();
     expect(literal(s.get('BYSTANDER_MODE'))).toBe('azure');

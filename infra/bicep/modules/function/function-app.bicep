@@ -62,7 +62,7 @@ param communication {
   senderAddress: string
 }
 
-@description('Optional. Pipeline settings (UPLOAD_URL_TTL_MINUTES, REDACTION_TIMEOUT_MINUTES, REDACTION_MAX_ATTEMPTS, MAX_UPLOAD_BYTES); unset values are the app defaults.')
+@description('Optional. Pipeline settings (UPLOAD_URL_TTL_MINUTES, REDACTION_TIMEOUT_MINUTES, REDACTION_MAX_ATTEMPTS, MAX_UPLOAD_BYTES, RETENTION_POLICIES); unset values are the app defaults.')
 param tuning appTuningType = {}
 
 @description('Required. Token validation settings.')
@@ -173,6 +173,12 @@ var appSettings = union(
     ? {}
     : {
         SHARE_WEBHOOK_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVaultSecretUris.?shareWebhookSecretUri})'
+      },
+  // Per-tenant retention policies (JSON); absent = the app's documented default.
+  empty(tuning.?retentionPolicies ?? {})
+    ? {}
+    : {
+        RETENTION_POLICIES: string(tuning.?retentionPolicies)
       }
 )
 
