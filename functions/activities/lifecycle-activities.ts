@@ -23,8 +23,7 @@ import {
   schedulePurge,
   shredIncidentKey,
   startDeletion,
-  type DeleteIncidentInput,
-} from '../../shared/usecases/retention.js';
+  type DeleteIncidentInput, reportDeletionFailure } from '../../shared/usecases/retention.js';
 
 /** Activity names of the retention, deletion and privacy-request orchestrations. */
 export const LIFECYCLE_ACTIVITIES = {
@@ -40,6 +39,7 @@ export const LIFECYCLE_ACTIVITIES = {
   deleteRecord: 'deletionRecord',
   purgeOrchestrations: 'deletionPurgeOrchestrations',
   certify: 'deletionCertify',
+  reportFailure: 'deletionReportFailure',
   schedulePurge: 'orchestrationSchedulePurge',
   buildExport: 'privacyBuildExport',
   expireExport: 'privacyExpireExport',
@@ -65,6 +65,7 @@ export function lifecycleActivityHandlers(deps: () => Promise<Deps>): Record<str
     [A.deleteRecord]: async (ref) => deleteIncidentRecord(await deps(), ref as IncidentRef),
     [A.certify]: async (input) => certifyDeletion(await deps(), input as Parameters<typeof certifyDeletion>[1]),
     [A.schedulePurge]: async (input) => schedulePurge(await deps(), input as { instanceIds: string[] }),
+    [A.reportFailure]: async (input) => reportDeletionFailure(await deps(), input as DeleteIncidentInput),
     [A.buildExport]: async (input) => buildExport(await deps(), input as PrivacyRequestInput),
     [A.expireExport]: async (input) => expireExport(await deps(), input as PrivacyRequestInput),
     [A.checkErasure]: async (input) => checkErasure(await deps(), input as PrivacyRequestInput),

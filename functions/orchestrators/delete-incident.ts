@@ -43,7 +43,14 @@ export const deleteIncidentOrchestrator: OrchestrationHandler = function* (conte
   const input = context.df.getInput<DeleteIncidentInput>();
   const status = (s: DeleteIncidentStatus) => context.df.setCustomStatus(s);
   status({ stage: 'planning' });
-  const outcome = yield* deletionSteps(context, input);
+  let outcome: DeletionOutcome;
+  try {
+    outcome = yield* deletionSteps(context, input);
+  } catch (err) {
+    // Retries exhausted: alert and audit; the incident stays overdue and the sweeper tries again.
+    yield context.df.callActivityWithRetry(A.reportFailure, lifecycleRetry, input);
+    throw err;
+  }
   status({ stage: outcome.status });
   if (outcome.status !== 'deleted') {
     yield context.df.callActivityWithRetry(A.ensureSchedule, lifecycleRetry, { tenantId: input.tenantId, incidentId: input.incidentId });

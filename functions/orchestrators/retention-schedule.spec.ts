@@ -130,6 +130,24 @@ describe('Retention: a fake clock drives the real retentionSchedule over 400+ da
     expect(await rt.rt.status(deletionInstanceId('t1', incident.id))).toBeUndefined();
   });
 
+  it('a deletion that keeps failing alerts (deletion-failed), audits the failure and leaves the incident for the sweeper', async () => {
+    const f = lifecycleFakes();
+    const lines: Array<Record<string, unknown>> = [];
+    f.deps.logger = { info() {}, warn() {}, error: (message, fields) => lines.push({ message, ...fields }) };
+    const rt = lifecycleRuntime(f);
+    const incident = await newIncident(f, rt, { occurredAt: at(-3).toISOString() });
+    f.blobs.deleteTree = async () => {
+      throw new Error('storage unavailable');
+    };
+    await rt.advanceTo(new Date(at(27).getTime() + 1000));
+    await rt.advanceTo(at(28));
+    expect((await rt.rt.status(deletionInstanceId('t1', incident.id)))?.runtimeStatus).toBe('Failed');
+    expect(lines.some((l) => l.alert === 'deletion-failed' && l.incidentId === incident.id)).toBe(true);
+    const failed = (await f.events()).find((e) => e.action === 'retention.delete' && e.outcome === 'failed');
+    expect(failed?.reason).toBe('deletion-step-failed');
+    expect((await f.deps.incidents.get('t1', incident.id))?.doc.deleteAfter).toBeDefined();
+  });
+
   it('a stale index never deletes early: the deletion re-checks the due date', async () => {
     const f = lifecycleFakes();
     const rt = lifecycleRuntime(f);

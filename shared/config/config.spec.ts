@@ -41,6 +41,12 @@ describe('configuration validated at start-up', () => {
     expect(() => loadConfig({ ...azure, RETENTION_POLICIES: '{not json' })).toThrow(/RETENTION_POLICIES: must be JSON/);
   });
 
+  it('refuses a Key Vault reference that App Service could not resolve (literal text in the setting)', () => {
+    expect(() => loadConfig({ ...azure, AUDIT_ORIGIN_KEY: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/audit-origin-key-origin-1)' })).toThrow(
+      /AUDIT_ORIGIN_KEY: the Key Vault reference did not resolve/,
+    );
+  });
+
   it('refuses keys and connection strings in azure mode (managed identity only)', () => {
     expect(() => loadConfig({ ...azure, COSMOS_KEY: 'k' })).toThrow(/COSMOS_KEY: not allowed in azure mode/);
     expect(() => loadConfig({ ...azure, STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' })).toThrow(/STORAGE_CONNECTION_STRING/);

@@ -141,9 +141,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const picked = Object.fromEntries(
     Object.entries(env).filter(([k, v]) => v !== undefined && v !== '' && (known.length === 0 || known.includes(k))),
   );
+  // App Service leaves an unresolvable Key Vault reference in place as literal text: never use it as a value.
+  const unresolved = Object.keys(picked).filter((k) => /^@Microsoft\.KeyVault\(/i.test(String(picked[k])));
   const parsed = ConfigSchema.safeParse(picked);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(settings)'}: ${i.message}`);
+  if (!parsed.success || unresolved.length) {
+    const lines = [
+      ...unresolved.map((k) => `  - ${k}: the Key Vault reference did not resolve (check the app identity's access to the vault and the secret name)`),
+      ...(parsed.success ? [] : parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(settings)'}: ${i.message}`)),
+    ];
     throw new ConfigError(`Bystander cannot start: invalid settings\n${lines.join('\n')}`);
   }
   return parsed.data;

@@ -410,6 +410,23 @@ export async function certifyDeletion(deps: Pick<Deps, 'audit'>, input: DeleteIn
   return { items: items.length };
 }
 
+/**
+ * A deletion that failed after the engine's retries: alert operators and leave an audit event. The
+ * incident stays overdue, so the hourly sweeper starts the deletion again.
+ */
+export async function reportDeletionFailure(deps: Pick<Deps, 'audit' | 'logger'>, input: DeleteIncidentInput): Promise<void> {
+  deps.logger.error('incident deletion failed', { alert: 'deletion-failed', tenantId: input.tenantId, incidentId: input.incidentId, cause: input.cause });
+  await deps.audit.record({
+    tenantId: input.tenantId,
+    actor: system(input.cause === 'erasure' ? 'privacy' : 'retention'),
+    action: input.cause === 'erasure' ? 'privacy.erasure' : 'retention.delete',
+    target: { incidentId: input.incidentId, ...(input.requestId ? { requestId: input.requestId } : {}) },
+    outcome: 'failed',
+    channel: 'orchestration',
+    reason: 'deletion-step-failed',
+  });
+}
+
 // ---------------------------------------------------------------- purge queue + sweeper ------
 
 /** Queues orchestration instances for purging once terminal (e.g. a deletion's own history). */
