@@ -51,7 +51,8 @@ const bareSecs = (performance.now() - t0) / 1000;
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 const t1 = performance.now();
-const report = await redactMedia(clip.path, join(dir, 'redacted.mp4'), { targets, style: 'pixelate', subjects: [], keepAudio: false });
+const profile: Record<string, number> = {};
+const report = await redactMedia(clip.path, join(dir, 'redacted.mp4'), { targets, style: 'pixelate', subjects: [], keepAudio: false, profile });
 const fullSecs = (performance.now() - t1) / 1000;
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -62,6 +63,7 @@ console.log(`720p clip: ${frames} frames (${seconds} s, 1280×720, 25 fps), targ
 console.log(`  bare ffmpeg decode+encode (libx264 veryfast crf 20): ${bareFps.toFixed(1)} fps (${bareSecs.toFixed(2)} s)`);
 console.log(`  full redaction:                                      ${fullFps.toFixed(1)} fps (${fullSecs.toFixed(2)} s)`);
 console.log(`    stages (ms): ${JSON.stringify(report.timingsMs)}`);
+console.log(`    main-thread work (ms): ${JSON.stringify(Object.fromEntries(Object.entries(profile).map(([k, v]) => [k, Math.round(v)])))}`);
 console.log(`  ratio full/bare: ${(fullFps / bareFps).toFixed(2)}   (target ≥ 0.5)`);
 console.log(`  peak RSS (node process): ${(peakRss / 2 ** 20).toFixed(0)} MiB; verification ${report.verification.status}`);
 

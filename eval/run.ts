@@ -6,7 +6,7 @@
  * visible, the subject-visible share, plate recall, the false-obscured share of the frame, and the
  * verifier's verdict. Exits 1 when a target is missed.
  *
- * Options: --clips a,b  --tile <px>  --cadence <n>  --plate-cadence <n>  --no-verify  --json <file>
+ * Options: --clips a,b  --tile <px>  --cadence <n>  --full <n>  --plate-cadence <n>  --plate-full <n>  --no-verify  --json <file>
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     cadence: { type: 'string' },
     full: { type: 'string' },
     'plate-cadence': { type: 'string' },
+    'plate-full': { type: 'string' },
     'no-verify': { type: 'boolean' },
     json: { type: 'string' },
   },
@@ -51,7 +52,10 @@ for (const clip of clips) {
       ...(values.tile ? { faceScan: { tileSize: Number(values.tile) } } : {}),
       ...(values.cadence ? { cadence: Number(values.cadence) } : {}),
       ...(values.full ? { fullScanEvery: Number(values.full) } : {}),
-      ...(values['plate-cadence'] ? { plates: { cadence: Number(values['plate-cadence']) } } : {}),
+      plates: {
+        ...(values['plate-cadence'] ? { cadence: Number(values['plate-cadence']) } : {}),
+        ...(values['plate-full'] ? { fullScanEvery: Number(values['plate-full']) } : {}),
+      },
       onPlan: (plan) => {
         obscured = plan.obscured;
       },

@@ -2,7 +2,9 @@
  * Detector-level measurement used to choose the tiling: for each tile size, per-frame detection
  * recall of labelled faces by size bucket, false detections, and inference cost per frame.
  *
- *   npx tsx eval/tune.ts [--tiles 0,128,160,192,256] [--threshold 0.5] [--every 5]
+ *   npx tsx eval/tune.ts [--tiles 0,128,160,192,256] [--threshold 0.5] [--every 5] [--model front|back]
+ *
+ * `--model back --threshold 0.75 --tiles 384,512,...` measures the verifier (BlazeFace full-range 256).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,7 +15,8 @@ import { probeMedia } from '../worker/engine/probe.js';
 import { decodeVideo } from '../worker/engine/video.js';
 import { EVAL_CLIPS } from './dataset.js';
 
-const { values } = parseArgs({ options: { tiles: { type: 'string' }, threshold: { type: 'string' }, every: { type: 'string' }, clips: { type: 'string' } } });
+const { values } = parseArgs({ options: { tiles: { type: 'string' }, threshold: { type: 'string' }, every: { type: 'string' }, clips: { type: 'string' }, model: { type: 'string' } } });
+const variant = values.model === 'back' ? 'back' : 'front';
 const tiles = (values.tiles ?? '0,128,160,192,256').split(',').map(Number);
 const threshold = Number(values.threshold ?? 0.5);
 const every = Number(values.every ?? 5);
@@ -22,7 +25,7 @@ const bucketName = (s: number) => `${buckets[buckets.findIndex((b, i) => s >= b 
 const dir = join(process.cwd(), '.test-data', 'eval');
 
 for (const tile of tiles) {
-  const scanner = await FaceScanner.create({ tileSize: tile, tileOverlap: 0.25, scoreThreshold: threshold });
+  const scanner = await FaceScanner.create({ tileSize: tile, tileOverlap: 0.25, scoreThreshold: threshold }, 'cpu', variant);
   const hit = new Map<string, [number, number]>();
   let falseDet = 0;
   let frames = 0;

@@ -18,8 +18,11 @@ import {
   planFrames,
   type Detection,
   type FramePlan,
+  lagFrames,
+  StreamPlanner,
   type SubjectMatch,
   type Track,
+  TrackBuilder,
   type TrackParams,
   trackRange,
 } from './track.js';
@@ -66,13 +69,15 @@ export interface RedactOptions {
   verifyParams?: Partial<VerifyParams>;
   /** Margin added on every side of an obscured box, as a share of its size. */
   padding?: number;
+  /** Measurement hook (bench): milliseconds spent per stage are added to this object. */
+  profile?: Record<string, number>;
   /** x264 preset/crf for video output. */
   preset?: string;
   crf?: number;
 }
 
-export const DEFAULT_CADENCE = 1;
-export const DEFAULT_FULL_SCAN_EVERY = 8;
+export const DEFAULT_CADENCE = 2;
+export const DEFAULT_FULL_SCAN_EVERY = 16;
 
 /**
  * Redacts one image or video file into `outputPath` (H.264 MP4 for video, the input's format for
@@ -91,6 +96,9 @@ export async function redactMedia(inputPath: string, outputPath: string, options
   const tracking = { ...DEFAULT_TRACKING, ...options.tracking };
   tracking.preRoll = Math.max(tracking.preRoll, fullScanEvery + 1);
   const plateParams = { ...DEFAULT_PLATES, ...options.plates };
+  plateParams.cadence = Math.max(1, Math.round(plateParams.cadence));
+  const plateFullEvery = Math.max(1, Math.round(plateParams.fullScanEvery / plateParams.cadence)) * plateParams.cadence;
+  tracking.platePreRoll = Math.max(tracking.platePreRoll ?? 0, plateFullEvery + 1);
   const verifyParams = { ...DEFAULT_VERIFY, ...options.verifyParams };
   const tmpPath = join(dirname(outputPath), `.${basename(outputPath)}.${randomUUID().slice(0, 8)}.partial`);
   const signal = options.signal;
@@ -123,6 +131,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     let tracks: Track[];
     let matches: SubjectMatch[];
     let plan: FramePlan;
+    let planStats: { regionsObscured: number; framesWithRegions: number } | undefined;
     let verification: RedactionReport['verification'] = {
       status: 'skipped',
       reason: 'verification disabled by the caller',
@@ -137,10 +146,19 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     // around every face seen recently (new faces met at the next full scan are covered backwards by
     // the tracker's pre-roll, which is at least `fullScanEvery` frames).
     let recent: { box: Rect; age: number }[] = [];
+    let recentPlates: { box: Rect; age: number }[] = [];
+    const prof = options.profile;
+    const timed = async <T>(key: string, work: Promise<T>): Promise<T> => {
+      if (!prof) return work;
+      const t = performance.now();
+      const r = await work;
+      prof[key] = (prof[key] ?? 0) + performance.now() - t;
+      return r;
+    };
     const detectFrame = async (frame: Frame, f: number, faces: (Detection[] | undefined)[], plates: (Detection[] | undefined)[]) => {
       if (wantFaces && f % cadence === 0) {
         const full = f % fullScanEvery === 0;
-        const dets = full ? await scanner!.scan(frame) : recent.length ? await scanner!.scanAround(frame, recent.map((r) => r.box)) : [];
+        const dets = full ? await timed('facesFull', scanner!.scan(frame)) : recent.length ? await timed('facesAround', scanner!.scanAround(frame, recent.map((r) => r.box))) : [];
         faces[f] = dets;
         const next = dets.map((d) => ({ box: d as Rect, age: 0 }));
         for (const r of recent) {
@@ -148,7 +166,16 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         }
         recent = next;
       }
-      if (plateScanner && f % plateParams.cadence === 0) plates[f] = await plateScanner.scan(frame);
+      if (plateScanner && f % plateParams.cadence === 0) {
+        const full = f % plateFullEvery === 0;
+        const dets = full ? await timed('platesFull', plateScanner.scan(frame)) : recentPlates.length ? await timed('platesAround', plateScanner.scanAround(frame, recentPlates.map((r) => r.box))) : [];
+        plates[f] = dets;
+        const next = dets.map((d) => ({ box: d as Rect, age: 0 }));
+        for (const r of recentPlates) {
+          if (r.age + 1 < 3 && !dets.some((d) => coverage(r.box, d) > 0.3 || coverage(d, r.box) > 0.3)) next.push({ box: r.box, age: r.age + 1 });
+        }
+        recentPlates = next;
+      }
     };
     const link = (faces: (Detection[] | undefined)[], plates: (Detection[] | undefined)[], fps: number, n: number, frameW: number, frameH: number) => {
       const faceTracks = buildTracks(faces, 'face', tracking);
@@ -157,6 +184,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       assignRolls(tracks, frameW, frameH, tracking);
       matches = applySubjectHints(tracks, options.subjects, fps, n, tracking);
       plan = planFrames(tracks, n, tracking);
+      planStats = { regionsObscured: plan.obscure.reduce((s, r) => s + r.length, 0), framesWithRegions: plan.obscure.filter((r) => r.length > 0).length };
       options.onPlan?.({ obscured: plan.obscure.map(pad), kept: plan.kept });
     };
 
@@ -183,22 +211,43 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       out = { width: frame.width, height: frame.height, frames: 1, fps: 0, durationSeconds: 0, audio: false, contentType: `image/${info.format}` };
     } else {
       const geo = videoGeometry(info);
-      // Pass 1: detect (boxes only are kept: memory is O(detections), not O(frames × pixels)).
-      const ta = performance.now();
-      const faces: (Detection[] | undefined)[] = [];
-      const plates: (Detection[] | undefined)[] = [];
-      let n = 0;
-      for await (const frame of decodeVideo(inputPath, info, { signal })) {
-        await detectFrame(frame, n, faces, plates);
-        n++;
-        progress(options, 'analyse', n, info.frames, ta);
-      }
-      // Always analyse the last frame too, so the final frames are not left to extrapolation.
-      timings.analyse = performance.now() - ta;
-      checkAbort();
-      link(faces, plates, geo.fps, n, geo.width, geo.height);
-      // Pass 2: decode again, obscure the planned regions, encode.
+      // One analysis decode and one render decode run concurrently: the renderer trails the
+      // analysis by a bounded number of frames (the tracker's lag, and past every subject hint),
+      // after which a frame's regions are final. No frames are buffered: the render decoder simply
+      // waits on its pipe, so memory does not depend on the lag or the duration, and the encoder
+      // (a separate process) works while the detectors run.
       const tr = performance.now();
+      const planner = new StreamPlanner(new TrackBuilder('face', tracking), new TrackBuilder('plate', tracking), tracking, geo.width, geo.height);
+      const lag = lagFrames(tracking);
+      const hintFrames = options.subjects.map((h) => Math.round(h.atSeconds * geo.fps));
+      const verifyEvery = Math.max(1, Math.round(geo.fps / verifyParams.sampleFps));
+      const sampled = new Map<number, { obscured: Rect[]; kept: Rect[] }>();
+      const fullPlan: { obscured: Rect[][]; kept: Rect[][] } | undefined = options.onPlan ? { obscured: [], kept: [] } : undefined;
+      let analysed = 0;
+      let total: number | undefined;
+      let wake: (() => void) | undefined;
+      const inner = new AbortController();
+      const onOuterAbort = () => inner.abort();
+      signal?.addEventListener('abort', onOuterAbort, { once: true });
+      const analysis = (async () => {
+        const faces: (Detection[] | undefined)[] = [];
+        const plates: (Detection[] | undefined)[] = [];
+        let n = 0;
+        for await (const frame of decodeVideo(inputPath, info, { signal: inner.signal })) {
+          await detectFrame(frame, n, faces, plates);
+          if (faces[n]) planner.faces.push(n, faces[n]!);
+          if (plates[n]) planner.plates.push(n, plates[n]!);
+          faces[n] = undefined;
+          plates[n] = undefined;
+          n++;
+          analysed = n;
+          wake?.();
+          progress(options, 'analyse', n, info.frames, tr);
+        }
+        total = n;
+        timings.analyse = performance.now() - tr;
+        wake?.();
+      })();
       const encoder = openEncoder(tmpPath, {
         ...geo,
         audioFrom: options.keepAudio && info.hasAudio ? inputPath : undefined,
@@ -207,21 +256,72 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         signal,
       });
       let m = 0;
-      try {
-        for await (const frame of decodeVideo(inputPath, info, { signal })) {
-          const regions = plan!.obscure[m];
-          if (!regions) throw new Error(`render pass decoded more frames than the analysis pass (${m + 1} > ${n})`);
-          obscureFrame(frame, pad(regions), params);
-          await encoder.write(frame);
-          m++;
-          progress(options, 'render', m, n, tr);
+      let regionsObscured = 0;
+      let framesWithRegions = 0;
+      const render = (async () => {
+        try {
+          for await (const frame of decodeVideo(inputPath, info, { signal: inner.signal })) {
+            while (total === undefined && analysed < Math.max(m, ...hintFrames) + lag) {
+              if (inner.signal.aborted) throw new AbortedError();
+              await new Promise<void>((resolve) => (wake = resolve));
+              wake = undefined;
+            }
+            if (total !== undefined && m >= total) throw new Error(`render pass decoded more frames than the analysis pass (${m + 1} > ${total})`);
+            matches ??= planner.applyHints(options.subjects, geo.fps, total ?? Number.MAX_SAFE_INTEGER);
+            const { obscure, kept } = planner.at(m);
+            const padded = pad(obscure);
+            const to = performance.now();
+            obscureFrame(frame, padded, params);
+            const te = performance.now();
+            await encoder.write(frame);
+            if (prof) {
+              prof.obscure = (prof.obscure ?? 0) + te - to;
+              prof.encoderWait = (prof.encoderWait ?? 0) + performance.now() - te;
+            }
+            regionsObscured += obscure.length;
+            if (obscure.length) framesWithRegions++;
+            if (m % verifyEvery === 0) sampled.set(m, { obscured: padded, kept });
+            if (fullPlan) {
+              fullPlan.obscured.push(padded);
+              fullPlan.kept.push(kept);
+            }
+            m++;
+            progress(options, 'render', m, total ?? info.frames, tr);
+          }
+          if (total === undefined) await analysis;
+          if (m !== total) throw new Error(`render pass decoded ${m} frames, analysis pass ${total}`);
+          await encoder.finish();
+        } finally {
+          encoder.kill();
         }
-        if (m !== n) throw new Error(`render pass decoded ${m} frames, analysis pass ${n}`);
-        await encoder.finish();
+      })();
+      try {
+        const stop = (err: unknown) => {
+          inner.abort();
+          wake?.();
+          throw err;
+        };
+        await Promise.all([analysis.catch(stop), render.catch(stop)]);
+      } catch (err) {
+        // Never leave either pass running.
+        inner.abort();
+        wake?.();
+        const reasons = (await Promise.allSettled([analysis, render])).flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+        checkAbort();
+        // The pass that failed first made the other one stop with AbortedError: report the cause.
+        throw reasons.find((e) => !(e instanceof AbortedError)) ?? err;
       } finally {
-        encoder.kill();
+        signal?.removeEventListener('abort', onOuterAbort);
       }
+      const n = total!;
       timings.render = performance.now() - tr;
+      const faceTracks = planner.faces.all();
+      const plateTracks = planner.plates.all();
+      for (const t of plateTracks) t.id += faceTracks.length;
+      tracks = [...faceTracks, ...plateTracks];
+      assignRolls(tracks, geo.width, geo.height, tracking);
+      planStats = { regionsObscured, framesWithRegions };
+      if (fullPlan) options.onPlan?.(fullPlan);
       if (verifier) {
         const tv = performance.now();
         const outInfo = await probeMedia(tmpPath, { ...limits, maxBytes: Number.MAX_SAFE_INTEGER }, signal);
@@ -229,7 +329,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         verification = await verifier.verifyVideo(
           tmpPath,
           outInfo,
-          (f) => ({ obscured: pad(plan!.obscure[f] ?? []), kept: plan!.kept[f] ?? [] }),
+          (f) => sampled.get(f) ?? { obscured: [], kept: [] },
           signal,
           (k) => progress(options, 'verify', k, Math.ceil(n / Math.max(1, Math.round(geo.fps / verifyParams.sampleFps))), tv),
         );
@@ -271,7 +371,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         device,
         padding,
         pixelateBlocks: params.pixelateBlocks,
-        detection: { ...scan, cadence, fullScanEvery, ...(plateScanner ? { plateCadence: plateParams.cadence, plateThreshold: plateParams.boxThreshold } : {}) },
+        detection: { ...scan, cadence, fullScanEvery, ...(plateScanner ? { plateCadence: plateParams.cadence, plateFullScanEvery: plateFullEvery, plateThreshold: plateParams.boxThreshold } : {}) },
         tracking: { ...tracking },
       },
       tracks: tracks!.map((t) => ({
@@ -284,8 +384,8 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         kept: t.kept,
         ...(t.subjectHint !== undefined ? { subjectHint: t.subjectHint } : {}),
       })),
-      regionsObscured: plan!.obscure.reduce((s, r) => s + r.length, 0),
-      framesWithRegions: plan!.obscure.filter((r) => r.length > 0).length,
+      regionsObscured: planStats!.regionsObscured,
+      framesWithRegions: planStats!.framesWithRegions,
       subjects: {
         hints: options.subjects.length,
         matches: matches!,

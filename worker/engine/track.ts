@@ -26,9 +26,11 @@ export interface TrackParams {
   minIou: number;
   /** Box growth per extrapolated frame (pre/post-roll), as a share of the box size. */
   rollGrowth: number;
+  /** Pre-roll of confirmed plate tracks when longer than `preRoll` (plates are scanned whole-frame less often than faces). */
+  platePreRoll?: number;
 }
 
-export const DEFAULT_TRACKING: TrackParams & { edgeRollMax: number } = { maxGap: 12, preRoll: 4, postRoll: 4, minIou: 0.2, rollGrowth: 0.04, edgeRollMax: 25 };
+export const DEFAULT_TRACKING: TrackParams & { edgeRollMax: number } = { maxGap: 12, preRoll: 4, postRoll: 4, minIou: 0.2, rollGrowth: 0.04, edgeRollMax: 25, platePreRoll: 4 };
 
 export interface Track {
   id: number;
@@ -54,22 +56,38 @@ export interface SubjectMatch {
   outcome: 'kept' | 'not-matched' | 'ambiguous';
 }
 
-/** Frame-by-frame association; `detections[f]` is undefined for frames that were not analysed. */
-export function buildTracks(detections: readonly (readonly Detection[] | undefined)[], cls: TargetClass, p: TrackParams, firstId = 0): Track[] {
-  const done: Track[] = [];
-  let active: Track[] = [];
-  let nextId = firstId;
-  for (let f = 0; f < detections.length; f++) {
-    const dets = detections[f];
-    if (!dets) continue;
+/**
+ * Frame-by-frame association, fed one analysed frame at a time (causal: a track's past never
+ * changes when later frames arrive, which is what lets the renderer run a bounded distance behind
+ * the analysis, see StreamPlanner). Frames that were not analysed are simply not pushed.
+ */
+export class TrackBuilder {
+  private readonly done: Track[] = [];
+  /** Retired tracks whose rolls may still reach the frames asked of liveFrom. */
+  private doneLive: Track[] = [];
+  private active: Track[] = [];
+  private nextId: number;
+
+  constructor(
+    readonly cls: TargetClass,
+    private readonly p: TrackParams,
+    firstId = 0,
+  ) {
+    this.nextId = firstId;
+  }
+
+  push(f: number, dets: readonly Detection[]): void {
+    const p = this.p;
     // Retire tracks whose gap is too long.
-    active = active.filter((t) => {
+    this.active = this.active.filter((t) => {
       if (f - t.frames[t.frames.length - 1]! > p.maxGap) {
-        done.push(t);
+        this.done.push(t);
+        this.doneLive.push(t);
         return false;
       }
       return true;
     });
+    const active = this.active;
     const pairs: { t: number; d: number; score: number }[] = [];
     active.forEach((t, ti) => {
       const pred = predict(t, f);
@@ -98,10 +116,30 @@ export function buildTracks(detections: readonly (readonly Detection[] | undefin
       t.boxes.push({ x: d.x, y: d.y, w: d.w, h: d.h });
     }
     dets.forEach((d, di) => {
-      if (!usedD.has(di)) active.push({ id: nextId++, cls, frames: [f], boxes: [{ x: d.x, y: d.y, w: d.w, h: d.h }], kept: false });
+      if (!usedD.has(di)) active.push({ id: this.nextId++, cls: this.cls, frames: [f], boxes: [{ x: d.x, y: d.y, w: d.w, h: d.h }], kept: false });
     });
   }
-  return [...done, ...active].sort((a, b) => a.id - b.id);
+
+  /** Every track so far (retired and active), by id. */
+  all(): Track[] {
+    return [...this.done, ...this.active].sort((a, b) => a.id - b.id);
+  }
+
+  /** Tracks that may still cover frame `f` or later (retired tracks whose rolls end before it are skipped). */
+  liveFrom(f: number, maxPostRoll: number): Track[] {
+    this.doneLive = this.doneLive.filter((t) => t.frames[t.frames.length - 1]! + maxPostRoll >= f);
+    return [...this.doneLive, ...this.active].sort((a, b) => a.id - b.id);
+  }
+}
+
+/** Frame-by-frame association; `detections[f]` is undefined for frames that were not analysed. */
+export function buildTracks(detections: readonly (readonly Detection[] | undefined)[], cls: TargetClass, p: TrackParams, firstId = 0): Track[] {
+  const b = new TrackBuilder(cls, p, firstId);
+  for (let f = 0; f < detections.length; f++) {
+    const dets = detections[f];
+    if (dets) b.push(f, dets);
+  }
+  return b.all();
 }
 
 /** Linear prediction from the last two detections. */
@@ -172,12 +210,14 @@ export function boxAt(t: Track, f: number, p: TrackParams): Rect | undefined {
  */
 export function assignRolls(tracks: Track[], width: number, height: number, p: TrackParams & { edgeRollMax: number }): void {
   for (const t of tracks) {
+    t.edgeClamp = undefined;
     if (t.frames.length < 3) {
       t.preRoll = Math.min(2, p.preRoll);
       t.postRoll = Math.min(2, p.postRoll);
       continue;
     }
-    t.preRoll = p.preRoll;
+    const preRoll = t.cls === 'plate' ? Math.max(p.preRoll, p.platePreRoll ?? 0) : p.preRoll;
+    t.preRoll = preRoll;
     t.postRoll = p.postRoll;
     // A face that enters or leaves through the frame edge is partly visible where the detector
     // cannot see it: hold its box at the edge (clamped onto the picture) for up to `edgeRollMax`.
@@ -186,7 +226,7 @@ export function assignRolls(tracks: Track[], width: number, height: number, p: T
       return e.x < m || e.y < m || e.x + e.w > width - m || e.y + e.h > height - m;
     };
     const probe = (edgeAt: 'start' | 'end') => {
-      const roll = edgeAt === 'start' ? p.preRoll : p.postRoll;
+      const roll = edgeAt === 'start' ? preRoll : p.postRoll;
       const e = edgeAt === 'start' ? t.boxes[0]! : t.boxes[t.boxes.length - 1]!;
       if (!touches(e)) return roll;
       t.edgeClamp = { width, height };
@@ -261,4 +301,57 @@ export function planFrames(tracks: readonly Track[], frameCount: number, p: Trac
 /** Inclusive frame range a track is obscured in (clipped to the media). */
 export function trackRange(t: Track, frameCount: number, p: TrackParams): [number, number] {
   return [Math.max(0, t.frames[0]! - (t.preRoll ?? p.preRoll)), Math.min(frameCount - 1, t.frames[t.frames.length - 1]! + (t.postRoll ?? p.postRoll))];
+}
+
+/**
+ * The obscuring plan computed while the analysis is still running: the region list for frame `f` is
+ * final once the analysis is `lagFrames(p)` frames past it (and past every subject hint's frame), and
+ * equals what planFrames gives on the finished tracks. Why that lag suffices: association is causal;
+ * a later track can only reach back over its pre-roll (≤ max(preRoll, edgeRollMax)); a track's roll
+ * class (confirmed at 3 detections) settles within 2 × maxGap of its first detection; a gap longer
+ * than maxGap retires a track, so interpolation around `f` is settled maxGap frames later.
+ */
+export function lagFrames(p: TrackParams & { edgeRollMax: number }): number {
+  return Math.max(p.preRoll, p.platePreRoll ?? 0, p.edgeRollMax, p.postRoll) + 2 * p.maxGap + 2;
+}
+
+export class StreamPlanner {
+  private liveFaces: Track[] = [];
+  private livePlates: Track[] = [];
+  private readonly maxPostRoll: number;
+
+  constructor(
+    readonly faces: TrackBuilder,
+    readonly plates: TrackBuilder,
+    private readonly p: TrackParams & { edgeRollMax: number },
+    private readonly width: number,
+    private readonly height: number,
+  ) {
+    this.maxPostRoll = Math.max(p.postRoll, p.edgeRollMax, p.preRoll) + 1;
+  }
+
+  /** Matches the subject hints against the tracks so far (call once the analysis is past every hint frame + lag). */
+  applyHints(hints: readonly SubjectHint[], fps: number, frameCount: number): SubjectMatch[] {
+    const tracks = [...this.faces.all(), ...this.plates.all()];
+    assignRolls(tracks, this.width, this.height, this.p);
+    return applySubjectHints(tracks, hints, fps, frameCount, this.p);
+  }
+
+  /** Regions (obscured, kept) at frame `f`; frames must be asked for in ascending order. */
+  at(f: number): { obscure: Rect[]; kept: Rect[] } {
+    // Tracks retired before f − maxPostRoll can no longer reach f (or any later frame).
+    this.liveFaces = this.faces.liveFrom(f, this.maxPostRoll);
+    this.livePlates = this.plates.liveFrom(f, this.maxPostRoll);
+    const obscure: Rect[] = [];
+    const kept: Rect[] = [];
+    for (const t of [...this.liveFaces, ...this.livePlates]) {
+      assignRolls([t], this.width, this.height, this.p);
+      const from = t.frames[0]! - (t.preRoll ?? this.p.preRoll);
+      const to = t.frames[t.frames.length - 1]! + (t.postRoll ?? this.p.postRoll);
+      if (f < from || f > to) continue;
+      const b = boxAt(t, f, this.p);
+      if (b) (t.kept ? kept : obscure).push(b);
+    }
+    return { obscure, kept };
+  }
 }
