@@ -2,6 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type RedactionTarget, RedactionTargetSchema, ObscureStyleSchema, type SubjectHint } from '../shared/domain/redaction.js';
 import { CudaUnavailableError, MediaRejectedError, redactMedia, type RedactProgress, VerificationFailedError } from './engine/index.js';
+import { DetectorUnavailableError } from './engine/detect/azure-vision.js';
+import { parsePlateDetector, type PlateDetectorName } from './engine/detect/plate-detector.js';
 
 /**
  * `bystander redact` — redact one file.
@@ -23,6 +25,8 @@ export const USAGE = `usage: bystander redact <input> -o <output> [options]
       --style <style>        pixelate | blur | solid (default: pixelate)
       --keep-audio           keep the audio track (dropped by default)
       --device <cpu|cuda>    inference device (default: cpu)
+      --plates <detector>    local | azure-vision (default: local, or BYSTANDER_PLATE_DETECTOR);
+                             azure-vision sends frames to VISION__endpoint (managed identity)
   -h, --help                 this help
 
 exit codes: 0 ok, 1 error, 2 usage, 3 input rejected, 4 verification failed`;
@@ -60,6 +64,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         style: { type: 'string' },
         'keep-audio': { type: 'boolean' },
         device: { type: 'string' },
+        plates: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -81,6 +86,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   let subjects: SubjectHint[];
   let style;
   let device: 'cpu' | 'cuda';
+  let plateDetector: PlateDetectorName;
   try {
     targets = ((values.targets as string | undefined) ?? 'faces,plates').split(',').map((t) => {
       const r = RedactionTargetSchema.safeParse(t.trim());
@@ -94,6 +100,11 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     if (dev !== 'cpu' && dev !== 'cuda') throw new UsageError(`unknown device "${dev}" (cpu, cuda)`);
     device = dev;
     subjects = ((values.subject as string[] | undefined) ?? []).map(parseSubject);
+    try {
+      plateDetector = parsePlateDetector((values.plates as string | undefined) ?? process.env.BYSTANDER_PLATE_DETECTOR);
+    } catch (err) {
+      throw new UsageError(err instanceof Error ? err.message : String(err));
+    }
   } catch (err) {
     io.stderr.write(`bystander redact: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.usage;
@@ -107,6 +118,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       subjects,
       keepAudio: Boolean(values['keep-audio']),
       device,
+      plateDetector,
       onProgress: progress.update,
     });
     progress.done();
@@ -128,6 +140,10 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       if (values.report) await writeFile(values.report as string, `${JSON.stringify(err.report, null, 2)}\n`).catch(() => undefined);
       io.stderr.write(`bystander redact: verification failed, no output written: ${err.message}\n`);
       return EXIT.verificationFailed;
+    }
+    if (err instanceof DetectorUnavailableError) {
+      io.stderr.write(`bystander redact: plate detector unavailable, no output written: ${err.message}\n`);
+      return EXIT.error;
     }
     if (err instanceof CudaUnavailableError) {
       io.stderr.write(`bystander redact: ${err.message}\n`);

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { RedactionJob, RedactionResult } from '../shared/domain/redaction.js';
 import { type BlobStore, ConflictError, type Logger, NotFoundError } from '../shared/ports/index.js';
 import { MediaRejectedError, VerificationFailedError, redactMedia, type RedactOptions } from './engine/index.js';
+import { DetectorUnavailableError } from './engine/detect/azure-vision.js';
 import { type RedactionReport, RedactionReportSchema, toSummary } from './engine/report.js';
 import { createEncryptStream } from '../shared/crypto/segmented-aead.js';
 import { KeyUnavailableError, type DataKeyService } from '../shared/crypto/key-wrapper.js';
@@ -20,7 +21,7 @@ export interface JobDeps {
   logger?: Logger;
   signal?: AbortSignal;
   /** Engine settings that are the worker's, not the job's (device, tuning). */
-  engine?: Pick<RedactOptions, 'device' | 'faceScan' | 'limits' | 'onProgress'>;
+  engine?: Pick<RedactOptions, 'device' | 'faceScan' | 'limits' | 'onProgress' | 'plateDetector'>;
   /** The engine; replaceable in tests. */
   redact?: typeof redactMedia;
 }
@@ -79,6 +80,8 @@ export async function handleRedactionJob(job: RedactionJob, deps: JobDeps): Prom
       });
     } catch (err) {
       if (err instanceof MediaRejectedError) return failedResult(job, err.code, err.message, false);
+      // A remote detector (Azure AI Vision) gave no answer: nothing was published; retry later.
+      if (err instanceof DetectorUnavailableError) return failedResult(job, err.code, err.message, err.retryable);
       if (err instanceof VerificationFailedError) {
         const parsed = RedactionReportSchema.safeParse(err.report);
         if (parsed.success) await uploadReport(deps.blobs, job, parsed.data);

@@ -12,6 +12,8 @@ import { consoleLogger } from '../shared/adapters/console-logger.js';
 import { keyWrapperFor, storageAdapters } from '../shared/composition.js';
 import { DataKeyService } from '../shared/crypto/key-wrapper.js';
 import type { MessageQueue } from '../shared/ports/index.js';
+import { visionSettingsFromEnv } from './engine/detect/azure-vision.js';
+import { PLATE_DETECTORS } from './engine/detect/plate-detector.js';
 import { runWorkerLoop } from './loop.js';
 
 export const WorkerConfigSchema = z
@@ -27,10 +29,23 @@ export const WorkerConfigSchema = z
     BYSTANDER_DEVICE: z.enum(['cpu', 'cuda']).default('cpu'),
     WORKER_MAX_IDLE_SECONDS: z.coerce.number().int().min(0).default(60),
     WORKER_VISIBILITY_SECONDS: z.coerce.number().int().min(30).max(7 * 24 * 3600).default(300),
+    /** `azure-vision`: plates by Azure AI Vision Read (VISION__endpoint, managed identity; no keys). */
+    BYSTANDER_PLATE_DETECTOR: z.enum(PLATE_DETECTORS).default('local'),
+    VISION__endpoint: z.url().optional(),
+    VISION__clientId: z.string().optional(),
+    VISION__key: z.undefined({ error: 'API keys are not accepted for Azure AI Vision; use the managed identity' }).optional(),
   })
   .refine((c) => c.STORAGE_CONNECTION_STRING || (c.STORAGE__blobServiceUri && c.STORAGE__queueServiceUri), {
     message: 'set STORAGE__blobServiceUri and STORAGE__queueServiceUri (managed identity), or STORAGE_CONNECTION_STRING (Azurite only)',
     path: ['STORAGE__blobServiceUri'],
+  })
+  .superRefine((c, ctx) => {
+    if (c.BYSTANDER_PLATE_DETECTOR !== 'azure-vision') return;
+    try {
+      visionSettingsFromEnv({ VISION__endpoint: c.VISION__endpoint });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message, path: ['VISION__endpoint'] });
+    }
   })
   .refine((c) => c.KEYVAULT__uri || c.STORAGE_CONNECTION_STRING, {
     message: 'KEYVAULT__uri is required with managed-identity storage (the worker seals outputs with keys wrapped by Key Vault)',
@@ -90,7 +105,7 @@ export async function runWorker(env: Record<string, string | undefined> = proces
       signal: stop.signal,
       logger,
       visibilityTimeoutSeconds: config.WORKER_VISIBILITY_SECONDS,
-      engine: { device: config.BYSTANDER_DEVICE },
+      engine: { device: config.BYSTANDER_DEVICE, plateDetector: config.BYSTANDER_PLATE_DETECTOR },
     });
   } finally {
     clearInterval(watchdog);

@@ -5,7 +5,8 @@ import sharp from 'sharp';
 import type { ObscureStyle, RedactionTarget, SubjectHint } from '../../shared/domain/redaction.js';
 import type { Device } from './detect/blazeface.js';
 import { DEFAULT_FACE_SCAN, FaceScanner, type FaceScanParams } from './detect/faces.js';
-import { DEFAULT_PLATES, type PlateParams, PlateScanner } from './detect/plates.js';
+import { createPlateDetector, type PlateDetector, type PlateDetectorChoice } from './detect/plate-detector.js';
+import { DEFAULT_PLATES, type PlateParams } from './detect/plates.js';
 import { AbortedError, MediaRejectedError, VerificationFailedError } from './errors.js';
 import { coverage, type Frame, padRect, type Rect } from './frame.js';
 import { sha256File } from './hash.js';
@@ -62,6 +63,8 @@ export interface RedactOptions {
   fullScanEvery?: number;
   tracking?: Partial<typeof DEFAULT_TRACKING>;
   plates?: Partial<PlateParams>;
+  /** Plate detector: `local` (PP-OCRv4, default) or `azure-vision`; default from BYSTANDER_PLATE_DETECTOR. */
+  plateDetector?: PlateDetectorChoice;
   /** Evaluation hook: receives the per-frame regions as obscured (padded) and kept, before rendering. */
   onPlan?: (plan: { obscured: Rect[][]; kept: Rect[][] }) => void;
   /** Independent verification of the output (default on). */
@@ -107,7 +110,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
   };
 
   let scanner: FaceScanner | undefined;
-  let plateScanner: PlateScanner | undefined;
+  let plateScanner: PlateDetector | undefined;
   let verifier: Verifier | undefined;
   try {
     checkAbort();
@@ -121,7 +124,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     const wantFaces = options.targets.includes('faces');
     const wantPlates = options.targets.includes('plates');
     scanner = await FaceScanner.create(scan, device);
-    if (wantPlates) plateScanner = await PlateScanner.create(plateParams, device);
+    if (wantPlates) plateScanner = await createPlateDetector(options.plateDetector, plateParams, device);
     const verify = options.verify !== false;
     if (verify) verifier = await Verifier.create(verifyParams, device);
 
