@@ -136,7 +136,7 @@ describe('Retention: a fake clock drives the real retentionSchedule over 400+ da
     f.deps.logger = { info() {}, warn() {}, error: (message, fields) => lines.push({ message, ...fields }) };
     const rt = lifecycleRuntime(f);
     const incident = await newIncident(f, rt, { occurredAt: at(-3).toISOString() });
-    f.blobs.deleteTree = async () => {
+    f.blobs.delete = async () => {
       throw new Error('storage unavailable');
     };
     await rt.advanceTo(new Date(at(27).getTime() + 1000));
