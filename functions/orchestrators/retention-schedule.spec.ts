@@ -136,7 +136,8 @@ describe('Retention: a fake clock drives the real retentionSchedule over 400+ da
     f.deps.logger = { info() {}, warn() {}, error: (message, fields) => lines.push({ message, ...fields }) };
     const rt = lifecycleRuntime(f);
     const incident = await newIncident(f, rt, { occurredAt: at(-3).toISOString() });
-    f.blobs.delete = async () => {
+    // Storage is down for the whole deletion: listing the incident's blobs fails every time.
+    f.blobs.list = () => {
       throw new Error('storage unavailable');
     };
     await rt.advanceTo(new Date(at(27).getTime() + 1000));
