@@ -68,6 +68,7 @@ var stampSettings = [
       bootstrapJob: take('${abbrs.appJobs}bootstrap-${geo.code}-${resourceTokens[i]}', 32)
       communicationService: '${abbrs.communicationCommunicationServices}${workload}-${geo.code}-${resourceTokens[i]}'
       emailService: '${abbrs.communicationEmailServices}${workload}-${geo.code}-${resourceTokens[i]}'
+      visionAccount: '${abbrs.cognitiveServicesComputerVision}${workload}-${geo.code}-${resourceTokens[i]}'
     }
   }
 ]
@@ -104,6 +105,7 @@ output stamps array = [
     redactionJobName: stamps[i].outputs.redactionJobName
     bootstrapJobName: stamps[i].outputs.bootstrapJobName
     communicationServiceName: stamps[i].outputs.communicationServiceName
+    plateDetector: stamps[i].outputs.plateDetector
   }
 ]
 

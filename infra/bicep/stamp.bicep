@@ -15,6 +15,11 @@ var shared = settings.shared
 var location = geography.primaryRegion
 var gpuProfile = geography.?gpuProfile ?? 'T4'
 
+// Optional Azure AI Vision plate detector: only where asked for AND the geography names a region that
+// offers Image Analysis 4.0 (visionRegion); elsewhere the worker keeps the local detector.
+var visionRegion = geography.?visionRegion ?? ''
+var visionEnabled = (shared.?azureVisionPlates ?? false) && !empty(visionRegion)
+
 // App secrets in Key Vault, created by the secrets bootstrap job (never by a template value). The audit
 // origin key's name carries its id, so rotating = choosing a new id (a new secret; old ids stay valid).
 var auditOriginKeyId = shared.?auditOriginKeyId ?? 'origin-1'
@@ -129,6 +134,7 @@ module network 'modules/network/network.bicep' = {
     location: location
     tags: tags
     addressSpace: geography.?addressSpace ?? '10.60.0.0/22'
+    cognitiveServicesZone: visionEnabled
   }
 }
 
@@ -309,6 +315,32 @@ module cosmos 'modules/cosmos/cosmos-account.bicep' = {
   }
 }
 
+// Optional: Azure AI Vision (Image Analysis 4.0 Read + People) as the redaction job's plate detector.
+// The account lives in the geography's visionRegion (may differ from the stamp region), its private
+// endpoint in the stamp VNet; only the job identity may call it, with Entra ID tokens.
+module vision 'modules/cognitiveservices/vision.bicep' = if (visionEnabled) {
+  name: '${deployment().name}-vision'
+  dependsOn: [
+    allowedLocations
+  ]
+  params: {
+    name: names.visionAccount
+    location: visionRegion
+    endpointLocation: location
+    tags: tags
+    privateLink: privateLink
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    roleAssignments: [
+      {
+        principalId: workerIdentity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        roleDefinitionId: builtInRoleIds.cognitiveServicesUser
+        description: 'Plates by Azure AI Vision Image Analysis 4.0 (Read, People) from the redaction job'
+      }
+    ]
+  }
+}
+
 // ------------------------------------------------------------------------------------------------
 // Compute: the function app and the GPU redaction job
 // ------------------------------------------------------------------------------------------------
@@ -451,6 +483,8 @@ module redactionJob 'modules/containerapps/redaction-job.bicep' = {
     keyVaultKeyName: keyVault.outputs.evidenceKeyName
     tuning: shared.?worker ?? {}
     maxExecutions: shared.?maxRedactionExecutions ?? 10
+    // ARM evaluates only the chosen branch, so the conditional module's output is read only when deployed.
+    visionEndpoint: visionEnabled ? vision.outputs.endpoint : ''
   }
 }
 
@@ -507,6 +541,12 @@ output bootstrapJobName string = bootstrapJob.outputs.name
 
 @description('Name of the Azure Communication Services resource.')
 output communicationServiceName string = communication.outputs.name
+
+@description('Plate detector of the redaction job: azure-vision (the stamp\'s Azure AI Vision account) or local.')
+output plateDetector string = visionEnabled ? 'azure-vision' : 'local'
+
+@description('Name of the Azure AI Vision account (empty when the Vision plate detector is off).')
+output visionAccountName string = visionEnabled ? names.visionAccount : ''
 
 @description('Principal id of the redaction job identity.')
 output workerPrincipalId string = redactionJob.outputs.principalId

@@ -42,6 +42,9 @@ type geographyType = {
   @description('Optional. Email addresses that receive the stamp alerts.')
   alertEmails: string[]?
 
+  @description('Optional. Region of the optional Azure AI Vision resource (Image Analysis 4.0 Read + People, the cloud plate detector): the nearest region of allowedRegions that offers Image Analysis 4.0. Unset where no region of the geography offers it; the feature then stays off for this geography (see infra/README.md).')
+  visionRegion: string?
+
   @description('Required. Where Azure Communication Services (police e-mail notifications) keeps its data at rest. ACS offers geographies, not regions: choose the one that contains allowedRegions, and document any geography without its own ACS location (see infra/README.md).')
   communicationDataLocation: communicationDataLocationType
 }
@@ -95,6 +98,9 @@ type sharedSettingsType = {
 
   @description('Optional. Sign agency webhooks: creates the `share-webhook-secret` Key Vault secret and sets SHARE_WEBHOOK_SECRET as a Key Vault reference. Off by default (e-mail only).')
   shareWebhooks: bool?
+
+  @description('Optional. Plates by Azure AI Vision (Image Analysis 4.0 Read + People) instead of the local PP-OCR detector: deploys a Computer Vision account (S1, Entra ID only, private endpoint) in the geography\'s visionRegion and sets BYSTANDER_PLATE_DETECTOR=azure-vision on the redaction job. Off by default; ignored in geographies without a visionRegion. Frames leave the worker for the in-geography Vision resource (see infra/README.md).')
+  azureVisionPlates: bool?
 
   @description('Optional. App pipeline settings; unset values keep the app defaults.')
   app: appTuningType?
@@ -227,6 +233,8 @@ type stampNamesType = {
   communicationService: string
   @description('Required. Email Communication Service.')
   emailService: string
+  @description('Required. Azure AI Vision (Computer Vision) account and its custom subdomain (globally unique); deployed only when the stamp enables the Vision plate detector.')
+  visionAccount: string
 }
 
 @export()
@@ -282,7 +290,7 @@ type identityRefType = {
 type privateLinkType = {
   @description('Required. Subnet that hosts the private endpoints.')
   subnetId: string
-  @description('Required. Private DNS zone ids keyed by group id (blob, queue, table, Sql, vault).')
+  @description('Required. Private DNS zone ids keyed by group id (blob, queue, table, Sql, vault, and account when the Vision plate detector is on).')
   dnsZoneIds: object
   @description('Required. Prefix of the private endpoint names.')
   namePrefix: string
@@ -308,6 +316,9 @@ var builtInRoleIds = {
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
+  // Data plane of Cognitive Services accounts (calls Image Analysis). Its only control-plane write is
+  // accounts/listkeys/action, which yields nothing usable: the Vision account has local auth off.
+  cognitiveServicesUser: 'a97b65f3-24c7-4388-baec-2e87135dc908'
 }
 
 @export()

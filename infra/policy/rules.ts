@@ -815,6 +815,25 @@ export function objectEntries(m: FileModel, node: SyntaxNode | undefined, depth 
   return out;
 }
 
+/**
+ * Elements of an array expression, following variables and composition: `concat(a, b, …)` and both
+ * branches of `cond ? a : b` contribute their elements (every element that can be present).
+ */
+export function arrayItems(m: FileModel, node: SyntaxNode | undefined, depth = 0): SyntaxNode[] {
+  const value = resolve(m, node);
+  if (!value || depth > 8) return [];
+  if (value.type === 'array') return arrayElements(m, value);
+  const parts: (SyntaxNode | null | undefined)[] = [];
+  if (value.type === 'call_expression' && value.childForFieldName('function')?.text === 'concat') {
+    parts.push(...(value.childForFieldName('arguments')?.namedChildren ?? []));
+  } else if (value.type === 'ternary_expression') {
+    parts.push(value.childForFieldName('consequence'), value.childForFieldName('alternative'));
+  } else if (value.type === 'parenthesized_expression') {
+    parts.push(...value.namedChildren);
+  }
+  return parts.flatMap((part) => arrayItems(m, part ?? undefined, depth + 1));
+}
+
 function insideTypeDeclaration(node: SyntaxNode): boolean {
   for (let n: SyntaxNode | null = node.parent; n; n = n.parent) if (n.type === 'type_declaration' || n.type === 'parameter_declaration') return true;
   return false;

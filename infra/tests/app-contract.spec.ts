@@ -9,13 +9,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadWorkspace, type Workspace } from '../policy/index.js';
-import { arrayElements, getPath, literal, properties, type FileModel } from '../policy/model.js';
-import { objectEntries } from '../policy/rules.js';
+import { arrayElements, getPath, literal, properties, resolve, type FileModel } from '../policy/model.js';
+import { arrayItems, objectEntries } from '../policy/rules.js';
 import { ConfigSchema } from '../../shared/config/config.js';
 import { CONTAINERS, QUEUES } from '../../shared/domain/incident.js';
 import { EXPORTS_CONTAINER, PURGE_QUEUE } from '../../shared/domain/lifecycle.js';
 import { COSMOS_CONTAINERS } from '../../shared/composition.js';
 import { WorkerConfigSchema } from '../../worker/main.js';
+import { PLATE_DETECTORS } from '../../worker/engine/detect/plate-detector.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -144,20 +145,101 @@ describe('function app settings match shared/config/config.ts', () => {
 });
 
 describe('redaction job matches worker/main.ts and worker/Dockerfile', () => {
-  const env = () => {
+  const job = () => {
     const m = model('containerapps/redaction-job.bicep');
-    const job = m.resources.find((r) => r.type === 'Microsoft.App/jobs');
-    const containers = arrayElements(m, getPath(m, job?.body, 'properties.template.containers'));
-    return arrayElements(m, getPath(m, containers[0], 'env')).map((e) => String(literal(getPath(m, e, 'name'))));
+    const resource = m.resources.find((r) => r.type === 'Microsoft.App/jobs');
+    const containers = arrayElements(m, getPath(m, resource?.body, 'properties.template.containers'));
+    return { m, env: getPath(m, containers[0], 'env') };
+  };
+  /** Every variable the job can set (both branches of the optional Vision settings). */
+  const env = () => {
+    const { m, env: node } = job();
+    return arrayItems(m, node).map((e) => String(literal(getPath(m, e, 'name'))));
+  };
+  const varItems = (name: string) => {
+    const m = model('containerapps/redaction-job.bicep');
+    return arrayItems(m, m.vars.find((x) => x.name === name)?.value).map((e) => ({
+      name: String(literal(getPath(m, e, 'name'))),
+      value: getPath(m, e, 'value'),
+    }));
   };
 
   it('sets the WorkerConfigSchema settings and nothing the worker does not read', () => {
     const names = env();
     const required = ['STORAGE__blobServiceUri', 'STORAGE__queueServiceUri', 'STORAGE__clientId', 'KEYVAULT__uri', 'KEYVAULT__keyName', 'KEYVAULT__clientId', 'BYSTANDER_DEVICE', 'WORKER_MAX_IDLE_SECONDS', 'WORKER_VISIBILITY_SECONDS'];
     expect(required.filter((k) => !names.includes(k))).toEqual([]);
+    expect(required.filter((k) => !varItems('baseEnv').some((x) => x.name === k))).toEqual([]);
     const known = new Set([...schemaKeys(WorkerConfigSchema), 'AZURE_CLIENT_ID']);
     expect(names.filter((k) => !known.has(k))).toEqual([]);
     expect(names).not.toContain('STORAGE_CONNECTION_STRING');
+    expect(names.filter((k) => /key$|apikey|secret/i.test(k) && k !== 'KEYVAULT__keyName')).toEqual([]);
+  });
+
+  it('sets the Azure AI Vision plate detector only with the Vision account, by managed identity', () => {
+    const { m, env: node } = job();
+    expect(node?.text).toBe('concat(baseEnv, visionEnv)');
+    // visionEnv = empty(visionEndpoint) ? [] : [ … ]: nothing unless the stamp passes an endpoint.
+    const vision = resolve(m, m.vars.find((x) => x.name === 'visionEnv')?.value);
+    expect(vision?.type).toBe('ternary_expression');
+    expect(vision?.childForFieldName('condition')?.text).toBe('empty(visionEndpoint)');
+    expect(vision?.childForFieldName('consequence')?.text).toBe('[]');
+    const items = varItems('visionEnv');
+    expect(items.map((x) => x.name).sort()).toEqual(['BYSTANDER_PLATE_DETECTOR', 'VISION__clientId', 'VISION__endpoint']);
+    const detector = literal(items.find((x) => x.name === 'BYSTANDER_PLATE_DETECTOR')?.value);
+    expect(detector).toBe('azure-vision');
+    expect(PLATE_DETECTORS).toContain(detector);
+    expect(items.find((x) => x.name === 'VISION__endpoint')?.value?.text).toBe('visionEndpoint');
+    expect(items.find((x) => x.name === 'VISION__clientId')?.value?.text).toBe('identity.clientId');
+    expect(items.map((x) => x.name)).not.toContain('VISION__key');
+
+    // The stamp passes the endpoint only when it deploys the account (flag and a geography visionRegion).
+    const stamp = model('stamp.bicep');
+    const redaction = stamp.modules.find((x) => x.path.endsWith('redaction-job.bicep'));
+    expect(getPath(stamp, redaction?.body, 'params.visionEndpoint')?.text).toBe("visionEnabled ? vision.outputs.endpoint : ''");
+    const enabled = resolve(stamp, stamp.vars.find((x) => x.name === 'visionEnabled')?.value)?.text ?? '';
+    expect(enabled).toMatch(/shared\.\?azureVisionPlates \?\? false/);
+    expect(enabled).toMatch(/!empty\(visionRegion\)/);
+  });
+
+  it('the worker accepts the settings the job gets, with and without Vision', () => {
+    const base = {
+      STORAGE__blobServiceUri: 'https://stbysau.blob.core.windows.net/',
+      STORAGE__queueServiceUri: 'https://stbysau.queue.core.windows.net/',
+      STORAGE__clientId: '00000000-0000-0000-0000-000000000001',
+      KEYVAULT__uri: 'https://kv-bysau.vault.azure.net/',
+      KEYVAULT__keyName: 'kek-evidence',
+      KEYVAULT__clientId: '00000000-0000-0000-0000-000000000001',
+      BYSTANDER_DEVICE: 'cuda',
+      WORKER_MAX_IDLE_SECONDS: '60',
+      WORKER_VISIBILITY_SECONDS: '300',
+    };
+    const local = WorkerConfigSchema.safeParse(base);
+    expect(local.success).toBe(true);
+    expect(local.data?.BYSTANDER_PLATE_DETECTOR).toBe('local');
+    // account.properties.endpoint of a ComputerVision account with a custom subdomain (trailing slash).
+    const withVision = WorkerConfigSchema.safeParse({
+      ...base,
+      BYSTANDER_PLATE_DETECTOR: 'azure-vision',
+      VISION__endpoint: 'https://cv-bys-au-abc123.cognitiveservices.azure.com/',
+      VISION__clientId: '00000000-0000-0000-0000-000000000001',
+    });
+    expect(withVision.error?.issues ?? []).toEqual([]);
+    expect(withVision.data?.BYSTANDER_PLATE_DETECTOR).toBe('azure-vision');
+  });
+
+  it('the job identity gets Cognitive Services User on the Vision account, the role the worker documents', () => {
+    const stamp = model('stamp.bicep');
+    const vision = stamp.modules.find((x) => x.path.endsWith('cognitiveservices/vision.bicep'));
+    const grants = arrayElements(stamp, getPath(stamp, vision?.body, 'params.roleAssignments'));
+    expect(grants.map((g) => [getPath(stamp, g, 'principalId')?.text, getPath(stamp, g, 'roleDefinitionId')?.text])).toEqual([
+      ['workerIdentity.outputs.principalId', 'builtInRoleIds.cognitiveServicesUser'],
+    ]);
+    const types = model('types.bicep');
+    const roles = properties(types.vars.find((x) => x.name === 'builtInRoleIds')?.value);
+    // Azure built-in role "Cognitive Services User".
+    expect(literal(roles.get('cognitiveServicesUser'))).toBe('a97b65f3-24c7-4388-baec-2e87135dc908');
+    expect(read('worker/engine/detect/azure-vision.ts')).toMatch(/Cognitive Services User/);
+    expect(read('worker/engine/detect/azure-vision.ts')).toMatch(/features=read,people/);
   });
 
   it('the image is the gpu stage, whose entry point is worker/main.ts', () => {

@@ -23,4 +23,7 @@ param sharedSettings = {
   auditOriginKeyId: readEnvironmentVariable('BYSTANDER_AUDIT_ORIGIN_KEY_ID', 'origin-1')
   // Signed agency webhooks: creates share-webhook-secret and sets SHARE_WEBHOOK_SECRET.
   shareWebhooks: toLower(readEnvironmentVariable('BYSTANDER_SHARE_WEBHOOKS', 'false')) == 'true'
+  // Plates by Azure AI Vision in the geography's visionRegion (off by default; no effect where the
+  // geography has none). Frames then leave the worker for that in-geography resource.
+  azureVisionPlates: toLower(readEnvironmentVariable('BYSTANDER_AZURE_VISION_PLATES', 'false')) == 'true'
 }

@@ -38,6 +38,9 @@ param keyVaultUri string
 @description('Required. Name of the evidence key-encryption key (KEYVAULT__keyName).')
 param keyVaultKeyName string
 
+@description('Optional. Endpoint of the stamp\'s Azure AI Vision account. Set: plates by Azure AI Vision (BYSTANDER_PLATE_DETECTOR=azure-vision, VISION__endpoint, VISION__clientId = the job identity; never a key). Empty (default): the local PP-OCR plate detector, no frame leaves the worker.')
+param visionEndpoint string = ''
+
 @description('Optional. Queue the job is triggered by (the worker reads the same name from worker/loop.ts).')
 param jobsQueueName string = 'redaction-jobs'
 
@@ -73,6 +76,33 @@ var resources = gpuProfile == 'A100'
       cpu: json('8')
       memory: '56Gi'
     }
+
+// worker/main.ts WorkerConfigSchema; the image's ENTRYPOINT runs worker/main.ts. Console output (one JSON
+// line per event) reaches Log Analytics through the environment's diagnostic settings.
+var baseEnv = [
+  { name: 'STORAGE__blobServiceUri', value: storage.properties.primaryEndpoints.blob }
+  { name: 'STORAGE__queueServiceUri', value: storage.properties.primaryEndpoints.queue }
+  { name: 'STORAGE__clientId', value: identity.clientId }
+  { name: 'KEYVAULT__uri', value: keyVaultUri }
+  { name: 'KEYVAULT__keyName', value: keyVaultKeyName }
+  { name: 'KEYVAULT__clientId', value: identity.clientId }
+  // Every workload profile of this job is a GPU profile.
+  { name: 'BYSTANDER_DEVICE', value: 'cuda' }
+  { name: 'WORKER_MAX_IDLE_SECONDS', value: string(tuning.?maxIdleSeconds ?? 60) }
+  { name: 'WORKER_VISIBILITY_SECONDS', value: string(tuning.?visibilitySeconds ?? 300) }
+  // @azure/identity fallback (DefaultAzureCredential) picks the job identity.
+  { name: 'AZURE_CLIENT_ID', value: identity.clientId }
+]
+
+// Only with the optional Azure AI Vision account; otherwise BYSTANDER_PLATE_DETECTOR stays unset and the
+// worker uses its default, the local detector. Managed identity only: the worker refuses VISION__key.
+var visionEnv = empty(visionEndpoint)
+  ? []
+  : [
+      { name: 'BYSTANDER_PLATE_DETECTOR', value: 'azure-vision' }
+      { name: 'VISION__endpoint', value: visionEndpoint }
+      { name: 'VISION__clientId', value: identity.clientId }
+    ]
 
 resource job 'Microsoft.App/jobs@2025-01-01' = {
   name: name
@@ -130,22 +160,7 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
           name: 'redaction-worker'
           image: empty(image) ? 'mcr.microsoft.com/k8se/quickstart-jobs:latest' : image
           resources: resources
-          // worker/main.ts WorkerConfigSchema; the image's ENTRYPOINT runs worker/main.ts. Console output
-          // (one JSON line per event) reaches Log Analytics through the environment's diagnostic settings.
-          env: [
-            { name: 'STORAGE__blobServiceUri', value: storage.properties.primaryEndpoints.blob }
-            { name: 'STORAGE__queueServiceUri', value: storage.properties.primaryEndpoints.queue }
-            { name: 'STORAGE__clientId', value: identity.clientId }
-            { name: 'KEYVAULT__uri', value: keyVaultUri }
-            { name: 'KEYVAULT__keyName', value: keyVaultKeyName }
-            { name: 'KEYVAULT__clientId', value: identity.clientId }
-            // Every workload profile of this job is a GPU profile.
-            { name: 'BYSTANDER_DEVICE', value: 'cuda' }
-            { name: 'WORKER_MAX_IDLE_SECONDS', value: string(tuning.?maxIdleSeconds ?? 60) }
-            { name: 'WORKER_VISIBILITY_SECONDS', value: string(tuning.?visibilitySeconds ?? 300) }
-            // @azure/identity fallback (DefaultAzureCredential) picks the job identity.
-            { name: 'AZURE_CLIENT_ID', value: identity.clientId }
-          ]
+          env: concat(baseEnv, visionEnv)
         }
       ]
     }

@@ -12,20 +12,27 @@ param tags object = {}
 @description('Required. Address space of the virtual network (/22 or larger); split into three subnets.')
 param addressSpace string
 
+@description('Optional. Also create the Cognitive Services private DNS zone (privatelink.cognitiveservices.azure.com), for the optional Azure AI Vision plate detector.')
+param cognitiveServicesZone bool = false
+
 // /22 → /24 function integration, /23 Container Apps environment (workload profiles need /27+), /25 private endpoints.
 var functionSubnetPrefix = cidrSubnet(addressSpace, 24, 0)
 var jobsSubnetPrefix = cidrSubnet(addressSpace, 23, 1)
 var endpointsSubnetPrefix = cidrSubnet(addressSpace, 25, 2)
 
 // Zone names come from the cloud environment, not literals, so the module also works in sovereign clouds.
-// Order matters: the privateDnsZoneIds output indexes this array.
-var privateDnsZoneNames = [
-  'privatelink.blob.${environment().suffixes.storage}'
-  'privatelink.queue.${environment().suffixes.storage}'
-  'privatelink.table.${environment().suffixes.storage}'
-  'privatelink.documents.azure.com'
-  'privatelink${environment().suffixes.keyvaultDns}'
-]
+// Order matters: the privateDnsZoneIds output indexes this array. The Cognitive Services zone (index 5)
+// exists only when the stamp deploys the Azure AI Vision account.
+var privateDnsZoneNames = concat(
+  [
+    'privatelink.blob.${environment().suffixes.storage}'
+    'privatelink.queue.${environment().suffixes.storage}'
+    'privatelink.table.${environment().suffixes.storage}'
+    'privatelink.documents.azure.com'
+    'privatelink${environment().suffixes.keyvaultDns}'
+  ],
+  cognitiveServicesZone ? ['privatelink.cognitiveservices.azure.com'] : []
+)
 
 resource nsg 'Microsoft.Network/networkSecurityGroups@2024-01-01' = {
   name: 'nsg-${name}'
@@ -142,4 +149,6 @@ output privateDnsZoneIds object = {
   table: dnsZones[2].id
   Sql: dnsZones[3].id
   vault: dnsZones[4].id
+  // Empty when the zone is not deployed (ARM evaluates only the chosen branch of if()).
+  account: cognitiveServicesZone ? dnsZones[5].id : ''
 }

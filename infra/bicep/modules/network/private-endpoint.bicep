@@ -12,16 +12,17 @@ param tags object = {}
 @description('Required. Subnet that hosts the endpoint.')
 param subnetId string
 
-@description('Required. Resource id of the target (storage account, Cosmos DB account, vault).')
+@description('Required. Resource id of the target (storage account, Cosmos DB account, vault, Cognitive Services account).')
 param targetResourceId string
 
-@description('Required. Sub-resource of the target: blob, queue, table, Sql or vault.')
+@description('Required. Sub-resource of the target: blob, queue, table, Sql, vault or account (Cognitive Services).')
 @allowed([
   'blob'
   'queue'
   'table'
   'Sql'
   'vault'
+  'account'
 ])
 param groupId string
 
