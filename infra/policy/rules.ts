@@ -64,6 +64,7 @@ const T = {
   communicationService: 'Microsoft.Communication/communicationServices',
   emailService: 'Microsoft.Communication/emailServices',
   diagnostics: 'Microsoft.Insights/diagnosticSettings',
+  cognitiveAccount: 'Microsoft.CognitiveServices/accounts',
 } as const;
 
 /** Resource types whose location is legitimately `global` (metadata only, no customer data). */
@@ -103,7 +104,18 @@ export const PRIVILEGED_ROLE_IDS: Record<string, string> = {
   '00482a5a-887f-4fb3-b363-3b7fe8e74483': 'Key Vault Administrator',
   '17d1049b-9a84-46fb-8f53-869881c3d3ab': 'Storage Account Contributor',
   '5bd9cd88-fe45-4216-938b-f97437e15450': 'DocumentDB Account Contributor',
+  '25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68': 'Cognitive Services Contributor',
 };
+
+/**
+ * Regions that offer Image Analysis 4.0 Analyze Image (Read, People; captions not needed), from the
+ * "Region availability" table of the Image Analysis overview (Azure AI Vision docs, revision of
+ * 2025-09-16). Re-check it before adding a geography's visionRegion: the list changes.
+ */
+export const IMAGE_ANALYSIS_40_REGIONS = new Set([
+  'eastus', 'westus', 'westus2', 'francecentral', 'northeurope', 'westeurope', 'swedencentral', 'switzerlandnorth',
+  'australiaeast', 'southeastasia', 'eastasia', 'koreacentral', 'japaneast',
+]);
 
 /** Data locations of Azure Communication Services / Email Communication Services (data at rest). */
 export const ACS_DATA_LOCATIONS = new Set([
@@ -392,15 +404,37 @@ export const rules: PolicyRule[] = [
   },
   {
     id: 'BYS-MON-001',
-    description: 'Key Vault sends its logs (audit) to Log Analytics through diagnostic settings.',
-    guards: 'Microsoft.KeyVault/vaults (Microsoft.Insights/diagnosticSettings)',
+    description: 'Key Vault and Azure AI (Cognitive Services) accounts send their logs to Log Analytics through diagnostic settings.',
+    guards: 'Microsoft.KeyVault/vaults, Microsoft.CognitiveServices/accounts (Microsoft.Insights/diagnosticSettings)',
     check: (ws) =>
-      deployed(ws, T.vault).flatMap(({ r, m }) => {
+      [...deployed(ws, T.vault), ...deployed(ws, T.cognitiveAccount)].flatMap(({ r, m }) => {
         const ok = deployed(ws, T.diagnostics).some(
           (d) => d.m === m && getPath(m, d.r.body, 'scope')?.text === r.symbol && !!getPath(m, d.r.body, 'properties.workspaceId') &&
             arrayElements(m, getPath(m, d.r.body, 'properties.logs')).some((l) => literal(getPath(m, l, 'enabled')) === true),
         );
-        return ok ? [] : [at('BYS-MON-001', r, 'no diagnostic setting sends the vault logs to Log Analytics')];
+        return ok ? [] : [at('BYS-MON-001', r, 'no diagnostic setting sends its logs to Log Analytics')];
+      }),
+  },
+  {
+    id: 'BYS-AI-001',
+    description: 'Azure AI (Cognitive Services) accounts are Entra ID only and private: local auth (keys) disabled, public network access disabled with a Deny ACL, a custom subdomain (Entra ID tokens, private DNS), and a private endpoint (group id account) deployed with the account.',
+    guards: 'Microsoft.CognitiveServices/accounts',
+    check: (ws) =>
+      deployed(ws, T.cognitiveAccount).flatMap(({ r, m }) => {
+        const out = [
+          ...expectLiteral('BYS-AI-001', m, r, 'properties.disableLocalAuth', [true]),
+          ...expectLiteral('BYS-AI-001', m, r, 'properties.publicNetworkAccess', ['Disabled']),
+          ...expectLiteral('BYS-AI-001', m, r, 'properties.networkAcls.defaultAction', ['Deny']),
+        ];
+        if (!getPath(m, r.body, 'properties.customSubDomainName')) out.push(at('BYS-AI-001', r, 'customSubDomainName is not set (Entra ID auth and the private endpoint need it)'));
+        const endpoint = m.modules.some(
+          (mod) =>
+            mod.path.endsWith('private-endpoint.bicep') &&
+            moduleParam(m, mod, 'targetResourceId')?.text === `${r.symbol}.id` &&
+            literal(moduleParam(m, mod, 'groupId')) === 'account',
+        );
+        if (!endpoint) out.push(at('BYS-AI-001', r, "no private endpoint (groupId 'account') targets the account"));
+        return out;
       }),
   },
   {
@@ -494,6 +528,47 @@ export const rules: PolicyRule[] = [
           const value = literal(loc);
           if (typeof value !== 'string' || !ACS_DATA_LOCATIONS.has(value)) {
             out.push(v('BYS-LOC-003', m.file.relPath, line(loc ?? obj), `geography has no valid communicationDataLocation (${loc?.text ?? 'unset'})`));
+          }
+        }
+      }
+      return out;
+    },
+  },
+  {
+    id: 'BYS-LOC-004',
+    description: "The Azure AI Vision account stays in the geography: its location is a parameter the stamp feeds from the geography's visionRegion, and every catalogue visionRegion is one of the geography's allowedRegions and offers Image Analysis 4.0 (Read, People).",
+    guards: 'Microsoft.CognitiveServices/accounts, geography catalogue (visionRegion)',
+    check: (ws) => {
+      const out: Violation[] = [];
+      const accounts = deployed(ws, T.cognitiveAccount);
+      for (const { r, m } of accounts) {
+        const node = getPath(m, r.body, 'location');
+        if (!node || node.type !== 'identifier' || !paramOf(m, node.text)) {
+          out.push(at('BYS-LOC-004', r, `location ${node?.text ?? 'unset'} is not a parameter (it must come from the geography's visionRegion)`, node));
+        }
+      }
+      const accountFiles = new Set(accounts.map(({ m }) => m.file.relPath.split('/').pop() ?? ''));
+      for (const m of all(ws)) {
+        for (const mod of m.modules.filter((x) => accountFiles.has(x.path.split('/').pop() ?? ''))) {
+          const value = moduleParam(m, mod, 'location');
+          const source = resolve(m, value)?.text ?? '';
+          if (!value || literal(value) !== undefined || !/\.\??visionRegion\b/.test(source)) {
+            out.push(v('BYS-LOC-004', m.file.relPath, value ? line(value) : mod.line, `${mod.symbol} location ${value?.text ?? 'unset'} is not the geography visionRegion`));
+          }
+        }
+      }
+      for (const m of all(ws).filter(isRegionCatalogue)) {
+        for (const obj of descendants(m.file.root, 'object')) {
+          const props = properties(obj);
+          const node = props.get('visionRegion');
+          if (!node || !props.has('allowedRegions') || !props.has('primaryRegion')) continue;
+          const value = literal(node);
+          const allowed = arrayElements(m, props.get('allowedRegions')).map((e) => literal(e));
+          if (typeof value !== 'string' || !allowed.includes(value)) {
+            out.push(v('BYS-LOC-004', m.file.relPath, line(node), `visionRegion ${node.text} is not in allowedRegions`));
+          }
+          if (typeof value !== 'string' || !IMAGE_ANALYSIS_40_REGIONS.has(value)) {
+            out.push(v('BYS-LOC-004', m.file.relPath, line(node), `visionRegion ${node.text} does not offer Image Analysis 4.0 (leave it unset: the feature stays off)`));
           }
         }
       }
