@@ -42,6 +42,8 @@ resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' = {
     disableLocalAuth: true
     publicNetworkAccess: 'Disabled'
     networkAcls: {
+      // No trusted-service bypass: nothing but the private endpoint reaches the account.
+      bypass: 'None'
       defaultAction: 'Deny'
       ipRules: []
       virtualNetworkRules: []
