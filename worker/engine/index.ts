@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { ObscureStyle, RedactionTarget, SubjectHint } from '../../shared/domain/redaction.js';
 import type { Device } from './detect/blazeface.js';
@@ -27,10 +27,11 @@ import {
   type TrackParams,
   trackRange,
 } from './track.js';
-import { DEFAULT_VERIFY, emptyVerification, finish as finishVerification, Verifier, type VerifyParams } from './verify.js';
+import { loadModelFile } from './models.js';
+import { DEFAULT_VERIFY, emptyVerification, finish as finishVerification, record, type Verification, Verifier, VerifierThread, type VerifyParams } from './verify.js';
 import { DEFAULT_LIMITS, type ImageInfo, type MediaLimits, probeMedia, type VideoInfo } from './probe.js';
 import { type RedactionReport, RedactionReportSchema } from './report.js';
-import { decodeVideo, openEncoder, videoGeometry } from './video.js';
+import { decodeH264Stream, decodeVideo, openEncoder, videoGeometry } from './video.js';
 
 export { MediaRejectedError, VerificationFailedError, MEDIA_REJECTION_CODES, type MediaRejectionCode } from './errors.js';
 export { CudaUnavailableError } from './detect/blazeface.js';
@@ -103,7 +104,8 @@ export async function redactMedia(inputPath: string, outputPath: string, options
   const plateFullEvery = Math.max(1, Math.round(plateParams.fullScanEvery / plateParams.cadence)) * plateParams.cadence;
   tracking.platePreRoll = Math.max(tracking.platePreRoll ?? 0, plateFullEvery + 1);
   const verifyParams = { ...DEFAULT_VERIFY, ...options.verifyParams };
-  const tmpPath = join(dirname(outputPath), `.${basename(outputPath)}.${randomUUID().slice(0, 8)}.partial`);
+  // A name that needs no escaping (the encoder's tee muxer takes it in a list).
+  const tmpPath = join(dirname(outputPath), `.bystander-${randomUUID()}.partial`);
   const signal = options.signal;
   const checkAbort = () => {
     if (signal?.aborted) throw new AbortedError();
@@ -112,6 +114,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
   let scanner: FaceScanner | undefined;
   let plateScanner: PlateDetector | undefined;
   let verifier: Verifier | undefined;
+  let verifierThread: VerifierThread | undefined;
   try {
     checkAbort();
     const info = await probeMedia(inputPath, limits, signal);
@@ -126,7 +129,9 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     scanner = await FaceScanner.create(scan, device);
     if (wantPlates) plateScanner = await createPlateDetector(options.plateDetector, plateParams, device);
     const verify = options.verify !== false;
-    if (verify) verifier = await Verifier.create(verifyParams, device);
+    // Video: the verifier's model runs in a worker thread on the encoded stream while it is encoded.
+    if (verify && info.kind === 'image') verifier = await Verifier.create(verifyParams, device);
+    if (verify && info.kind === 'video') verifierThread = await VerifierThread.create(verifyParams, device, (await loadModelFile('blazeface-back-256')).info);
 
     const params = { style: options.style, ...DEFAULT_OBSCURE };
     const pad = (rs: Rect[]) => rs.map((r) => padRect(r, padding));
@@ -257,6 +262,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         preset: options.preset,
         crf: options.crf,
         signal,
+        teeH264: !!verifierThread,
       });
       let m = 0;
       let regionsObscured = 0;
@@ -273,6 +279,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
             matches ??= planner.applyHints(options.subjects, geo.fps, total ?? Number.MAX_SAFE_INTEGER);
             const { obscure, kept } = planner.at(m);
             const padded = pad(obscure);
+            if (m % verifyEvery === 0 && verifierThread) sampled.set(m, { obscured: padded, kept });
             const to = performance.now();
             obscureFrame(frame, padded, params);
             const te = performance.now();
@@ -283,7 +290,6 @@ export async function redactMedia(inputPath: string, outputPath: string, options
             }
             regionsObscured += obscure.length;
             if (obscure.length) framesWithRegions++;
-            if (m % verifyEvery === 0) sampled.set(m, { obscured: padded, kept });
             if (fullPlan) {
               fullPlan.obscured.push(padded);
               fullPlan.kept.push(kept);
@@ -298,18 +304,39 @@ export async function redactMedia(inputPath: string, outputPath: string, options
           encoder.kill();
         }
       })();
+      // Verification: the encoder's own output stream (the packets the MP4 receives) is decoded at
+      // ~sampleFps and each sampled frame goes to the verifier thread (≤ 2 in flight); judging
+      // against the frame's obscured regions happens here.
+      const acc: Verification = { status: 'passed', model: verifierThread?.model.name ?? '', sampleFps: verifyParams.sampleFps, framesChecked: 0, facesFound: 0, facesInsideObscured: 0, facesOnSubject: 0, violations: [] };
+      let verifyDone = 0;
+      const verifying = (async () => {
+        if (!verifierThread) return;
+        const inflight: Promise<void>[] = [];
+        let k = 0;
+        for await (const { index, frame } of decodeH264Stream(encoder.h264!, geo.width, geo.height, verifyEvery, inner.signal)) {
+          const regions = sampled.get(index);
+          if (!regions) throw new Error(`verification decoded frame ${index} of the output, which was never rendered`);
+          sampled.delete(index);
+          inflight.push(verifierThread.scan(frame).then((found) => record(acc, found, index, regions, verifyParams)));
+          if (inflight.length >= 2) await inflight.shift();
+          k++;
+          progress(options, 'verify', k, Math.ceil((total ?? info.frames) / verifyEvery), tr);
+        }
+        await Promise.all(inflight);
+        verifyDone = performance.now();
+      })();
       try {
         const stop = (err: unknown) => {
           inner.abort();
           wake?.();
           throw err;
         };
-        await Promise.all([analysis.catch(stop), render.catch(stop)]);
+        await Promise.all([analysis.catch(stop), render.catch(stop), verifying.catch(stop)]);
       } catch (err) {
         // Never leave either pass running.
         inner.abort();
         wake?.();
-        const reasons = (await Promise.allSettled([analysis, render])).flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+        const reasons = (await Promise.allSettled([analysis, render, verifying])).flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
         checkAbort();
         // The pass that failed first made the other one stop with AbortedError: report the cause.
         throw reasons.find((e) => !(e instanceof AbortedError)) ?? err;
@@ -318,6 +345,8 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       }
       const n = total!;
       timings.render = performance.now() - tr;
+      // The tail of verification after the encoder finished (the rest overlapped with rendering).
+      if (verifierThread) timings.verify = Math.max(0, verifyDone - tr - timings.render);
       const faceTracks = planner.faces.all();
       const plateTracks = planner.plates.all();
       for (const t of plateTracks) t.id += faceTracks.length;
@@ -325,18 +354,13 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       assignRolls(tracks, geo.width, geo.height, tracking);
       planStats = { regionsObscured, framesWithRegions };
       if (fullPlan) options.onPlan?.(fullPlan);
-      if (verifier) {
-        const tv = performance.now();
+      if (verifierThread) {
+        const expected = Math.ceil(n / verifyEvery);
+        if (acc.framesChecked !== expected) throw new Error(`verification checked ${acc.framesChecked} of the output's ${expected} sampled frames`);
         const outInfo = await probeMedia(tmpPath, { ...limits, maxBytes: Number.MAX_SAFE_INTEGER }, signal);
         if (outInfo.kind !== 'video') throw new Error('encoded output is not a video');
-        verification = await verifier.verifyVideo(
-          tmpPath,
-          outInfo,
-          (f) => sampled.get(f) ?? { obscured: [], kept: [] },
-          signal,
-          (k) => progress(options, 'verify', k, Math.ceil(n / Math.max(1, Math.round(geo.fps / verifyParams.sampleFps))), tv),
-        );
-        timings.verify = performance.now() - tv;
+        acc.violations.sort((a, b) => a.frame - b.frame);
+        verification = finishVerification(acc);
       }
       out = {
         width: geo.width,
@@ -358,7 +382,8 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     timings.total = performance.now() - t0;
     const models = [{ ...scanner.detector.model, role: 'face-detector' }];
     if (plateScanner) models.push({ ...plateScanner.model, role: 'plate-detector' });
-    if (verifier) models.push({ ...verifier.model, role: 'verifier' });
+    const verifierModel = verifier?.model ?? verifierThread?.model;
+    if (verifierModel) models.push({ ...verifierModel, role: 'verifier' });
     const report = RedactionReportSchema.parse({
       schema: 'bystander.redaction-report',
       schemaVersion: 1,
@@ -410,6 +435,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     await scanner?.release();
     await plateScanner?.release();
     await verifier?.release();
+    await verifierThread?.release();
   }
 }
 

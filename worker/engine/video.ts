@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import type { Writable } from 'node:stream';
+import { basename, dirname, resolve } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { AbortedError, MediaRejectedError } from './errors.js';
 import { exited, ffmpegPath, stderrTail } from './ffmpeg.js';
 import { type Frame, frameByteLength } from './frame.js';
@@ -85,6 +86,57 @@ export async function* decodeVideo(path: string, info: VideoInfo, options: Decod
   }
 }
 
+/**
+ * Decodes an H.264 Annex B stream (the encoder's tee output) into raw yuv420p frames, keeping every
+ * n-th frame (frame n of the stream is emitted with index n). The stream is handed to ffmpeg's stdin
+ * directly (no copy through this process).
+ */
+export async function* decodeH264Stream(stream: Readable, width: number, height: number, everyNth: number, signal?: AbortSignal): AsyncGenerator<{ index: number; frame: Frame }> {
+  const args = [
+    '-nostdin', '-hide_banner', '-v', 'error',
+    '-f', 'h264', '-i', 'pipe:0',
+    '-map', '0:v:0', '-vf', `select=not(mod(n\\,${everyNth}))`, '-vsync', 'vfr',
+    '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1',
+  ];
+  const child = spawn(ffmpegPath(), args, { stdio: [stream, 'pipe', 'pipe'] });
+  // The decoder holds its own copy of the pipe now; this process's end would keep the encoder's
+  // stdio (and so its 'close') open forever.
+  stream.destroy();
+  const tail = stderrTail(child);
+  const frameSize = frameByteLength('yuv420p', width, height);
+  const onAbort = () => child.kill('SIGKILL');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let done = false;
+  let k = 0;
+  try {
+    let buf = Buffer.allocUnsafe(frameSize);
+    let filled = 0;
+    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+      let off = 0;
+      while (off < chunk.length) {
+        const n = Math.min(frameSize - filled, chunk.length - off);
+        chunk.copy(buf, filled, off, off + n);
+        filled += n;
+        off += n;
+        if (filled === frameSize) {
+          yield { index: k * everyNth, frame: { width, height, format: 'yuv420p', data: buf } };
+          k++;
+          buf = Buffer.allocUnsafe(frameSize);
+          filled = 0;
+        }
+      }
+    }
+    const { code, signal: sig } = await exited(child);
+    if (signal?.aborted) throw new AbortedError();
+    if (code !== 0 || sig) throw new Error(`decoding the encoded stream for verification failed (${lastLine(tail()) || `ffmpeg exit ${code ?? sig}`})`);
+    done = true;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (!done && child.exitCode === null) child.kill('SIGKILL');
+    child.stdout.destroy();
+  }
+}
+
 /** Last line of ffmpeg's stderr, without the file path (reasons travel in results; paths stay local). */
 function lastLine(s: string, path?: string): string {
   const line = s.split('\n').filter(Boolean).slice(-1)[0] ?? '';
@@ -100,9 +152,17 @@ export interface EncoderOptions {
   preset?: string;
   crf?: number;
   signal?: AbortSignal;
+  /**
+   * Also emit the encoded H.264 stream (Annex B, the same packets the MP4 receives, through ffmpeg's
+   * tee muxer) on `Encoder.h264`, so verification can decode what is being written while it is
+   * written. Whoever asks for it must consume it, or the encoder stalls.
+   */
+  teeH264?: boolean;
 }
 
 export interface Encoder {
+  /** The encoded stream (only with `teeH264`). */
+  h264?: Readable;
   write(frame: Frame): Promise<void>;
   /** Closes the input and waits for a clean exit; throws if ffmpeg failed. */
   finish(): Promise<void>;
@@ -111,6 +171,11 @@ export interface Encoder {
 
 /** ffmpeg arguments shared by the engine and the benchmark's bare baseline (same codec and preset). */
 export function h264OutputArgs(preset: string, crf: number): string[] {
+  return [...h264CodecArgs(preset, crf), '-movflags', '+faststart', '-f', 'mp4'];
+}
+
+/** Codec and stream-stripping arguments (everything but the muxer). */
+export function h264CodecArgs(preset: string, crf: number): string[] {
   // NVENC in the GPU container (BYSTANDER_H264_ENCODER=h264_nvenc); libx264 everywhere else.
   const codec =
     process.env.BYSTANDER_H264_ENCODER === 'h264_nvenc'
@@ -120,7 +185,6 @@ export function h264OutputArgs(preset: string, crf: number): string[] {
     ...codec, '-pix_fmt', 'yuv420p',
     '-map_metadata', '-1', '-map_chapters', '-1', '-sn', '-dn',
     '-fflags', '+bitexact', '-flags:v', '+bitexact',
-    '-movflags', '+faststart', '-f', 'mp4',
   ];
 }
 
@@ -129,14 +193,21 @@ export function h264OutputArgs(preset: string, crf: number): string[] {
  * chapters, subtitles and data streams are dropped; audio only when `audioFrom` is given.
  */
 export function openEncoder(outPath: string, o: EncoderOptions): Encoder {
+  // With the tee muxer the output name goes into a slave list ("[opts]name|…"): run ffmpeg in the
+  // output's directory and name the file by a basename that needs no escaping.
+  const name = basename(outPath);
+  if (o.teeH264 && !/^[\w.-]+$/.test(name)) throw new Error(`encoder output name needs escaping for the tee muxer: ${name}`);
+  const preset = o.preset ?? 'veryfast';
+  const crf = o.crf ?? 20;
   const args = [
     '-nostdin', '-hide_banner', '-v', 'error', '-y',
     '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${o.width}x${o.height}`, '-r', String(o.fps), '-i', 'pipe:0',
-    ...(o.audioFrom ? ['-i', o.audioFrom, '-map', '0:v:0', '-map', '1:a:0?', '-c:a', 'aac', '-b:a', '128k', '-shortest'] : ['-map', '0:v:0', '-an']),
-    ...h264OutputArgs(o.preset ?? 'veryfast', o.crf ?? 20),
-    outPath,
+    ...(o.audioFrom ? ['-i', resolve(o.audioFrom), '-map', '0:v:0', '-map', '1:a:0?', '-c:a', 'aac', '-b:a', '128k', '-shortest'] : ['-map', '0:v:0', '-an']),
+    ...(o.teeH264
+      ? [...h264CodecArgs(preset, crf), '-flags:v', '+bitexact+global_header', '-f', 'tee', `[f=mp4:movflags=+faststart]${name}|[f=h264:select=v:bsfs/v=dump_extra]pipe:1`]
+      : [...h264OutputArgs(preset, crf), resolve(outPath)]),
   ];
-  const child = spawn(ffmpegPath(), args, { stdio: ['pipe', 'ignore', 'pipe'] });
+  const child = spawn(ffmpegPath(), args, { stdio: ['pipe', o.teeH264 ? 'pipe' : 'ignore', 'pipe'], cwd: dirname(resolve(outPath)) }) as ChildProcessByStdio<Writable, Readable | null, Readable>;
   const tail = stderrTail(child);
   const stdin = child.stdin as Writable;
   let failed: Error | undefined;
@@ -151,6 +222,7 @@ export function openEncoder(outPath: string, o: EncoderOptions): Encoder {
     throw new Error(`ffmpeg encoder failed (exit ${code}): ${lastLine(tail()) || failed?.message || 'unknown error'}`);
   };
   return {
+    ...(o.teeH264 && child.stdout ? { h264: child.stdout } : {}),
     async write(frame) {
       if (failed || child.exitCode !== null) await fail();
       if (!stdin.write(frame.data)) {
