@@ -27,6 +27,19 @@ function car(text: string, seconds: number, x0: number, x1: number, y: number, w
 
 const S = 3;
 
+/**
+ * Fixed-camera (retail CCTV) clips: the background stays put with mild sensor noise and x264
+ * compression; people enter from the frame edges, stand still for seconds, and the lighting flickers
+ * or jumps (auto-exposure). These are the clips motion gating of the detector scans is judged on.
+ */
+const STATIC = { pan: 0, noise: 3, crf: 26 } as const;
+const L = 6;
+
+/** A face entering/leaving along keyframes (t, cx, cy, size); off-frame positions are invisible. */
+function route(i: number, keys: [number, number, number, number][], extra: Partial<FaceSpec> = {}): FaceSpec {
+  return { ...pick(i), path: keys.map(([t, cx, cy, size]) => ({ t, cx, cy, size })), ...extra };
+}
+
 export const EVAL_CLIPS: EvalClip[] = [
   {
     name: 'aisle-640',
@@ -78,6 +91,75 @@ export const EVAL_CLIPS: EvalClip[] = [
       seconds: S, width: 1280, height: 720, fps: 25, seed: 17,
       faces: [walker(17, S, 200, 200, 260, 220, 40)],
       plates: [car('AB12 CDE', S, 100, 600, 520, 140), car('KX65 TUV', S, 1100, 800, 300, 80), car('LM3 4NP', S, 700, 760, 640, 60, 64), car('YR19 HGF', S, 300, 380, 150, 48)],
+    },
+    subjects: [],
+  },
+  {
+    name: 'static-entrances-720p',
+    spec: {
+      seconds: L, width: 1280, height: 720, fps: 25, seed: 31, ...STATIC,
+      faces: [
+        // Small faces entering from every edge at staggered times.
+        route(1, [[0.4, -20, 200, 24], [5.4, 1300, 230, 26]]),
+        route(4, [[1.0, 1300, 420, 20], [3.5, 800, 400, 22], [6, 700, 390, 22]]),
+        route(8, [[1.8, 500, -20, 28], [4.0, 520, 300, 30], [6, 540, 310, 30]]),
+        route(12, [[2.6, 950, 740, 32], [5.0, 1000, 450, 30], [6, 1010, 440, 30]]),
+        route(15, [[3.4, -20, 600, 30], [6, 500, 560, 30]]),
+        // Behind the counter from the start, barely moving.
+        route(19, [[0, 200, 480, 22], [6, 206, 482, 22]]),
+        // Steps out of a doorway mid-frame (appears, no edge).
+        route(23, [[2.2, 880, 150, 26], [6, 760, 170, 28]], { from: 2.2 }),
+      ],
+    },
+    subjects: [],
+  },
+  {
+    name: 'static-standing-960',
+    spec: {
+      seconds: L, width: 960, height: 540, fps: 25, seed: 32, ...STATIC,
+      faces: [
+        // Walks in, stands still for 3.5 s, walks back out.
+        route(2, [[0, -30, 220, 40], [1.5, 380, 240, 42], [5.0, 382, 240, 42], [6, -30, 230, 40]]),
+        // Small face: in from the right, stands 2.5 s, leaves upwards.
+        route(10, [[0.8, 990, 380, 26], [2.0, 760, 370, 26], [4.5, 760, 370, 26], [6, 740, -20, 24]]),
+        // The subject (hinted): walks in and stands at the till.
+        route(0, [[0, 600, 560, 70], [1.2, 600, 300, 72], [6, 604, 300, 72]], { subject: true }),
+        // Standing at the back for the whole clip.
+        route(21, [[0, 150, 120, 30], [6, 150, 120, 30]]),
+      ],
+    },
+    // The uploader marks the subject at 3 s.
+    subjects: [{ atSeconds: 3, box: { x: 600 - 70, y: 300 - 80, w: 140, h: 190 } }],
+  },
+  {
+    name: 'static-flicker-720p',
+    spec: {
+      seconds: L, width: 1280, height: 720, fps: 25, seed: 33, ...STATIC, light: 0.8, noise: 4,
+      // Flicker for half a second, then an auto-exposure jump that stays.
+      lighting: [
+        { t: 0, gain: 1 }, { t: 1.5, gain: 1 }, { t: 1.58, gain: 0.82 }, { t: 1.66, gain: 1.05 }, { t: 1.74, gain: 0.85 }, { t: 1.82, gain: 1 },
+        { t: 1.9, gain: 0.84 }, { t: 2.0, gain: 1 }, { t: 3.6, gain: 1 }, { t: 3.7, gain: 1.35 }, { t: 6, gain: 1.35 },
+      ],
+      faces: [
+        route(3, [[0, 640, 300, 36], [6, 644, 302, 36]]),
+        route(6, [[0.5, -30, 250, 28], [5.5, 1310, 280, 30]]),
+        route(9, [[2.5, 1310, 560, 48], [6, 700, 540, 50]]),
+        route(14, [[3.65, 300, -25, 34], [5.0, 320, 200, 34], [6, 322, 200, 34]]),
+      ],
+    },
+    subjects: [],
+  },
+  {
+    name: 'static-car-park-plates',
+    spec: {
+      seconds: L, width: 1280, height: 720, fps: 25, seed: 34, ...STATIC,
+      faces: [route(17, [[0.5, -20, 240, 36], [6, 700, 260, 38]]), route(20, [[0, 1000, 180, 30], [6, 1000, 180, 30]])],
+      plates: [
+        // Parked cars (static plates) and one driving in and parking.
+        { text: 'AB12 CDE', path: [{ t: 0, x: 150, y: 560, width: 130 }] },
+        { text: 'YR19 HGF', path: [{ t: 0, x: 520, y: 600, width: 100 }] },
+        { text: 'KX65 TUV', path: [{ t: 0, x: 1400, y: 420, width: 90 }, { t: 2.0, x: 1400, y: 420, width: 90 }, { t: 4.0, x: 900, y: 440, width: 96 }, { t: 6, x: 900, y: 440, width: 96 }] },
+      ],
     },
     subjects: [],
   },

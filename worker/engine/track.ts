@@ -225,10 +225,14 @@ export function assignRolls(tracks: Track[], width: number, height: number, p: T
       const m = 0.35 * Math.max(e.w, e.h);
       return e.x < m || e.y < m || e.x + e.w > width - m || e.y + e.h > height - m;
     };
+    // The box is probed where the track was first/last seen and where its roll extrapolates it to:
+    // a face that walked in from the edge but was missed by the scan(s) right after it entered is
+    // first detected inside the frame, moving away from the edge it came through.
     const probe = (edgeAt: 'start' | 'end') => {
       const roll = edgeAt === 'start' ? preRoll : p.postRoll;
       const e = edgeAt === 'start' ? t.boxes[0]! : t.boxes[t.boxes.length - 1]!;
-      if (!touches(e)) return roll;
+      const far = boxAt({ ...t, edgeClamp: undefined, preRoll, postRoll: p.postRoll }, edgeAt === 'start' ? t.frames[0]! - roll : t.frames[t.frames.length - 1]! + roll, p);
+      if (!touches(e) && !(far && touches(far))) return roll;
       t.edgeClamp = { width, height };
       return Math.max(roll, p.edgeRollMax);
     };

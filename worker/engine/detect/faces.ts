@@ -39,7 +39,16 @@ export function scanRegions(width: number, height: number, p: Pick<FaceScanParam
  */
 export function plausibleFaces(dets: FaceDetection[], threshold: number, largeFace = 48, largeThreshold = 0.6): FaceDetection[] {
   const kept = dets.filter((d) => d.w >= 4 && d.h >= 4 && d.score >= (d.w < largeFace ? threshold : Math.max(threshold, largeThreshold)));
-  return kept.filter((big) => !kept.some((small) => small !== big && small.w * small.h * 4 < big.w * big.h && coverage(small, big) > 0.9));
+  // A face cannot contain a whole other face (the front one hides the back one): a box holding a
+  // much smaller face, or a smaller face it scores no better than, is head-plus-surroundings.
+  return kept.filter(
+    (big) =>
+      !kept.some((small) => {
+        if (small === big || coverage(small, big) <= 0.9) return false;
+        const ratio = (big.w * big.h) / (small.w * small.h);
+        return ratio > 4 || (ratio > 2.5 && small.score >= big.score);
+      }),
+  );
 }
 
 /** Whole-frame + tiled BlazeFace scan, merged with weighted NMS. */
