@@ -9,6 +9,7 @@
  *
  * Options: --seconds <n> (720p clip length, default 10)  --long <n> (long clip seconds, default 120;
  *          0 skips it)  --targets faces[,plates]  --clips panning,static
+ *          --ab (also run each clip with motion gating off, interleaved, to compare on the same load)
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -20,7 +21,7 @@ import { ffmpegPath } from '../worker/engine/ffmpeg.js';
 import { redactMedia } from '../worker/engine/index.js';
 import { h264OutputArgs } from '../worker/engine/video.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, long: { type: 'string' }, targets: { type: 'string' }, clips: { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, long: { type: 'string' }, targets: { type: 'string' }, clips: { type: 'string' }, ab: { type: 'boolean' } } });
 const seconds = Number(values.seconds ?? 10);
 const longSeconds = Number(values.long ?? 120);
 const targets = (values.targets ?? 'faces,plates').split(',') as ('faces' | 'plates')[];
@@ -69,7 +70,7 @@ const benchClips = [
   {
     label: 'static CCTV 720p',
     clip: await ensureClip(dir, 'bench-static-720p', {
-      seconds, width: 1280, height: 720, fps: 25, seed: 23, crf: 23, pan: 0, noise: 2,
+      seconds, width: 1280, height: 720, fps: 25, seed: 23, crf: 23, pan: 0, noise: 2, bodies: true,
       lighting: [{ t: 0, gain: 1 }, { t: seconds * 0.6, gain: 1 }, { t: seconds * 0.6 + 0.12, gain: 1.25 }, { t: seconds, gain: 1.25 }],
       faces: cctvPeople(seconds, 1280, 720),
       plates: [{ text: 'AB12 CDE', path: [{ t: 0, x: 100, y: 600, width: 120 }] }],
@@ -94,29 +95,31 @@ for (const { label, clip } of benchClips) {
   };
   const bareBefore = await bareRun();
 
-  // 1b. Full redaction.
+  // 1b. Full redaction (with --ab: gating off first, then on).
+  for (const gating of values.ab ? [false, true] : [true]) {
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   const t1 = performance.now();
   const profile: Record<string, number> = {};
-  const report = await redactMedia(clip.path, join(dir, 'redacted.mp4'), { targets, style: 'pixelate', subjects: [], keepAudio: false, profile });
+  const report = await redactMedia(clip.path, join(dir, 'redacted.mp4'), { targets, style: 'pixelate', subjects: [], keepAudio: false, profile, motion: { enabled: gating } });
   const fullSecs = (performance.now() - t1) / 1000;
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  const bareAfter = await bareRun();
+  const bareAfter = gating ? await bareRun() : bareBefore;
   const bareSecs = Math.min(bareBefore, bareAfter);
 
   const bareFps = frames / bareSecs;
   const fullFps = frames / fullSecs;
   const ratio = fullFps / bareFps;
-  console.log(`${label} clip: ${frames} frames (${seconds} s, 1280×720, 25 fps), targets ${targets.join('+')}, CPU, ${os.cpus().length} cores`);
+  console.log(`${label} clip${values.ab ? (gating ? ' (motion gating on)' : ' (motion gating OFF)') : ''}: ${frames} frames (${seconds} s, 1280×720, 25 fps), targets ${targets.join('+')}, CPU, ${os.cpus().length} cores`);
   console.log(`  bare ffmpeg decode+encode (libx264 veryfast crf 20): ${bareFps.toFixed(1)} fps (${bareSecs.toFixed(2)} s; before ${bareBefore.toFixed(2)} s, after ${bareAfter.toFixed(2)} s, the faster counts)`);
   console.log(`  full redaction:                                      ${fullFps.toFixed(1)} fps (${fullSecs.toFixed(2)} s)`);
   console.log(`    stages (ms): ${JSON.stringify(report.timingsMs)}`);
   console.log(`    main-thread work (ms): ${JSON.stringify(Object.fromEntries(Object.entries(profile).map(([k, v]) => [k, Math.round(v)])))}`);
   console.log(`  ratio full/bare: ${ratio.toFixed(2)}   (target ≥ 0.5)`);
   console.log(`  peak RSS (node process, incl. the verifier thread): ${(peakRss / 2 ** 20).toFixed(0)} MiB; verification ${report.verification.status} (${report.verification.framesChecked} frames); load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  summary.push(`  ${label.padEnd(17)} ${fullFps.toFixed(1).padStart(5)} fps vs bare ${bareFps.toFixed(1).padStart(5)} fps   ratio ${ratio.toFixed(2)}   peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+  summary.push(`  ${(label + (values.ab ? (gating ? ' gated' : ' ungated') : '')).padEnd(24)} ${fullFps.toFixed(1).padStart(5)} fps vs bare ${bareFps.toFixed(1).padStart(5)} fps   ratio ${ratio.toFixed(2)}   peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+  }
 }
 console.log('ratios (full redaction / bare ffmpeg, target ≥ 0.5):');
 for (const l of summary) console.log(l);

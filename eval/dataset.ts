@@ -29,10 +29,10 @@ const S = 3;
 
 /**
  * Fixed-camera (retail CCTV) clips: the background stays put with mild sensor noise and x264
- * compression; people enter from the frame edges, stand still for seconds, and the lighting flickers
+ * compression; people (a face on a torso) enter from the frame edges, stand still for seconds, and the lighting flickers
  * or jumps (auto-exposure). These are the clips motion gating of the detector scans is judged on.
  */
-const STATIC = { pan: 0, noise: 3, crf: 26 } as const;
+const STATIC = { pan: 0, noise: 3, crf: 26, bodies: true } as const;
 const L = 6;
 
 /** A face entering/leaving along keyframes (t, cx, cy, size); off-frame positions are invisible. */

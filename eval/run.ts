@@ -27,6 +27,10 @@ const { values } = parseArgs({
     'plate-cadence': { type: 'string' },
     'plate-full': { type: 'string' },
     'no-verify': { type: 'boolean' },
+    'no-motion': { type: 'boolean' },
+    safety: { type: 'string' },
+    'plate-safety': { type: 'string' },
+    'motion-threshold': { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -35,13 +39,14 @@ const dir = join(process.cwd(), '.test-data', 'eval');
 await mkdir(dir, { recursive: true });
 const wanted = values.clips?.split(',');
 const clips = EVAL_CLIPS.filter((c) => !wanted || wanted.includes(c.name));
-const rows: { name: string; frames: number; score: ClipScore; verification: string; seconds: number }[] = [];
+const rows: { name: string; frames: number; score: ClipScore; verification: string; seconds: number; tileShare: number }[] = [];
 
 for (const clip of clips) {
   const { path, truth } = await ensureClip(dir, clip.name, clip.spec);
   let obscured: Rect[][] = [];
   let verification = 'skipped';
   const t0 = performance.now();
+  const profile: Record<string, number> = {};
   try {
     const report: RedactionReport = await redactMedia(path, join(dir, `${clip.name}.redacted.mp4`), {
       targets: ['faces', 'plates'],
@@ -52,6 +57,13 @@ for (const clip of clips) {
       ...(values.tile ? { faceScan: { tileSize: Number(values.tile) } } : {}),
       ...(values.cadence ? { cadence: Number(values.cadence) } : {}),
       ...(values.full ? { fullScanEvery: Number(values.full) } : {}),
+      motion: {
+        enabled: !values['no-motion'],
+        ...(values.safety ? { safetyEvery: Number(values.safety) } : {}),
+        ...(values['plate-safety'] ? { plateSafetyEvery: Number(values['plate-safety']) } : {}),
+        ...(values['motion-threshold'] ? { threshold: Number(values['motion-threshold']) } : {}),
+      },
+      profile,
       plates: {
         ...(values['plate-cadence'] ? { cadence: Number(values['plate-cadence']) } : {}),
         ...(values['plate-full'] ? { fullScanEvery: Number(values['plate-full']) } : {}),
@@ -66,7 +78,8 @@ for (const clip of clips) {
     verification = `FAILED (${(err.report as RedactionReport).verification.violations.length} violations)`;
   }
   const score = scoreClip(truth, obscured);
-  rows.push({ name: clip.name, frames: truth.frames.length, score, verification, seconds: (performance.now() - t0) / 1000 });
+  const tileShare = profile.gateFaceTilesAll ? profile.gateFaceTilesScanned! / profile.gateFaceTilesAll : 1;
+  rows.push({ name: clip.name, frames: truth.frames.length, score, verification, seconds: (performance.now() - t0) / 1000, tileShare });
   process.stderr.write(`${clip.name}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 
@@ -87,7 +100,7 @@ const frames = rows.reduce((n, r) => n + r.frames, 0);
 const ratio = (a: number, b: number) => (b ? (a / b).toFixed(4) : '  n/a ');
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
-const header = ['clip', 'frames', 'face recall', 'longest run', 'subject vis.', 'plate recall', 'false obsc.', 'verification'];
+const header = ['clip', 'frames', 'face recall', 'longest run', 'subject vis.', 'plate recall', 'false obsc.', 'verification', 'tiles scanned'];
 const table = rows.map((r) => [
   r.name,
   String(r.frames),
@@ -97,6 +110,7 @@ const table = rows.map((r) => [
   r.score.plateFrames ? `${ratio(r.score.platesObscured, r.score.plateFrames)} (${r.score.platesObscured}/${r.score.plateFrames})` : 'n/a',
   pct(r.score.falseObscured),
   r.verification,
+  `${(r.tileShare * 100).toFixed(0)}%`,
 ]);
 table.push([
   'ALL',
@@ -107,6 +121,7 @@ table.push([
   `${ratio(total.platesObscured, total.plateFrames)} (${total.platesObscured}/${total.plateFrames})`,
   pct(total.falseObscured / Math.max(1, frames)),
   `${rows.filter((r) => r.verification === 'passed').length}/${rows.length} passed`,
+  '',
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;

@@ -28,6 +28,8 @@ import {
   trackRange,
 } from './track.js';
 import { loadModelFile } from './models.js';
+import { ChangeGate, DEFAULT_MOTION, LumaCells, type MotionParams, plateCropGrid, plateCropsFor } from './motion.js';
+import { weightedNms } from './detect/blazeface.js';
 import { DEFAULT_VERIFY, emptyVerification, finish as finishVerification, record, type Verification, Verifier, VerifierThread, type VerifyParams } from './verify.js';
 import { DEFAULT_LIMITS, type ImageInfo, type MediaLimits, probeMedia, type VideoInfo } from './probe.js';
 import { type RedactionReport, RedactionReportSchema } from './report.js';
@@ -62,6 +64,8 @@ export interface RedactOptions {
   cadence?: number;
   /** Full (tiled) scan every n-th frame; focused scans around known faces in between. */
   fullScanEvery?: number;
+  /** Motion gating of the tiled face scans and whole-frame plate scans (video; see motion.ts). */
+  motion?: Partial<MotionParams>;
   tracking?: Partial<typeof DEFAULT_TRACKING>;
   plates?: Partial<PlateParams>;
   /** Plate detector: `local` (PP-OCRv4, default) or `azure-vision`; default from BYSTANDER_PLATE_DETECTOR. */
@@ -104,6 +108,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
   const plateFullEvery = Math.max(1, Math.round(plateParams.fullScanEvery / plateParams.cadence)) * plateParams.cadence;
   tracking.platePreRoll = Math.max(tracking.platePreRoll ?? 0, plateFullEvery + 1);
   const verifyParams = { ...DEFAULT_VERIFY, ...options.verifyParams };
+  const motion = { ...DEFAULT_MOTION, ...options.motion };
   // A name that needs no escaping (the encoder's tee muxer takes it in a list).
   const tmpPath = join(dirname(outputPath), `.bystander-${randomUUID()}.partial`);
   const signal = options.signal;
@@ -163,24 +168,103 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       prof[key] = (prof[key] ?? 0) + performance.now() - t;
       return r;
     };
+    const count = (key: string, n: number) => {
+      if (prof) prof[key] = (prof[key] ?? 0) + n;
+    };
+    // Motion gating (video only): on a full-scan frame only the tiles/plate crops whose content
+    // changed since they were last scanned run (plus the safety net and forced regions); known
+    // faces and plates keep their focused crops. Created at the first frame.
+    let gates: { cells: LumaCells; faces: ChangeGate; faceRegions: { x: number; y: number; size: number }[]; plates?: ChangeGate; plateGrid?: ReturnType<typeof plateCropGrid> } | undefined;
+    // Boxes of faces/plates that stopped being found since the last full scan: their regions are rescanned.
+    let lostFaces: Rect[] = [];
+    let lostPlates: Rect[] = [];
+    const gatesFor = (frame: Frame) => {
+      if (!gates) {
+        const cells = new LumaCells(frame.width, frame.height, motion.cell);
+        const faceRegions = scanner!.regionsFor(frame.width, frame.height);
+        const faces = new ChangeGate(cells, faceRegions.map((r) => ({ x: r.x, y: r.y, w: r.size, h: r.size })), motion.threshold, motion.safetyEvery, motion.globalShare);
+        const plateGrid = plateScanner ? plateCropGrid(frame.width, frame.height) : undefined;
+        const plates = plateGrid ? new ChangeGate(cells, plateGrid.crops, motion.threshold, motion.plateSafetyEvery, motion.globalShare) : undefined;
+        gates = { cells, faces, faceRegions, plates, plateGrid };
+      }
+      return gates;
+    };
+    const updateCells = (frame: Frame, f: number) => {
+      const g = gatesFor(frame);
+      const t = performance.now();
+      g.cells.update(frame, f);
+      if (prof) prof.changeMap = (prof.changeMap ?? 0) + performance.now() - t;
+      return g;
+    };
+    const gated = motion.enabled && info.kind === 'video';
+    const scanFacesFull = async (frame: Frame, f: number): Promise<Detection[]> => {
+      if (!gated) return timed('facesFull', scanner!.scan(frame));
+      const g = updateCells(frame, f);
+      const t = performance.now();
+      const d = g.faces.select(f, lostFaces);
+      if (prof) prof.changeMap = (prof.changeMap ?? 0) + performance.now() - t;
+      lostFaces = [];
+      const tiles = g.faceRegions.filter((_, i) => d.scan[i]);
+      // Known faces not wholly inside a scanned tile keep their focused crop (never gated).
+      const scannedTiles = g.faceRegions.filter((_, i) => i > 0 && d.scan[i]);
+      const inTile = (b: Rect) => scannedTiles.some((r) => b.x >= r.x && b.y >= r.y && b.x + b.w <= r.x + r.size && b.y + b.h <= r.y + r.size);
+      const crops = scanner!.aroundRegions(recent.filter((r) => !inTile(r.box)).map((r) => r.box));
+      count('gateFaceTilesScanned', tiles.length);
+      count('gateFaceTilesAll', g.faceRegions.length);
+      count('gateFaceSafety', d.safety);
+      if (d.global) count('gateFaceGlobal', 1);
+      const dets = tiles.length + crops.length ? await timed('facesFull', scanner!.scanRegions(frame, [...tiles, ...crops])) : [];
+      g.faces.commit(f, d.scan);
+      return dets;
+    };
+    const scanPlatesFull = async (frame: Frame, f: number): Promise<Detection[]> => {
+      if (!gated) return timed('platesFull', plateScanner!.scan(frame));
+      const g = updateCells(frame, f);
+      const t = performance.now();
+      const d = g.plates!.select(f, lostPlates);
+      if (prof) prof.changeMap = (prof.changeMap ?? 0) + performance.now() - t;
+      lostPlates = [];
+      const crops = plateCropsFor(g.plateGrid!, d.scan, frame.width, frame.height);
+      const area = crops.reduce((a, c) => a + c.w * c.h, 0) / (frame.width * frame.height);
+      const around = async () => (recentPlates.length ? timed('platesAround', plateScanner!.scanAround(frame, recentPlates.map((r) => r.box))) : []);
+      if (!crops.length) {
+        g.plates!.commit(f, d.scan);
+        return around();
+      }
+      if (d.global || area > 0.6 || !plateScanner!.scanCrops) {
+        count('gatePlateArea', 1);
+        g.plates!.commit(f, d.scan.map(() => true));
+        return timed('platesFull', plateScanner!.scan(frame));
+      }
+      count('gatePlateArea', area);
+      const found = await timed('platesFull', plateScanner!.scanCrops(frame, crops));
+      g.plates!.commit(f, d.scan);
+      return weightedNms([...found, ...(await around())], 0.3);
+    };
     const detectFrame = async (frame: Frame, f: number, faces: (Detection[] | undefined)[], plates: (Detection[] | undefined)[]) => {
       if (wantFaces && f % cadence === 0) {
         const full = f % fullScanEvery === 0;
-        const dets = full ? await timed('facesFull', scanner!.scan(frame)) : recent.length ? await timed('facesAround', scanner!.scanAround(frame, recent.map((r) => r.box))) : [];
+        if (prof && full) count('faceFullFrames', 1);
+        const dets = full ? await scanFacesFull(frame, f) : recent.length ? await timed('facesAround', scanner!.scanAround(frame, recent.map((r) => r.box))) : [];
         faces[f] = dets;
         const next = dets.map((d) => ({ box: d as Rect, age: 0 }));
         for (const r of recent) {
-          if (r.age + 1 < 8 && !dets.some((d) => coverage(r.box, d) > 0.3 || coverage(d, r.box) > 0.3)) next.push({ box: r.box, age: r.age + 1 });
+          if (dets.some((d) => coverage(r.box, d) > 0.3 || coverage(d, r.box) > 0.3)) continue;
+          if (r.age + 1 < 8) next.push({ box: r.box, age: r.age + 1 });
+          else if (gated) lostFaces.push(padRect(r.box, 1));
         }
         recent = next;
       }
       if (plateScanner && f % plateParams.cadence === 0) {
         const full = f % plateFullEvery === 0;
-        const dets = full ? await timed('platesFull', plateScanner.scan(frame)) : recentPlates.length ? await timed('platesAround', plateScanner.scanAround(frame, recentPlates.map((r) => r.box))) : [];
+        if (prof && full) count('plateFullFrames', 1);
+        const dets = full ? await scanPlatesFull(frame, f) : recentPlates.length ? await timed('platesAround', plateScanner.scanAround(frame, recentPlates.map((r) => r.box))) : [];
         plates[f] = dets;
         const next = dets.map((d) => ({ box: d as Rect, age: 0 }));
         for (const r of recentPlates) {
-          if (r.age + 1 < 3 && !dets.some((d) => coverage(r.box, d) > 0.3 || coverage(d, r.box) > 0.3)) next.push({ box: r.box, age: r.age + 1 });
+          if (dets.some((d) => coverage(r.box, d) > 0.3 || coverage(d, r.box) > 0.3)) continue;
+          if (r.age + 1 < 3) next.push({ box: r.box, age: r.age + 1 });
+          else if (gated) lostPlates.push(padRect(r.box, 1));
         }
         recentPlates = next;
       }
@@ -399,7 +483,13 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         device,
         padding,
         pixelateBlocks: params.pixelateBlocks,
-        detection: { ...scan, cadence, fullScanEvery, ...(plateScanner ? { plateCadence: plateParams.cadence, plateFullScanEvery: plateFullEvery, plateThreshold: plateParams.boxThreshold } : {}) },
+        detection: {
+          ...scan,
+          cadence,
+          fullScanEvery,
+          motionGating: motion.enabled && info.kind === 'video',
+          ...(motion.enabled && info.kind === 'video' ? { motionCell: motion.cell, motionThreshold: motion.threshold, motionGlobalShare: motion.globalShare, motionSafetyEvery: motion.safetyEvery, motionPlateSafetyEvery: motion.plateSafetyEvery } : {}),
+          ...(plateScanner ? { plateCadence: plateParams.cadence, plateFullScanEvery: plateFullEvery, plateThreshold: plateParams.boxThreshold } : {}) },
         tracking: { ...tracking },
       },
       tracks: tracks!.map((t) => ({

@@ -153,6 +153,9 @@ function predict(t: Track, f: number): Rect {
   return { x: last.x + (last.x - prev.x) * k, y: last.y + (last.y - prev.y) * k, w: last.w, h: last.h };
 }
 
+/** Frames of detections next to a track's start/end its roll velocity is measured over. */
+const VELOCITY_SPAN = 8;
+
 /** The track's box at frame f: interpolated inside its life, extrapolated (and grown) in the rolls. */
 export function boxAt(t: Track, f: number, p: TrackParams): Rect | undefined {
   const first = t.frames[0]!;
@@ -162,7 +165,13 @@ export function boxAt(t: Track, f: number, p: TrackParams): Rect | undefined {
   if (f < first - pre || f > last + post) return undefined;
   if (f < first || f > last) {
     const n = t.frames.length;
-    const [ia, ib] = f < first ? [0, Math.min(1, n - 1)] : [Math.max(0, n - 2), n - 1];
+    // Velocity over up to `VELOCITY_SPAN` frames next to the edge (two detections 2 frames apart
+    // give a noisy direction that a 25-frame roll amplifies into a box beside the face).
+    let ib = Math.min(1, n - 1);
+    while (ib + 1 < n && t.frames[ib + 1]! - first <= VELOCITY_SPAN) ib++;
+    let ia = Math.max(0, n - 2);
+    while (ia - 1 >= 0 && last - t.frames[ia - 1]! <= VELOCITY_SPAN) ia--;
+    [ia, ib] = f < first ? [0, ib] : [ia, n - 1];
     const edge = f < first ? ia : ib;
     const a = t.boxes[ia]!;
     const b = t.boxes[ib]!;

@@ -65,7 +65,20 @@ export class FaceScanner {
 
   /** Full scan: whole frame plus every tile. */
   async scan(frame: Frame): Promise<FaceDetection[]> {
-    return this.scanRegions(frame, scanRegions(frame.width, frame.height, this.params));
+    return this.scanRegions(frame, this.regionsFor(frame.width, frame.height));
+  }
+
+  /** The regions a full scan covers (index 0: the whole frame, then the tiles). */
+  regionsFor(width: number, height: number): SquareRegion[] {
+    return scanRegions(width, height, this.params);
+  }
+
+  /** Focused squares (see scanAround) for known faces. */
+  aroundRegions(boxes: readonly Rect[]): SquareRegion[] {
+    return boxes.map((b) => {
+      const size = Math.max(64, 4 * Math.max(b.w, b.h));
+      return { x: b.x + b.w / 2 - size / 2, y: b.y + b.h / 2 - size / 2, size };
+    });
   }
 
   /**
@@ -73,14 +86,11 @@ export class FaceScanner {
    * face is 32 px in the model's input. Used between full scans.
    */
   async scanAround(frame: Frame, boxes: readonly Rect[]): Promise<FaceDetection[]> {
-    const regions = boxes.map((b) => {
-      const size = Math.max(64, 4 * Math.max(b.w, b.h));
-      return { x: b.x + b.w / 2 - size / 2, y: b.y + b.h / 2 - size / 2, size };
-    });
-    return this.scanRegions(frame, regions);
+    return this.scanRegions(frame, this.aroundRegions(boxes));
   }
 
-  private async scanRegions(frame: Frame, regions: SquareRegion[]): Promise<FaceDetection[]> {
+  /** Scans the given squares (tiles, focused crops) and merges what they find. */
+  async scanRegions(frame: Frame, regions: SquareRegion[]): Promise<FaceDetection[]> {
     const found: FaceDetection[] = [];
     for (const region of regions) found.push(...(await this.detector.detect(frame, region)));
     return plausibleFaces(weightedNms(found, 0.3), this.params.scoreThreshold);

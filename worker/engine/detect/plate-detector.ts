@@ -17,6 +17,11 @@ export interface PlateDetector {
   scan(frame: Frame): Promise<(Rect & { score: number })[]>;
   /** Focused scan around known plates (a remote detector may simply scan the whole frame). */
   scanAround(frame: Frame, boxes: readonly Rect[]): Promise<(Rect & { score: number })[]>;
+  /**
+   * Scan of the given frame regions at the whole-frame scale (motion gating). Optional: a detector
+   * without it gets a whole-frame scan whenever any region needs one.
+   */
+  scanCrops?(frame: Frame, crops: readonly Rect[]): Promise<(Rect & { score: number })[]>;
   release(): Promise<void>;
 }
 

@@ -104,6 +104,21 @@ export class PlateScanner {
     return weightedNms(found, 0.3);
   }
 
+  /**
+   * Scans the given frame regions at the whole-frame scan's scale (motion gating: only the parts of
+   * the frame that changed since they were last scanned). Each region is grown to a multiple of
+   * 32 px at that scale.
+   */
+  async scanCrops(frame: Frame, crops: readonly Rect[]): Promise<(Rect & { score: number })[]> {
+    const scale = this.scaleFor(frame);
+    const found: (Rect & { score: number })[] = [];
+    for (const c of crops) {
+      const r = cropTo32(c, scale, frame);
+      found.push(...(await this.scanRegion(frame, r, Math.round((r.w * scale) / 32) * 32, Math.round((r.h * scale) / 32) * 32)));
+    }
+    return weightedNms(found, 0.3);
+  }
+
   private async scanRegion(frame: Frame, region: Rect, W: number, H: number): Promise<(Rect & { score: number })[]> {
     const p = this.params;
     const input = toBgrNchw(frame, W, H, region);
