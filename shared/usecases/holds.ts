@@ -11,10 +11,9 @@ import type { Orchestrations } from '../ports/index.js';
 import { ensureRetentionSchedule } from './retention.js';
 import { updateIncident } from './update-incident.js';
 import type { Deps } from './deps.js';
+import { userActor, withOrigin } from './audit-actors.js';
 
 const ID = /^[\w-]{1,64}$/;
-const userActor = (p: Principal) => ({ type: 'user' as const, id: p.subject, role: p.roles[0] });
-const withOrigin = (origin: string | undefined) => (origin ? { origin } : {});
 
 async function heldIncident(deps: Deps, principal: Principal, incidentId: string) {
   const found = ID.test(incidentId) ? await deps.incidents.get(principal.tenantId, incidentId) : undefined;

@@ -10,6 +10,7 @@ import {
 import { ProblemError, problems } from '../http/problem.js';
 import { requireRole, type Principal } from '../auth/tokens.js';
 import type { Deps } from './deps.js';
+import { userActor, withOrigin } from './audit-actors.js';
 import { incidentDataKey, openSealedRange } from './sealed-media.js';
 import type { Orchestrations } from '../ports/index.js';
 import { deleteAfterFor, ensureRetentionSchedule } from './retention.js';
@@ -86,11 +87,11 @@ export async function createIncident(deps: Deps, principal: Principal, body: unk
   // Audit first: if the trail cannot be written, the action is refused.
   await deps.audit.record({
     tenantId: principal.tenantId,
-    actor: { type: 'user', id: principal.subject, role: principal.roles[0] },
+    actor: userActor(principal),
     action: 'incident.create',
     target: { incidentId },
     outcome: 'succeeded',
-    ...(origin ? { origin } : {}),
+    ...withOrigin(origin),
   });
   await deps.incidents.create(incident);
 
@@ -115,11 +116,11 @@ export async function getIncident(deps: Deps, principal: Principal, incidentId: 
   const found = /^[\w-]{1,64}$/.test(incidentId) ? await deps.incidents.get(principal.tenantId, incidentId) : undefined;
   await deps.audit.record({
     tenantId: principal.tenantId,
-    actor: { type: 'user', id: principal.subject, role: principal.roles[0] },
+    actor: userActor(principal),
     action: 'incident.read',
     target: { incidentId: incidentId.slice(0, 64) },
     outcome: found ? 'allowed' : 'denied',
-    ...(origin ? { origin } : {}),
+    ...withOrigin(origin),
     ...(found ? {} : { reason: 'not found in tenant' }),
   });
   if (!found) throw new ProblemError(problems.notFound(`incident ${incidentId.slice(0, 64)}`));
@@ -145,11 +146,11 @@ export async function openRedactedEvidence(
   const servable = evidence?.status === 'published' && evidence.redacted;
   await deps.audit.record({
     tenantId: principal.tenantId,
-    actor: { type: 'user', id: principal.subject, role: principal.roles[0] },
+    actor: userActor(principal),
     action: 'evidence.read',
     target: { incidentId: incidentId.slice(0, 64), evidenceId: evidenceId.slice(0, 64) },
     outcome: servable ? 'allowed' : 'denied',
-    ...(origin ? { origin } : {}),
+    ...withOrigin(origin),
     ...(servable ? {} : { reason: evidence ? `evidence is ${evidence.status}` : 'not found in tenant' }),
   });
   if (!evidence || !servable || !evidence.redacted) throw new ProblemError(problems.notFound(`published evidence ${evidenceId.slice(0, 64)}`));

@@ -27,12 +27,11 @@ import { ConflictError, NotFoundError, type Orchestrations } from '../ports/inde
 import { streamRedactedMedia } from './incidents.js';
 import { lifecycleOf } from './retention.js';
 import type { Deps } from './deps.js';
+import { userActor, withOrigin } from './audit-actors.js';
 
 const ID = /^[\w-]{1,64}$/;
 const DAY_MS = 24 * 3600_000;
-const userActor = (p: Principal) => ({ type: 'user' as const, id: p.subject, role: p.roles[0] });
 const system = { type: 'system' as const, id: 'privacy' };
-const withOrigin = (origin: string | undefined) => (origin ? { origin } : {});
 
 /** Ids only: what the privacyRequest orchestration carries. */
 export interface PrivacyRequestInput {

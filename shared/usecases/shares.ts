@@ -26,6 +26,7 @@ import type { Notifier } from '../ports/notifier.js';
 import { streamRedactedMedia } from './incidents.js';
 import type { AccessCoalescer, InvalidAttemptLimiter } from './share-guards.js';
 import type { Deps } from './deps.js';
+import { userActor, withOrigin } from './audit-actors.js';
 
 /** What sharing needs besides the common dependencies (built by the composition root). */
 export interface SharingDeps {
@@ -58,9 +59,7 @@ export function shareLifecycleInput(share: Pick<ShareRecord, 'tenantId' | 'incid
 export type ShareLifecycleInput = ReturnType<typeof shareLifecycleInput>;
 
 const ID = /^[\w-]{1,64}$/;
-const userActor = (p: Principal) => ({ type: 'user' as const, id: p.subject, role: p.roles[0] });
 const system = { type: 'system', id: 'share-lifecycle' } as const;
-const withOrigin = (origin: string | undefined) => (origin ? { origin } : {});
 
 /** Read-modify-write of one share with ETag concurrency (as updateIncident). */
 export async function updateShare(

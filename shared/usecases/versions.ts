@@ -16,11 +16,10 @@ import { ConflictError, type Orchestrations } from '../ports/index.js';
 import { deleteAfterFor, ensureRetentionSchedule, lifecycleOf } from './retention.js';
 import { updateIncident } from './update-incident.js';
 import type { Deps } from './deps.js';
+import { userActor, withOrigin } from './audit-actors.js';
 
 const NOT_VERSIONED = new Set(['updatedAt', 'version', 'updatedBy', 'changedFields']);
 const ID = /^[\w-]{1,64}$/;
-const userActor = (p: Principal) => ({ type: 'user' as const, id: p.subject, role: p.roles[0] });
-const withOrigin = (origin: string | undefined) => (origin ? { origin } : {});
 
 /** Names of the top-level fields whose values differ (never the values). */
 export function changedFields(before: IncidentRecord, after: IncidentRecord): string[] {
