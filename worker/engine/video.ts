@@ -47,22 +47,9 @@ export async function* decodeVideo(path: string, info: VideoInfo, options: Decod
   let count = 0;
   let done = false;
   try {
-    let buf = Buffer.allocUnsafe(frameSize);
-    let filled = 0;
-    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-      let off = 0;
-      while (off < chunk.length) {
-        const n = Math.min(frameSize - filled, chunk.length - off);
-        chunk.copy(buf, filled, off, off + n);
-        filled += n;
-        off += n;
-        if (filled === frameSize) {
-          count++;
-          yield { width, height, format: 'yuv420p', data: buf };
-          buf = Buffer.allocUnsafe(frameSize);
-          filled = 0;
-        }
-      }
+    for await (const data of rawFrames(child.stdout, frameSize)) {
+      count++;
+      yield { width, height, format: 'yuv420p', data };
     }
     const { code, signal } = await exited(child);
     if (options.signal?.aborted) throw new AbortedError();
@@ -109,22 +96,9 @@ export async function* decodeH264Stream(stream: Readable, width: number, height:
   let done = false;
   let k = 0;
   try {
-    let buf = Buffer.allocUnsafe(frameSize);
-    let filled = 0;
-    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-      let off = 0;
-      while (off < chunk.length) {
-        const n = Math.min(frameSize - filled, chunk.length - off);
-        chunk.copy(buf, filled, off, off + n);
-        filled += n;
-        off += n;
-        if (filled === frameSize) {
-          yield { index: k * everyNth, frame: { width, height, format: 'yuv420p', data: buf } };
-          k++;
-          buf = Buffer.allocUnsafe(frameSize);
-          filled = 0;
-        }
-      }
+    for await (const data of rawFrames(child.stdout, frameSize)) {
+      yield { index: k * everyNth, frame: { width, height, format: 'yuv420p', data } };
+      k++;
     }
     const { code, signal: sig } = await exited(child);
     if (signal?.aborted) throw new AbortedError();
@@ -134,6 +108,26 @@ export async function* decodeH264Stream(stream: Readable, width: number, height:
     signal?.removeEventListener('abort', onAbort);
     if (!done && child.exitCode === null) child.kill('SIGKILL');
     child.stdout.destroy();
+  }
+}
+
+/** Slices a raw video pipe into whole frames of `frameSize` bytes (a fresh buffer per frame). */
+async function* rawFrames(stdout: AsyncIterable<Buffer>, frameSize: number): AsyncGenerator<Buffer> {
+  let buf = Buffer.allocUnsafe(frameSize);
+  let filled = 0;
+  for await (const chunk of stdout) {
+    let off = 0;
+    while (off < chunk.length) {
+      const n = Math.min(frameSize - filled, chunk.length - off);
+      chunk.copy(buf, filled, off, off + n);
+      filled += n;
+      off += n;
+      if (filled === frameSize) {
+        yield buf;
+        buf = Buffer.allocUnsafe(frameSize);
+        filled = 0;
+      }
+    }
   }
 }
 
