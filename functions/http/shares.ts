@@ -9,8 +9,8 @@ export const createShareHandler = authenticated(async ({ req, env, principal, or
 });
 
 /** GET /api/incidents/{id}/shares — the incident's shares with status and access counts. */
-export const listSharesHandler = authenticated(async ({ req, env, principal }) => {
-  return json(200, await listShares(env.app.deps, principal, req.params.id ?? ''));
+export const listSharesHandler = authenticated(async ({ req, env, principal, origin }) => {
+  return json(200, await listShares(env.app.deps, principal, req.params.id ?? '', origin));
 });
 
 /** DELETE /api/shares/{shareId} — revoke with immediate effect. */

@@ -27,6 +27,7 @@ export const AUDIT_ACTIONS = [
   'evidence.read',
   'evidence.deleted',
   'share.create',
+  'share.list',
   'share.revoke',
   'share.expire',
   'share.view',

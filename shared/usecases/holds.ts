@@ -12,11 +12,11 @@ import { ensureRetentionSchedule } from './retention.js';
 import { updateIncident } from './update-incident.js';
 import type { Deps } from './deps.js';
 import { userActor, withOrigin } from './audit-actors.js';
+import { findTenantIncident } from './incident-access.js';
 
-const ID = /^[\w-]{1,64}$/;
 
 async function heldIncident(deps: Deps, principal: Principal, incidentId: string) {
-  const found = ID.test(incidentId) ? await deps.incidents.get(principal.tenantId, incidentId) : undefined;
+  const found = await findTenantIncident(deps, principal.tenantId, incidentId);
   if (!found) throw new ProblemError(problems.notFound(`incident ${incidentId.slice(0, 64)}`));
   if (found.doc.deletingAt) throw new ProblemError(problems.conflict('the incident is being deleted; a hold can no longer stop it'));
   return found.doc;

@@ -11,6 +11,7 @@ import { ProblemError, problems } from '../http/problem.js';
 import { requireRole, type Principal } from '../auth/tokens.js';
 import type { Deps } from './deps.js';
 import { userActor, withOrigin } from './audit-actors.js';
+import { findTenantIncident, readIncidentAudited } from './incident-access.js';
 import { incidentDataKey, openSealedRange } from './sealed-media.js';
 import type { Orchestrations } from '../ports/index.js';
 import { deleteAfterFor, ensureRetentionSchedule } from './retention.js';
@@ -113,18 +114,7 @@ export async function createIncident(deps: Deps, principal: Principal, body: unk
 /** Tenant-scoped read: another tenant's incident is indistinguishable from a missing one. */
 export async function getIncident(deps: Deps, principal: Principal, incidentId: string, origin?: string) {
   requireRole(principal, ['uploader', 'investigator', 'admin']);
-  const found = /^[\w-]{1,64}$/.test(incidentId) ? await deps.incidents.get(principal.tenantId, incidentId) : undefined;
-  await deps.audit.record({
-    tenantId: principal.tenantId,
-    actor: userActor(principal),
-    action: 'incident.read',
-    target: { incidentId: incidentId.slice(0, 64) },
-    outcome: found ? 'allowed' : 'denied',
-    ...withOrigin(origin),
-    ...(found ? {} : { reason: 'not found in tenant' }),
-  });
-  if (!found) throw new ProblemError(problems.notFound(`incident ${incidentId.slice(0, 64)}`));
-  return toIncidentView(found.doc);
+  return toIncidentView(await readIncidentAudited(deps, principal, incidentId, 'incident.read', origin));
 }
 
 /**
@@ -141,7 +131,7 @@ export async function openRedactedEvidence(
   origin?: string,
 ) {
   requireRole(principal, ['investigator', 'admin']);
-  const found = /^[\w-]{1,64}$/.test(incidentId) ? await deps.incidents.get(principal.tenantId, incidentId) : undefined;
+  const found = await findTenantIncident(deps, principal.tenantId, incidentId);
   const evidence = found?.doc.evidence.find((e) => e.id === evidenceId);
   const servable = evidence?.status === 'published' && evidence.redacted;
   await deps.audit.record({

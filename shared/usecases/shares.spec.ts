@@ -341,5 +341,10 @@ describe('lifecycle activities', () => {
     expect((await listShares(f.deps, investigator, 'inc-1')).shares).toHaveLength(1);
     expect((await problemOf(listShares(f.deps, otherTenant, 'inc-1'))).status).toBe(404);
     await expect(listShares(f.deps, uploader, 'inc-1')).rejects.toBeInstanceOf(AuthError);
+    // Reading the share list is an access like any other: allowed and denied reads are audited.
+    expect(f.audit.filter((a) => a.action === 'share.list').map((a) => [a.tenantId, a.outcome])).toEqual([
+      [investigator.tenantId, 'allowed'],
+      [otherTenant.tenantId, 'denied'],
+    ]);
   });
 });

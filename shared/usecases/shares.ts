@@ -27,6 +27,7 @@ import { streamRedactedMedia } from './incidents.js';
 import type { AccessCoalescer, InvalidAttemptLimiter } from './share-guards.js';
 import type { Deps } from './deps.js';
 import { userActor, withOrigin } from './audit-actors.js';
+import { findTenantIncident, readIncidentAudited } from './incident-access.js';
 
 /** What sharing needs besides the common dependencies (built by the composition root). */
 export interface SharingDeps {
@@ -105,7 +106,7 @@ export async function createShare(deps: Deps, orchestrations: Orchestrations, pr
     if (problem) throw new ProblemError({ ...problems.badRequest(`recipient.webhookUrl: webhook URLs ${problem}`), status: 422 });
   }
 
-  const found = ID.test(incidentId) ? await deps.incidents.get(principal.tenantId, incidentId) : undefined;
+  const found = await findTenantIncident(deps, principal.tenantId, incidentId);
   const deny = async (reason: string) =>
     deps.audit.record({
       tenantId: principal.tenantId,
@@ -173,14 +174,13 @@ export async function createShare(deps: Deps, orchestrations: Orchestrations, pr
 }
 
 /** The shares of one incident, with status and access counts (tenant-scoped). */
-export async function listShares(deps: Deps, principal: Principal, incidentId: string) {
+export async function listShares(deps: Deps, principal: Principal, incidentId: string, origin?: string) {
   requireRole(principal, ['investigator', 'admin']);
-  const found = ID.test(incidentId) ? await deps.incidents.get(principal.tenantId, incidentId) : undefined;
-  if (!found) throw new ProblemError(problems.notFound(`incident ${incidentId.slice(0, 64)}`));
+  const incident = await readIncidentAudited(deps, principal, incidentId, 'share.list', origin);
   const now = deps.clock.now();
-  const shares = await deps.sharing.shares.find(principal.tenantId, { incidentId: found.doc.id });
+  const shares = await deps.sharing.shares.find(principal.tenantId, { incidentId: incident.id });
   shares.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  return { incidentId: found.doc.id, shares: shares.map((s) => toShareView(s, now)) };
+  return { incidentId: incident.id, shares: shares.map((s) => toShareView(s, now)) };
 }
 
 /** Revokes with immediate effect (every request checks the record); ends the orchestration early. */

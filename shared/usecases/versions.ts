@@ -17,9 +17,9 @@ import { deleteAfterFor, ensureRetentionSchedule, lifecycleOf } from './retentio
 import { updateIncident } from './update-incident.js';
 import type { Deps } from './deps.js';
 import { userActor, withOrigin } from './audit-actors.js';
+import { findTenantIncident, readIncidentAudited } from './incident-access.js';
 
 const NOT_VERSIONED = new Set(['updatedAt', 'version', 'updatedBy', 'changedFields']);
-const ID = /^[\w-]{1,64}$/;
 
 /** Names of the top-level fields whose values differ (never the values). */
 export function changedFields(before: IncidentRecord, after: IncidentRecord): string[] {
@@ -89,7 +89,7 @@ export async function keepVersion(deps: Partial<Pick<Deps, 'lifecycle' | 'dataKe
 }
 
 async function findIncident(deps: Deps, principal: Principal, incidentId: string) {
-  const found = ID.test(incidentId) ? await deps.incidents.get(principal.tenantId, incidentId) : undefined;
+  const found = await findTenantIncident(deps, principal.tenantId, incidentId);
   if (!found) throw new ProblemError(problems.notFound(`incident ${incidentId.slice(0, 64)}`));
   return found.doc;
 }
@@ -101,18 +101,7 @@ function refuseWhileDeleting(incident: IncidentRecord): void {
 /** GET /api/incidents/{id}/versions (admin): who changed what when — field names only, no values. */
 export async function listVersions(deps: Deps, principal: Principal, incidentId: string, origin?: string) {
   requireRole(principal, ['admin']);
-  const found = ID.test(incidentId) ? await deps.incidents.get(principal.tenantId, incidentId) : undefined;
-  await deps.audit.record({
-    tenantId: principal.tenantId,
-    actor: userActor(principal),
-    action: 'incident.versions.list',
-    target: { incidentId: incidentId.slice(0, 64) },
-    outcome: found ? 'allowed' : 'denied',
-    ...withOrigin(origin),
-    ...(found ? {} : { reason: 'not-found' }),
-  });
-  if (!found) throw new ProblemError(problems.notFound(`incident ${incidentId.slice(0, 64)}`));
-  const incident = found.doc;
+  const incident = await readIncidentAudited(deps, principal, incidentId, 'incident.versions.list', origin);
   const kept = await lifecycleOf(deps).versions.find(principal.tenantId, { incidentId: incident.id });
   const entry = (v: { version: number; at: string; by: string; changed: string[] }, current: boolean) => ({ version: v.version, at: v.at, by: v.by, changed: v.changed, current });
   return {
