@@ -6,7 +6,7 @@
  * visible, the subject-visible share, plate recall, the false-obscured share of the frame, and the
  * verifier's verdict. Exits 1 when a target is missed.
  *
- * Options: --clips a,b  --tile <px>  --cadence <n>  --full <n>  --plate-cadence <n>  --plate-full <n>  --no-verify  --json <file>
+ * Options: --clips a,b  --tile <px>  --crop <scale>,<min>,<input>  --cadence <n>  --full <n>  --plate-cadence <n>  --plate-full <n>  --no-verify  --json <file>
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,12 +16,20 @@ import { redactMedia, VerificationFailedError, type RedactionReport } from '../w
 import { EVAL_CLIPS } from './dataset.js';
 import { type ClipScore, type Rect, scoreClip } from './metrics.js';
 
+/** --crop <scale>,<min px>,<input px>: focused-crop geometry (see FaceScanParams). */
+function cropOption() {
+  if (!values.crop) return {};
+  const [cropScale, cropMin, cropInput] = values.crop.split(',').map(Number);
+  return { cropScale, cropMin, cropInput };
+}
+
 export const TARGETS = { recall: 0.99, longestRun: 2, subject: 0.95, plates: 0.95 };
 
 const { values } = parseArgs({
   options: {
     clips: { type: 'string' },
     tile: { type: 'string' },
+    crop: { type: 'string' },
     cadence: { type: 'string' },
     full: { type: 'string' },
     'plate-cadence': { type: 'string' },
@@ -54,7 +62,7 @@ for (const clip of clips) {
       subjects: clip.subjects,
       keepAudio: false,
       verify: !values['no-verify'],
-      ...(values.tile ? { faceScan: { tileSize: Number(values.tile) } } : {}),
+      faceScan: { ...(values.tile ? { tileSize: Number(values.tile) } : {}), ...cropOption() },
       ...(values.cadence ? { cadence: Number(values.cadence) } : {}),
       ...(values.full ? { fullScanEvery: Number(values.full) } : {}),
       motion: {

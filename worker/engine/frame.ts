@@ -93,54 +93,94 @@ export function padRect(r: Rect, margin: number): Rect {
  * output pixel so strong downscales (whole-frame passes) do not alias small faces away.
  */
 export function regionToTensor(frame: Frame, region: { x: number; y: number; size: number }, size: number, out: Float32Array): void {
-  const scale = region.size / size;
+  resampleToTensor(frame, region.x, region.y, region.size / size, size, size, out);
+}
+
+/**
+ * Resamples the frame area starting at (x0, y0), `scale` frame pixels per output pixel, into an
+ * outW×outH NHWC tensor in [-1, 1] (see regionToTensor). Sample positions come from per-row and
+ * per-column tables, and YUV is averaged before it is converted to RGB (the conversion is affine, so
+ * this equals averaging converted samples, with one conversion per output pixel instead of k²).
+ */
+export function resampleToTensor(frame: Frame, x0: number, y0: number, scale: number, outW: number, outH: number, out: Float32Array): void {
   // Sub-samples per axis: 1 (nearest) up to 1.5× downscale, else enough to average the skipped pixels.
   const k = scale <= 1.5 ? 1 : Math.min(4, Math.ceil(scale));
   const step = scale / k;
   const inv = 1 / (k * k);
   const { width: w, height: h, data } = frame;
-  const yuv = frame.format === 'yuv420p';
-  const cw = Math.ceil(w / 2);
-  const uOff = w * h;
-  const vOff = uOff + cw * Math.ceil(h / 2);
+  const cols = sampleTable(x0, scale, step, k, outW, w);
+  const rows = sampleTable(y0, scale, step, k, outH, h);
+  const norm = inv / 127.5;
   let o = 0;
-  for (let oy = 0; oy < size; oy++) {
-    const by = region.y + oy * scale + step / 2;
-    for (let ox = 0; ox < size; ox++) {
-      const bx = region.x + ox * scale + step / 2;
+  if (frame.format === 'yuv420p') {
+    const cw = Math.ceil(w / 2);
+    const uOff = w * h;
+    const vOff = uOff + cw * Math.ceil(h / 2);
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        let ys = 0;
+        let us = 0;
+        let vs = 0;
+        for (let sy = 0; sy < k; sy++) {
+          const py = rows[oy * k + sy]!;
+          if (py < 0) continue;
+          const yRow = py * w;
+          const cRow = (py >> 1) * cw;
+          for (let sx = 0; sx < k; sx++) {
+            const px = cols[ox * k + sx]!;
+            if (px < 0) continue;
+            const ci = cRow + (px >> 1);
+            ys += data[yRow + px]! - 16;
+            us += data[uOff + ci]! - 128;
+            vs += data[vOff + ci]! - 128;
+          }
+        }
+        out[o++] = clampUnit((1.164 * ys + 1.596 * vs) * norm);
+        out[o++] = clampUnit((1.164 * ys - 0.392 * us - 0.813 * vs) * norm);
+        out[o++] = clampUnit((1.164 * ys + 2.017 * us) * norm);
+      }
+    }
+    return;
+  }
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
       let r = 0;
       let g = 0;
       let b = 0;
       for (let sy = 0; sy < k; sy++) {
-        const py = Math.floor(by + sy * step);
-        if (py < 0 || py >= h) continue;
+        const py = rows[oy * k + sy]!;
+        if (py < 0) continue;
         for (let sx = 0; sx < k; sx++) {
-          const px = Math.floor(bx + sx * step);
-          if (px < 0 || px >= w) continue;
-          if (yuv) {
-            const Y = data[py * w + px]! - 16;
-            const ci = (py >> 1) * cw + (px >> 1);
-            const U = data[uOff + ci]! - 128;
-            const V = data[vOff + ci]! - 128;
-            r += 1.164 * Y + 1.596 * V;
-            g += 1.164 * Y - 0.392 * U - 0.813 * V;
-            b += 1.164 * Y + 2.017 * U;
-          } else {
-            const i = (py * w + px) * 3;
-            r += data[i]!;
-            g += data[i + 1]!;
-            b += data[i + 2]!;
-          }
+          const px = cols[ox * k + sx]!;
+          if (px < 0) continue;
+          const i = (py * w + px) * 3;
+          r += data[i]!;
+          g += data[i + 1]!;
+          b += data[i + 2]!;
         }
       }
-      out[o++] = clampUnit(r * inv);
-      out[o++] = clampUnit(g * inv);
-      out[o++] = clampUnit(b * inv);
+      out[o++] = clampUnit(r * norm);
+      out[o++] = clampUnit(g * norm);
+      out[o++] = clampUnit(b * norm);
     }
   }
 }
 
+/** Frame coordinate of every sub-sample along one axis (-1 outside the frame). */
+function sampleTable(start: number, scale: number, step: number, k: number, n: number, limit: number): Int32Array {
+  const t = new Int32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const base = start + i * scale + step / 2;
+    for (let s = 0; s < k; s++) {
+      const p = Math.floor(base + s * step);
+      t[i * k + s] = p < 0 || p >= limit ? -1 : p;
+    }
+  }
+  return t;
+}
+
+/** A value already divided by 127.5, shifted to [-1, 1]. */
 function clampUnit(v: number): number {
-  const x = v / 127.5 - 1;
+  const x = v - 1;
   return x < -1 ? -1 : x > 1 ? 1 : x;
 }

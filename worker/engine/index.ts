@@ -204,16 +204,16 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       const d = g.faces.select(f, lostFaces);
       if (prof) prof.changeMap = (prof.changeMap ?? 0) + performance.now() - t;
       lostFaces = [];
-      const tiles = g.faceRegions.filter((_, i) => d.scan[i]);
-      // Known faces not wholly inside a scanned tile keep their focused crop (never gated).
-      const scannedTiles = g.faceRegions.filter((_, i) => i > 0 && d.scan[i]);
-      const inTile = (b: Rect) => scannedTiles.some((r) => b.x >= r.x && b.y >= r.y && b.x + b.w <= r.x + r.size && b.y + b.h <= r.y + r.size);
-      const crops = scanner!.aroundRegions(recent.filter((r) => !inTile(r.box)).map((r) => r.box));
-      count('gateFaceTilesScanned', tiles.length);
+      const tiles = g.faceRegions.filter((_, i) => i > 0 && d.scan[i]);
+      const areas = scanner!.areasFor(tiles, frame.width, frame.height);
+      // Known faces not wholly inside a scanned area keep their focused crop (never gated).
+      const inArea = (b: Rect) => areas.some((r) => b.x >= r.x && b.y >= r.y && b.x + b.w <= r.x + r.w && b.y + b.h <= r.y + r.h);
+      const crops = scanner!.aroundRegions(recent.filter((r) => !inArea(r.box)).map((r) => r.box));
+      count('gateFaceTilesScanned', tiles.length + (d.scan[0] ? 1 : 0));
       count('gateFaceTilesAll', g.faceRegions.length);
       count('gateFaceSafety', d.safety);
       if (d.global) count('gateFaceGlobal', 1);
-      const dets = tiles.length + crops.length ? await timed('facesFull', scanner!.scanRegions(frame, [...tiles, ...crops])) : [];
+      const dets = d.scan[0] || areas.length || crops.length ? await timed('facesFull', scanner!.scanPlan(frame, { whole: !!d.scan[0], areas, crops })) : [];
       g.faces.commit(f, d.scan);
       return dets;
     };

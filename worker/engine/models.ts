@@ -21,15 +21,15 @@ const require = createRequire(import.meta.url);
 const MODELS = {
   'blazeface-front-128': {
     name: 'blazeface-front-128',
-    version: 'mediapipe-blazeface-short-range/barracuda-1.2.0',
-    sha256: 'd388b1cf8a5f6f1af2b3f4c14f6d0f138bab970cd618cccd12dddb7484e82e51',
-    path: () => `${repoRoot}models/blazeface/face_detection_front_128x128_barracuda.onnx`,
+    version: 'mediapipe-blazeface-short-range/barracuda-1.2.0/dense-1',
+    sha256: 'c10e1f83ab7f2e0e9b5a45e5568ba5d0c42ef54e0c938acf24c556d5745ce963',
+    path: () => `${repoRoot}models/blazeface/face_detection_front_128x128_barracuda_dense.onnx`,
   },
   'blazeface-back-256': {
     name: 'blazeface-back-256',
-    version: 'mediapipe-blazeface-full-range/barracuda-1.2.0',
-    sha256: '427cbbe0fc41448d09e1dc9cfabe2423d997cf2faaeab91fadd09a510b63b8e2',
-    path: () => `${repoRoot}models/blazeface/face_detection_back_256x256_barracuda.onnx`,
+    version: 'mediapipe-blazeface-full-range/barracuda-1.2.0/dense-1',
+    sha256: 'c5841f90d99ff1db9fb92e21819189d577c88768c60d1a36bd4e1488176f992c',
+    path: () => `${repoRoot}models/blazeface/face_detection_back_256x256_barracuda_dense.onnx`,
   },
   'ppocr-v4-det': {
     name: 'ppocr-v4-det',

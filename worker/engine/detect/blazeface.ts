@@ -1,14 +1,18 @@
 import * as ort from 'onnxruntime-node';
 import type { Frame, Rect } from '../frame.js';
-import { iou, regionToTensor } from '../frame.js';
+import { iou, resampleToTensor } from '../frame.js';
 import type { ModelInfo } from '../models.js';
 import { loadModelFile } from '../models.js';
 
 /**
- * MediaPipe BlazeFace (short-range "front" 128×128 and full-range "back" 256×256) on onnxruntime-node.
- * Both ONNX files output 896 anchors split in two heads: 16×16 cells × 2 anchors (512) and
- * 8×8 cells × 6 anchors (384); regressors are [dx, dy, w, h, 6 keypoints × 2] in input pixels
- * relative to the anchor centre (fixed anchor size 1), scores are logits.
+ * MediaPipe BlazeFace (short-range "front", trained at 128×128, and full-range "back", 256×256) on
+ * onnxruntime-node, as the spatially dynamic ("dense") derivatives of the vendored ONNX files
+ * (models/blazeface/make-dense.ts: same weights, any input of H×W multiples of 32). On its training
+ * size a dense model outputs exactly the original's 896 anchors; on a larger input it outputs the
+ * anchors of every window position, so one pass over a wide area replaces a grid of tiles.
+ * Two heads: stride s/16 with 2 anchors per cell and stride s/8 with 6 (s = training size);
+ * regressors are [dx, dy, w, h, 6 keypoints × 2] in input pixels relative to the anchor centre
+ * (fixed anchor size 1), scores are logits.
  */
 export interface FaceDetection extends Rect {
   score: number;
@@ -29,31 +33,13 @@ export interface BlazeFaceOptions {
   threads?: number;
 }
 
-const ANCHORS = buildAnchors();
-
-function buildAnchors(): Float32Array {
-  const a = new Float32Array(896 * 2);
-  let i = 0;
-  for (const [grid, perCell] of [
-    [16, 2],
-    [8, 6],
-  ] as const) {
-    for (let y = 0; y < grid; y++) {
-      for (let x = 0; x < grid; x++) {
-        for (let k = 0; k < perCell; k++) {
-          a[i++] = (x + 0.5) / grid;
-          a[i++] = (y + 0.5) / grid;
-        }
-      }
-    }
-  }
-  return a;
-}
-
 export class BlazeFace {
+  /** Training input size: a square region is resampled to this. */
   readonly inputSize: number;
+  /** Dense input sides must be multiples of this (the coarser head's stride: 16 front, 32 back). */
+  readonly align: number;
   readonly scoreThreshold: number;
-  private readonly input: Float32Array;
+  private input = new Float32Array(0);
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -62,8 +48,8 @@ export class BlazeFace {
     scoreThreshold: number,
   ) {
     this.inputSize = variant === 'front' ? 128 : 256;
+    this.align = this.inputSize / 8;
     this.scoreThreshold = scoreThreshold;
-    this.input = new Float32Array(this.inputSize * this.inputSize * 3);
   }
 
   static async create(options: BlazeFaceOptions): Promise<BlazeFace> {
@@ -77,38 +63,49 @@ export class BlazeFace {
     await this.session.release();
   }
 
-  /** Detects faces in one square region of the frame; boxes are returned in frame pixels. */
-  async detect(frame: Frame, region: SquareRegion): Promise<FaceDetection[]> {
+  /** Detects faces in one square region of the frame (resampled to the training size); boxes in frame pixels. */
+  detect(frame: Frame, region: SquareRegion): Promise<FaceDetection[]> {
     const s = this.inputSize;
-    regionToTensor(frame, region, s, this.input);
-    const feeds = { [this.session.inputNames[0]!]: new ort.Tensor('float32', this.input, [1, s, s, 3]) };
+    return this.detectArea(frame, region.x, region.y, region.size / s, s, s);
+  }
+
+  /**
+   * Dense pass: the frame area from (x0, y0), `scale` frame pixels per input pixel, resampled to an
+   * inW×inH input (multiples of `align`; the part past the frame is black). Boxes in frame pixels.
+   */
+  async detectArea(frame: Frame, x0: number, y0: number, scale: number, inW: number, inH: number): Promise<FaceDetection[]> {
+    if (inW % this.align || inH % this.align || inW <= 0 || inH <= 0) throw new Error(`dense BlazeFace input ${inW}×${inH} is not a multiple of ${this.align}`);
+    const n = inW * inH * 3;
+    if (this.input.length !== n) this.input = new Float32Array(n);
+    resampleToTensor(frame, x0, y0, scale, inW, inH, this.input);
+    const feeds = { [this.session.inputNames[0]!]: new ort.Tensor('float32', this.input, [1, inH, inW, 3]) };
     const out = await this.session.run(feeds);
-    const [s1, s2, r1, r2] = this.session.outputNames.map((n) => out[n]!.data as Float32Array);
+    const [s1, s2, r1, r2] = this.session.outputNames.map((name) => out[name]!.data as Float32Array);
     const found: FaceDetection[] = [];
     const logitMin = Math.log(this.scoreThreshold / (1 - this.scoreThreshold));
-    const scale = region.size / s;
-    const decode = (scores: Float32Array, regs: Float32Array, anchorBase: number) => {
+    const decode = (scores: Float32Array, regs: Float32Array, stride: number, perCell: number) => {
+      const cols = Math.round(inW / stride);
       for (let i = 0; i < scores.length; i++) {
         const logit = scores[i]!;
         if (logit < logitMin) continue;
-        const a = (anchorBase + i) * 2;
+        const cell = Math.floor(i / perCell);
         const o = i * 16;
-        const cx = regs[o]! + ANCHORS[a]! * s;
-        const cy = regs[o + 1]! + ANCHORS[a + 1]! * s;
+        const cx = regs[o]! + ((cell % cols) + 0.5) * stride;
+        const cy = regs[o + 1]! + (Math.floor(cell / cols) + 0.5) * stride;
         const bw = regs[o + 2]!;
         const bh = regs[o + 3]!;
         if (!(bw > 0 && bh > 0)) continue;
         found.push({
-          x: region.x + (cx - bw / 2) * scale,
-          y: region.y + (cy - bh / 2) * scale,
+          x: x0 + (cx - bw / 2) * scale,
+          y: y0 + (cy - bh / 2) * scale,
           w: bw * scale,
           h: bh * scale,
           score: 1 / (1 + Math.exp(-logit)),
         });
       }
     };
-    decode(s1!, r1!, 0);
-    decode(s2!, r2!, 512);
+    decode(s1!, r1!, this.inputSize / 16, 2);
+    decode(s2!, r2!, this.inputSize / 8, 6);
     return weightedNms(found, 0.3);
   }
 }

@@ -7,14 +7,20 @@ export interface FaceScanParams {
   /** Overlap between neighbouring tiles as a share of the tile edge. */
   tileOverlap: number;
   scoreThreshold: number;
+  /** Focused crops around known faces: side = max(cropMin, cropScale × face side), resampled to cropInput². */
+  cropScale?: number;
+  cropMin?: number;
+  cropInput?: number;
 }
 
 /**
  * Chosen by measurement (eval/tune.ts): BlazeFace short-range needs a face of ≥ ~16 px in its
- * 128 px input; 160 px tiles therefore find 20–24 px faces (0.96–1.0 recall) where 256 px tiles
- * find none below 24 px.
+ * 128 px input; a fine scale of 160 frame px per 128 input px therefore finds 20–24 px faces
+ * (0.96–1.0 recall) where 256 px finds none below 24 px. Crops (`npm run eval -- --crop s,min,in`):
+ * 3× the face into 96² (a face is ~30 px in the input) keeps recall 1.0000 / run 0 like the former
+ * 4× into 128² at 56 % of the pixels; 2.5× into 80² still passes, 2× into 64² does not (0.9618, run 15).
  */
-export const DEFAULT_FACE_SCAN: FaceScanParams = { tileSize: 160, tileOverlap: 0.25, scoreThreshold: 0.4 };
+export const DEFAULT_FACE_SCAN: FaceScanParams = { tileSize: 160, tileOverlap: 0.25, scoreThreshold: 0.4, cropScale: 3, cropMin: 64, cropInput: 96 };
 
 /** The square regions scanned for a frame: one letterboxed whole-frame pass plus a grid of tiles. */
 export function scanRegions(width: number, height: number, p: Pick<FaceScanParams, 'tileSize' | 'tileOverlap'>): SquareRegion[] {
@@ -51,7 +57,22 @@ export function plausibleFaces(dets: FaceDetection[], threshold: number, largeFa
   );
 }
 
-/** Whole-frame + tiled BlazeFace scan, merged with weighted NMS. */
+/** What one scan runs: the whole-frame passes, dense areas at the fine scale, focused crops. */
+export interface ScanPlan {
+  /** The letterboxed whole-frame pass (and, on large frames, the coarse dense pass). */
+  whole: boolean;
+  /** Frame areas scanned densely at the fine scale (tileSize frame px per model input). */
+  areas: Rect[];
+  crops: SquareRegion[];
+}
+
+/**
+ * BlazeFace scan of a frame, merged with weighted NMS. A full scan is one letterboxed whole-frame
+ * pass (large faces), one dense pass over the frame at the fine scale (`tileSize` frame pixels per
+ * 128 px of model input: small faces, what a grid of overlapping tiles used to do), and on large
+ * frames a coarse dense pass at twice that scale for faces too big for the fine one but too small
+ * for the whole-frame pass.
+ */
 export class FaceScanner {
   private constructor(
     readonly detector: BlazeFace,
@@ -63,42 +84,96 @@ export class FaceScanner {
     return new FaceScanner(detector, params);
   }
 
-  /** Full scan: whole frame plus every tile. */
-  async scan(frame: Frame): Promise<FaceDetection[]> {
-    return this.scanRegions(frame, this.regionsFor(frame.width, frame.height));
+  /** Frame pixels per model input pixel in the fine dense pass. */
+  get fineScale(): number {
+    return this.params.tileSize / this.detector.inputSize;
   }
 
-  /** The regions a full scan covers (index 0: the whole frame, then the tiles). */
+  /** Full scan: whole frame plus the dense pass over all of it. */
+  async scan(frame: Frame): Promise<FaceDetection[]> {
+    const tiled = scanRegions(frame.width, frame.height, this.params).length > 1;
+    return this.scanPlan(frame, { whole: true, areas: tiled ? [{ x: 0, y: 0, w: frame.width, h: frame.height }] : [], crops: [] });
+  }
+
+  /** The regions motion gating tracks (index 0: the whole frame, then a grid of tiles). */
   regionsFor(width: number, height: number): SquareRegion[] {
     return scanRegions(width, height, this.params);
   }
 
+  /**
+   * The dense areas that cover the given tiles: the bounding box of each group of overlapping tiles;
+   * when those cover most of the frame, the whole frame (one pass is cheaper than overlapping ones).
+   */
+  areasFor(tiles: readonly SquareRegion[], width: number, height: number): Rect[] {
+    const groups: Rect[] = [];
+    for (const t of tiles) {
+      let box: Rect = { x: t.x, y: t.y, w: t.size, h: t.size };
+      for (let i = groups.length - 1; i >= 0; i--) {
+        const g = groups[i]!;
+        if (g.x < box.x + box.w && box.x < g.x + g.w && g.y < box.y + box.h && box.y < g.y + g.h) {
+          box = unionRect(box, g);
+          groups.splice(i, 1);
+          i = groups.length;
+        }
+      }
+      groups.push(box);
+    }
+    const area = groups.reduce((a, g) => a + g.w * g.h, 0);
+    if (area > 0.6 * width * height) return [{ x: 0, y: 0, w: width, h: height }];
+    return groups;
+  }
+
   /** Focused squares (see scanAround) for known faces. */
   aroundRegions(boxes: readonly Rect[]): SquareRegion[] {
+    const { cropScale, cropMin } = this.crop;
     return boxes.map((b) => {
-      const size = Math.max(64, 4 * Math.max(b.w, b.h));
+      const size = Math.max(cropMin, cropScale * Math.max(b.w, b.h));
       return { x: b.x + b.w / 2 - size / 2, y: b.y + b.h / 2 - size / 2, size };
     });
   }
 
-  /**
-   * Focused scan around known faces (one inference each): a square of 4× the face, so even a 20 px
-   * face is 32 px in the model's input. Used between full scans.
-   */
-  async scanAround(frame: Frame, boxes: readonly Rect[]): Promise<FaceDetection[]> {
-    return this.scanRegions(frame, this.aroundRegions(boxes));
+  /** Crop geometry: a square of `cropScale`× the face (at least `cropMin` px) into a `cropInput`² dense input. */
+  get crop(): { cropScale: number; cropMin: number; cropInput: number } {
+    return { cropScale: this.params.cropScale ?? 4, cropMin: this.params.cropMin ?? 64, cropInput: this.params.cropInput ?? this.detector.inputSize };
   }
 
-  /** Scans the given squares (tiles, focused crops) and merges what they find. */
-  async scanRegions(frame: Frame, regions: SquareRegion[]): Promise<FaceDetection[]> {
+  /**
+   * Focused scan around known faces (one inference each): a square of `cropScale`× the face, so even
+   * a 20 px face is ~30 px in the model's input. Used between full scans.
+   */
+  async scanAround(frame: Frame, boxes: readonly Rect[]): Promise<FaceDetection[]> {
+    return this.scanPlan(frame, { whole: false, areas: [], crops: this.aroundRegions(boxes) });
+  }
+
+  async scanPlan(frame: Frame, plan: ScanPlan): Promise<FaceDetection[]> {
+    const d = this.detector;
     const found: FaceDetection[] = [];
-    for (const region of regions) found.push(...(await this.detector.detect(frame, region)));
+    const dense = async (area: Rect, scale: number) => {
+      const inW = Math.ceil(area.w / scale / d.align) * d.align;
+      const inH = Math.ceil(area.h / scale / d.align) * d.align;
+      found.push(...(await d.detectArea(frame, area.x, area.y, scale, inW, inH)));
+    };
+    if (plan.whole) {
+      const size = Math.max(frame.width, frame.height);
+      found.push(...(await d.detect(frame, { x: (frame.width - size) / 2, y: (frame.height - size) / 2, size })));
+      // Faces between the fine pass's reach (~its window) and the whole-frame pass's smallest.
+      if (size / d.inputSize > 4 * this.fineScale) await dense({ x: 0, y: 0, w: frame.width, h: frame.height }, 2 * this.fineScale);
+    }
+    for (const area of plan.areas) await dense(area, this.fineScale);
+    const input = this.crop.cropInput;
+    for (const crop of plan.crops) found.push(...(await d.detectArea(frame, crop.x, crop.y, crop.size / input, input, input)));
     return plausibleFaces(weightedNms(found, 0.3), this.params.scoreThreshold);
   }
 
   release(): Promise<void> {
     return this.detector.release();
   }
+}
+
+function unionRect(a: Rect, b: Rect): Rect {
+  const x = Math.min(a.x, b.x);
+  const y = Math.min(a.y, b.y);
+  return { x, y, w: Math.max(a.x + a.w, b.x + b.w) - x, h: Math.max(a.y + a.h, b.y + b.h) - y };
 }
 
 export type { Rect };
