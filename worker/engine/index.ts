@@ -131,12 +131,18 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     const warnings: string[] = [];
     const wantFaces = options.targets.includes('faces');
     const wantPlates = options.targets.includes('plates');
-    scanner = await FaceScanner.create(scan, device);
-    if (wantPlates) plateScanner = await createPlateDetector(options.plateDetector, plateParams, device);
     const verify = options.verify !== false;
-    // Video: the verifier's model runs in a worker thread on the encoded stream while it is encoded.
-    if (verify && info.kind === 'image') verifier = await Verifier.create(verifyParams, device);
-    if (verify && info.kind === 'video') verifierThread = await VerifierThread.create(verifyParams, device, (await loadModelFile('blazeface-back-256')).info);
+    // Video: the verifier's model runs in a worker thread on the encoded stream while it is encoded,
+    // and the local plate detector in another, so both overlap with face detection on this thread.
+    // The models load concurrently; if one fails, the others are released below.
+    const loading = await Promise.allSettled([
+      FaceScanner.create(scan, device).then((s) => (scanner = s)),
+      wantPlates ? createPlateDetector(options.plateDetector, plateParams, device, process.env, { thread: info.kind === 'video' }).then((p) => (plateScanner = p)) : undefined,
+      verify && info.kind === 'image' ? Verifier.create(verifyParams, device).then((v) => (verifier = v)) : undefined,
+      verify && info.kind === 'video' ? loadModelFile('blazeface-back-256').then(async ({ info: model }) => (verifierThread = await VerifierThread.create(verifyParams, device, model))) : undefined,
+    ]);
+    for (const r of loading) if (r.status === 'rejected') throw r.reason;
+    if (!scanner) throw new Error('face scanner not loaded');
 
     const params = { style: options.style, ...DEFAULT_OBSCURE };
     const pad = (rs: Rect[]) => rs.map((r) => padRect(r, padding));
@@ -174,7 +180,9 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     // Motion gating (video only): on a full-scan frame only the tiles/plate crops whose content
     // changed since they were last scanned run (plus the safety net and forced regions); known
     // faces and plates keep their focused crops. Created at the first frame.
-    let gates: { cells: LumaCells; faces: ChangeGate; faceRegions: { x: number; y: number; size: number }[]; plates?: ChangeGate; plateGrid?: ReturnType<typeof plateCropGrid> } | undefined;
+    // Faces and plates keep separate change maps: the plate pipeline runs behind the face pipeline
+    // (in its own thread), and each map must see its frames in order.
+    let gates: { cells: LumaCells; plateCells: LumaCells; faces: ChangeGate; faceRegions: { x: number; y: number; size: number }[]; plates?: ChangeGate; plateGrid?: ReturnType<typeof plateCropGrid> } | undefined;
     // Boxes of faces/plates that stopped being found since the last full scan: their regions are rescanned.
     let lostFaces: Rect[] = [];
     let lostPlates: Rect[] = [];
@@ -184,22 +192,23 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         const faceRegions = scanner!.regionsFor(frame.width, frame.height);
         const faces = new ChangeGate(cells, faceRegions.map((r) => ({ x: r.x, y: r.y, w: r.size, h: r.size })), motion.threshold, motion.safetyEvery, motion.globalShare);
         const plateGrid = plateScanner ? plateCropGrid(frame.width, frame.height) : undefined;
-        const plates = plateGrid ? new ChangeGate(cells, plateGrid.crops, motion.threshold, motion.plateSafetyEvery, motion.globalShare) : undefined;
-        gates = { cells, faces, faceRegions, plates, plateGrid };
+        const plateCells = new LumaCells(frame.width, frame.height, motion.cell);
+        const plates = plateGrid ? new ChangeGate(plateCells, plateGrid.crops, motion.threshold, motion.plateSafetyEvery, motion.globalShare) : undefined;
+        gates = { cells, plateCells, faces, faceRegions, plates, plateGrid };
       }
       return gates;
     };
-    const updateCells = (frame: Frame, f: number) => {
+    const updateCells = (frame: Frame, f: number, which: 'cells' | 'plateCells') => {
       const g = gatesFor(frame);
       const t = performance.now();
-      g.cells.update(frame, f);
+      g[which].update(frame, f);
       if (prof) prof.changeMap = (prof.changeMap ?? 0) + performance.now() - t;
       return g;
     };
     const gated = motion.enabled && info.kind === 'video';
     const scanFacesFull = async (frame: Frame, f: number): Promise<Detection[]> => {
       if (!gated) return timed('facesFull', scanner!.scan(frame));
-      const g = updateCells(frame, f);
+      const g = updateCells(frame, f, 'cells');
       const t = performance.now();
       const d = g.faces.select(f, lostFaces);
       if (prof) prof.changeMap = (prof.changeMap ?? 0) + performance.now() - t;
@@ -219,7 +228,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     };
     const scanPlatesFull = async (frame: Frame, f: number): Promise<Detection[]> => {
       if (!gated) return timed('platesFull', plateScanner!.scan(frame));
-      const g = updateCells(frame, f);
+      const g = updateCells(frame, f, 'plateCells');
       const t = performance.now();
       const d = g.plates!.select(f, lostPlates);
       if (prof) prof.changeMap = (prof.changeMap ?? 0) + performance.now() - t;
@@ -241,34 +250,23 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       g.plates!.commit(f, d.scan);
       return weightedNms([...found, ...(await around())], 0.3);
     };
-    const detectFrame = async (frame: Frame, f: number, faces: (Detection[] | undefined)[], plates: (Detection[] | undefined)[]) => {
-      if (wantFaces && f % cadence === 0) {
-        const full = f % fullScanEvery === 0;
-        if (prof && full) count('faceFullFrames', 1);
-        const dets = full ? await scanFacesFull(frame, f) : recent.length ? await timed('facesAround', scanner!.scanAround(frame, recent.map((r) => r.box))) : [];
-        faces[f] = dets;
-        const next = dets.map((d) => ({ box: d as Rect, age: 0 }));
-        for (const r of recent) {
-          if (dets.some((d) => coverage(r.box, d) > 0.3 || coverage(d, r.box) > 0.3)) continue;
-          if (r.age + 1 < 8) next.push({ box: r.box, age: r.age + 1 });
-          else if (gated) lostFaces.push(padRect(r.box, 1));
-        }
-        recent = next;
-      }
-      if (plateScanner && f % plateParams.cadence === 0) {
-        const full = f % plateFullEvery === 0;
-        if (prof && full) count('plateFullFrames', 1);
-        const dets = full ? await scanPlatesFull(frame, f) : recentPlates.length ? await timed('platesAround', plateScanner.scanAround(frame, recentPlates.map((r) => r.box))) : [];
-        plates[f] = dets;
-        const next = dets.map((d) => ({ box: d as Rect, age: 0 }));
-        for (const r of recentPlates) {
-          if (dets.some((d) => coverage(r.box, d) > 0.3 || coverage(d, r.box) > 0.3)) continue;
-          if (r.age + 1 < 3) next.push({ box: r.box, age: r.age + 1 });
-          else if (gated) lostPlates.push(padRect(r.box, 1));
-        }
-        recentPlates = next;
-      }
+    const detectFaces = async (frame: Frame, f: number): Promise<Detection[] | undefined> => {
+      if (!wantFaces || f % cadence !== 0) return undefined;
+      const full = f % fullScanEvery === 0;
+      if (prof && full) count('faceFullFrames', 1);
+      const dets = full ? await scanFacesFull(frame, f) : recent.length ? await timed('facesAround', scanner!.scanAround(frame, recent.map((r) => r.box))) : [];
+      recent = stillRecent(recent, dets, 8, (box) => gated && lostFaces.push(padRect(box, 1)));
+      return dets;
     };
+    /** Plate detections for frame f (plate frames only); calls must come in frame order. */
+    const detectPlates = async (frame: Frame, f: number): Promise<Detection[]> => {
+      const full = f % plateFullEvery === 0;
+      if (prof && full) count('plateFullFrames', 1);
+      const dets = full ? await scanPlatesFull(frame, f) : recentPlates.length ? await timed('platesAround', plateScanner!.scanAround(frame, recentPlates.map((r) => r.box))) : [];
+      recentPlates = stillRecent(recentPlates, dets, 3, (box) => gated && lostPlates.push(padRect(box, 1)));
+      return dets;
+    };
+    const isPlateFrame = (f: number) => !!plateScanner && f % plateParams.cadence === 0;
     const link = (faces: (Detection[] | undefined)[], plates: (Detection[] | undefined)[], fps: number, n: number, frameW: number, frameH: number) => {
       const faceTracks = buildTracks(faces, 'face', tracking);
       const plateTracks = buildTracks(plates, 'plate', tracking, faceTracks.length);
@@ -285,7 +283,8 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       const frame = await readImage(inputPath, info);
       const faces: (Detection[] | undefined)[] = [];
       const plates: (Detection[] | undefined)[] = [];
-      await detectFrame(frame, 0, faces, plates);
+      faces[0] = await detectFaces(frame, 0);
+      if (isPlateFrame(0)) plates[0] = await detectPlates(frame, 0);
       link(faces, plates, 1, 1, frame.width, frame.height);
       timings.analyse = performance.now() - ta;
       const tr = performance.now();
@@ -321,21 +320,35 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       const inner = new AbortController();
       const onOuterAbort = () => inner.abort();
       signal?.addEventListener('abort', onOuterAbort, { once: true });
+      // Faces are detected here, frame by frame; plates in their own pipeline (the plate thread),
+      // up to 3 plate frames behind. A frame counts as analysed once both pipelines are past it.
+      const platesPending: { f: number; done: Promise<void> }[] = [];
+      let plateChain: Promise<void> = Promise.resolve();
       const analysis = (async () => {
-        const faces: (Detection[] | undefined)[] = [];
-        const plates: (Detection[] | undefined)[] = [];
         let n = 0;
         for await (const frame of decodeVideo(inputPath, info, { signal: inner.signal })) {
-          await detectFrame(frame, n, faces, plates);
-          if (faces[n]) planner.faces.push(n, faces[n]!);
-          if (plates[n]) planner.plates.push(n, plates[n]!);
-          faces[n] = undefined;
-          plates[n] = undefined;
+          const f = n;
+          const faceDets = await detectFaces(frame, f);
+          if (faceDets) planner.faces.push(f, faceDets);
+          if (isPlateFrame(f)) {
+            const done = plateChain.then(async () => {
+              planner.plates.push(f, await detectPlates(frame, f));
+              platesPending.shift();
+              analysed = platesPending.length ? Math.min(n, platesPending[0]!.f) : n;
+              wake?.();
+            });
+            done.catch(() => undefined); // awaited below; a failure stops the analysis there
+            plateChain = done;
+            platesPending.push({ f, done });
+            if (platesPending.length > 3) await platesPending[0]!.done;
+          }
           n++;
-          analysed = n;
+          analysed = platesPending.length ? Math.min(n, platesPending[0]!.f) : n;
           wake?.();
           progress(options, 'analyse', n, info.frames, tr);
         }
+        await plateChain;
+        analysed = n;
         total = n;
         timings.analyse = performance.now() - tr;
         wake?.();
@@ -527,6 +540,20 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     await verifier?.release();
     await verifierThread?.release();
   }
+}
+
+/**
+ * The boxes focused scans look at next: this frame's detections, plus earlier ones not found again
+ * for fewer than `maxAge` detection frames; older ones are given to `lost`.
+ */
+function stillRecent(recent: { box: Rect; age: number }[], dets: Detection[], maxAge: number, lost: (box: Rect) => unknown): { box: Rect; age: number }[] {
+  const next = dets.map((d) => ({ box: d as Rect, age: 0 }));
+  for (const r of recent) {
+    if (dets.some((d) => coverage(r.box, d) > 0.3 || coverage(d, r.box) > 0.3)) continue;
+    if (r.age + 1 < maxAge) next.push({ box: r.box, age: r.age + 1 });
+    else lost(r.box);
+  }
+  return next;
 }
 
 function progress(options: RedactOptions, phase: RedactProgress['phase'], frame: number, totalFrames: number | undefined, since: number): void {

@@ -1,11 +1,10 @@
-import { Worker } from 'node:worker_threads';
 import { FaceScanner } from './detect/faces.js';
 import type { Device } from './detect/blazeface.js';
 import { coverage, type Frame, type Rect } from './frame.js';
 import type { VideoInfo } from './probe.js';
 import type { RedactionReport } from './report.js';
 import { decodeVideo } from './video.js';
-import type { FromThread, ToThread } from './verify-thread.js';
+import { EngineThread } from './thread-rpc.js';
 import type { ModelInfo } from './models.js';
 
 /**
@@ -102,72 +101,23 @@ export function record(acc: Verification, found: (Rect & { score: number })[], f
  * pixels to the thread (the caller must not touch the buffer afterwards).
  */
 export class VerifierThread {
-  private readonly pending = new Map<number, { resolve: (f: (Rect & { score: number })[]) => void; reject: (e: Error) => void }>();
-  private nextId = 0;
-  private failed: Error | undefined;
-
   private constructor(
-    private readonly worker: Worker,
+    private readonly thread: EngineThread,
     readonly model: ModelInfo,
     readonly params: VerifyParams,
-  ) {
-    worker.on('message', (msg: FromThread) => {
-      if (msg.type === 'found') {
-        const p = this.pending.get(msg.id);
-        this.pending.delete(msg.id);
-        p?.resolve(msg.found);
-      } else if (msg.type === 'error') this.fail(new Error(`verification thread: ${msg.message}`));
-    });
-    worker.on('error', (err) => this.fail(err));
-    worker.on('exit', () => this.fail(new Error('verification thread exited')));
-  }
+  ) {}
 
   static async create(params: VerifyParams, device: Device, model: ModelInfo): Promise<VerifierThread> {
-    const worker = startThread('verify-thread', { params, device });
-    const ready = new Promise<void>((resolve, reject) => {
-      worker.once('message', (msg: FromThread) => (msg.type === 'ready' ? resolve() : reject(new Error(`verification thread: ${msg.type === 'error' ? msg.message : msg.type}`))));
-      worker.once('error', reject);
-    });
-    try {
-      await ready;
-    } catch (err) {
-      await worker.terminate();
-      throw err;
-    }
-    return new VerifierThread(worker, model, params);
-  }
-
-  private fail(err: Error): void {
-    this.failed ??= err;
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
+    return new VerifierThread(await EngineThread.start('verify-thread', { params, device }, 'verification'), model, params);
   }
 
   scan(frame: Frame): Promise<(Rect & { score: number })[]> {
-    if (this.failed) return Promise.reject(this.failed);
-    const id = this.nextId++;
-    const data = frame.data;
-    // Hand over the pixels without copying when the buffer owns its memory.
-    const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
-    const ab = own ? (data.buffer as ArrayBuffer) : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'frame', id, width: frame.width, height: frame.height, format: frame.format, data: ab as ArrayBuffer } satisfies ToThread, [ab as ArrayBuffer]);
-    });
+    return this.thread.call('scan', frame, undefined, true);
   }
 
-  async release(): Promise<void> {
-    this.worker.removeAllListeners('exit');
-    this.failed ??= new Error('verification thread released');
-    await this.worker.terminate();
+  release(): Promise<void> {
+    return this.thread.release();
   }
-}
-
-/** Starts an engine worker thread from its TypeScript source (through tsx) or its compiled JavaScript. */
-function startThread(name: string, data: unknown): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  if (!fromSource) return new Worker(new URL(`./${name}.js`, import.meta.url), { workerData: { data } });
-  return new Worker(new URL('./ts-thread.mjs', import.meta.url), { workerData: { entry: new URL(`./${name}.ts`, import.meta.url).href, data } });
 }
 
 export function emptyVerification(v: Verifier): Verification {

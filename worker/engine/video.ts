@@ -81,6 +81,9 @@ export async function* decodeVideo(path: string, info: VideoInfo, options: Decod
 export async function* decodeH264Stream(stream: Readable, width: number, height: number, everyNth: number, signal?: AbortSignal): AsyncGenerator<{ index: number; frame: Frame }> {
   const args = [
     '-nostdin', '-hide_banner', '-v', 'error',
+    // Start decoding at the first packets: the default probe would wait for 5 MB of stream (most of
+    // a short clip), pushing all verification to the end instead of overlapping it with the encode.
+    '-probesize', '32', '-analyzeduration', '0',
     '-f', 'h264', '-i', 'pipe:0',
     '-map', '0:v:0', '-vf', `select=not(mod(n\\,${everyNth}))`, '-vsync', 'vfr',
     '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1',

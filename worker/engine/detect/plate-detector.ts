@@ -5,7 +5,8 @@
  * (`RedactOptions.plateDetector`, CLI `--plates`) or per deployment (`BYSTANDER_PLATE_DETECTOR`).
  */
 import type { Frame, Rect } from '../frame.js';
-import type { ModelInfo } from '../models.js';
+import { loadModelFile, type ModelInfo } from '../models.js';
+import { EngineThread } from '../thread-rpc.js';
 import { AzureVisionDetector } from './azure-vision.js';
 import type { Device } from './blazeface.js';
 import { type PlateParams, PlateScanner } from './plates.js';
@@ -43,11 +44,45 @@ export async function createPlateDetector(
   params: PlateParams,
   device: Device,
   env: Record<string, string | undefined> = process.env,
+  options: { thread?: boolean } = {},
 ): Promise<PlateDetector> {
   if (typeof choice === 'function') return choice();
   const name = choice ?? parsePlateDetector(env.BYSTANDER_PLATE_DETECTOR);
   if (name === 'azure-vision') return AzureVisionDetector.fromEnv(env);
+  if (options.thread) return PlateScannerThread.create(params, device);
   return withScanAround(await PlateScanner.create(params, device));
+}
+
+/**
+ * The local plate scanner in a worker thread (plate-thread.ts): the engine uses it for video, where
+ * plate scans then overlap with face detection on the main thread. Frames are copied to the thread.
+ */
+export class PlateScannerThread implements PlateDetector {
+  private constructor(
+    private readonly thread: EngineThread,
+    readonly model: ModelInfo,
+  ) {}
+
+  static async create(params: PlateParams, device: Device): Promise<PlateScannerThread> {
+    const { info } = await loadModelFile('ppocr-v4-det');
+    return new PlateScannerThread(await EngineThread.start('plate-thread', { params, device }, 'plate detection'), info);
+  }
+
+  scan(frame: Frame): Promise<(Rect & { score: number })[]> {
+    return this.thread.call('scan', frame, undefined);
+  }
+
+  scanAround(frame: Frame, boxes: readonly Rect[]): Promise<(Rect & { score: number })[]> {
+    return this.thread.call('scanAround', frame, boxes);
+  }
+
+  scanCrops(frame: Frame, crops: readonly Rect[]): Promise<(Rect & { score: number })[]> {
+    return this.thread.call('scanCrops', frame, crops);
+  }
+
+  release(): Promise<void> {
+    return this.thread.release();
+  }
 }
 
 /** A detector without focused scans scans the whole frame when asked for one. */
