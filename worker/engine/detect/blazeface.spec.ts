@@ -38,4 +38,18 @@ describe('BlazeFace face scanner on the face-api sample photos', () => {
     }
     expect(scanRegions(200, 150, { tileSize: 256, tileOverlap: 0.25 })).toHaveLength(1);
   });
+
+  it('turns the tiles motion gating selected into dense areas: one box per group of overlapping tiles, the whole frame when they cover most of it', () => {
+    const t = (x: number, y: number) => ({ x, y, size: 160 });
+    // Two overlapping tiles top-left, one apart bottom-right.
+    expect(scanner.areasFor([t(0, 0), t(120, 0), t(1000, 500)], 1280, 720)).toEqual([
+      { x: 0, y: 0, w: 280, h: 160 },
+      { x: 1000, y: 500, w: 160, h: 160 },
+    ]);
+    // A chain A–B–C where A and C only meet through B, listed out of order, ends as one box.
+    expect(scanner.areasFor([t(0, 0), t(240, 0), t(120, 0)], 1280, 720)).toEqual([{ x: 0, y: 0, w: 400, h: 160 }]);
+    const most = scanRegions(1280, 720, { tileSize: 160, tileOverlap: 0.25 }).slice(1, 50);
+    expect(scanner.areasFor(most, 1280, 720)).toEqual([{ x: 0, y: 0, w: 1280, h: 720 }]);
+    expect(scanner.areasFor([], 1280, 720)).toEqual([]);
+  });
 });
