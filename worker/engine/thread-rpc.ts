@@ -88,10 +88,12 @@ export class EngineThread {
     this.failed ??= new Error(`${this.label} thread released`);
     for (const p of this.pending.values()) p.reject(this.failed);
     this.pending.clear();
+    if (this.worker.threadId < 0) return; // already exited (crashed or released)
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.postMessage({ type: 'close' } satisfies ToThread);
-    const timer = setTimeout(() => void this.worker.terminate(), 10_000);
-    await exited;
+    let timer: NodeJS.Timeout | undefined;
+    const forced = new Promise<void>((resolve) => (timer = setTimeout(() => void this.worker.terminate().then(() => resolve()), 10_000)));
+    await Promise.race([exited, forced]);
     clearTimeout(timer);
   }
 }

@@ -45,5 +45,9 @@ describe('PlateScannerThread (the local plate detector in a worker thread)', () 
     } finally {
       await raw.release();
     }
+    // Releasing a thread that has already exited returns at once (waiting for an exit that already
+    // happened would only end at the 10 s fallback, past this test's timeout); calls are refused.
+    await raw.release();
+    await expect(raw.call('scan', frame, undefined)).rejects.toThrow(/released/);
   });
 });
