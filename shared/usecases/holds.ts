@@ -11,7 +11,7 @@ import type { Orchestrations } from '../ports/index.js';
 import { ensureRetentionSchedule } from './retention.js';
 import { updateIncident } from './update-incident.js';
 import type { Deps } from './deps.js';
-import { userActor, withOrigin } from './audit-actors.js';
+import { recordUserAction } from './audit-actors.js';
 import { findTenantIncident } from './incident-access.js';
 
 
@@ -31,14 +31,11 @@ export async function placeHold(deps: Deps, orchestrations: Orchestrations, prin
   if (hit) throw new ProblemError(problems.screened('reason', hit.phrase));
   const incident = await heldIncident(deps, principal, incidentId);
   if (incident.legalHold) throw new ProblemError(problems.conflict('the incident is already on legal hold'));
-  await deps.audit.record({
-    tenantId: principal.tenantId,
-    actor: userActor(principal),
+  await recordUserAction(deps.audit, principal, {
     action: 'hold.place',
     target: { incidentId: incident.id },
     outcome: 'succeeded',
-    ...withOrigin(origin),
-  });
+  }, origin);
   const now = deps.clock.now().toISOString();
   const updated = await updateIncident(
     deps,
@@ -56,14 +53,11 @@ export async function liftHold(deps: Deps, orchestrations: Orchestrations, princ
   requireRole(principal, ['admin']);
   const incident = await heldIncident(deps, principal, incidentId);
   if (!incident.legalHold) throw new ProblemError(problems.conflict('the incident is not on legal hold'));
-  await deps.audit.record({
-    tenantId: principal.tenantId,
-    actor: userActor(principal),
+  await recordUserAction(deps.audit, principal, {
     action: 'hold.lift',
     target: { incidentId: incident.id },
     outcome: 'succeeded',
-    ...withOrigin(origin),
-  });
+  }, origin);
   const updated = await updateIncident(
     deps,
     principal.tenantId,

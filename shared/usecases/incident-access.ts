@@ -2,7 +2,7 @@ import type { IncidentRecord } from '../domain/incident.js';
 import type { AuditInput, Versioned } from '../ports/index.js';
 import { ProblemError, problems } from '../http/problem.js';
 import type { Principal } from '../auth/tokens.js';
-import { userActor, withOrigin } from './audit-actors.js';
+import { recordUserAction } from './audit-actors.js';
 import type { Deps } from './deps.js';
 
 const ID = /^[\w-]{1,64}$/;
@@ -24,15 +24,12 @@ export async function readIncidentAudited(
   origin?: string,
 ): Promise<IncidentRecord> {
   const found = await findTenantIncident(deps, principal.tenantId, incidentId);
-  await deps.audit.record({
-    tenantId: principal.tenantId,
-    actor: userActor(principal),
+  await recordUserAction(deps.audit, principal, {
     action,
     target: { incidentId: incidentId.slice(0, 64) },
     outcome: found ? 'allowed' : 'denied',
-    ...withOrigin(origin),
-    ...(found ? {} : { reason: 'not-found' }),
-  });
+    reason: found ? undefined : 'not-found',
+  }, origin);
   if (!found) throw new ProblemError(problems.notFound(`incident ${incidentId.slice(0, 64)}`));
   return found.doc;
 }

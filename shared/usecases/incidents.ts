@@ -10,7 +10,7 @@ import {
 import { ProblemError, problems } from '../http/problem.js';
 import { requireRole, type Principal } from '../auth/tokens.js';
 import type { Deps } from './deps.js';
-import { userActor, withOrigin } from './audit-actors.js';
+import { recordUserAction } from './audit-actors.js';
 import { findTenantIncident, readIncidentAudited } from './incident-access.js';
 import { incidentDataKey, openSealedRange } from './sealed-media.js';
 import type { Orchestrations } from '../ports/index.js';
@@ -86,14 +86,11 @@ export async function createIncident(deps: Deps, principal: Principal, body: unk
   incident.deleteAfter = deleteAfterFor(deps, incident);
 
   // Audit first: if the trail cannot be written, the action is refused.
-  await deps.audit.record({
-    tenantId: principal.tenantId,
-    actor: userActor(principal),
+  await recordUserAction(deps.audit, principal, {
     action: 'incident.create',
     target: { incidentId },
     outcome: 'succeeded',
-    ...withOrigin(origin),
-  });
+  }, origin);
   await deps.incidents.create(incident);
 
   const uploads: UploadSlot[] = [];
@@ -134,15 +131,12 @@ export async function openRedactedEvidence(
   const found = await findTenantIncident(deps, principal.tenantId, incidentId);
   const evidence = found?.doc.evidence.find((e) => e.id === evidenceId);
   const servable = evidence?.status === 'published' && evidence.redacted;
-  await deps.audit.record({
-    tenantId: principal.tenantId,
-    actor: userActor(principal),
+  await recordUserAction(deps.audit, principal, {
     action: 'evidence.read',
     target: { incidentId: incidentId.slice(0, 64), evidenceId: evidenceId.slice(0, 64) },
     outcome: servable ? 'allowed' : 'denied',
-    ...withOrigin(origin),
-    ...(servable ? {} : { reason: evidence ? `evidence is ${evidence.status}` : 'not found in tenant' }),
-  });
+    reason: servable ? undefined : evidence ? `evidence is ${evidence.status}` : 'not found in tenant',
+  }, origin);
   if (!evidence || !servable || !evidence.redacted) throw new ProblemError(problems.notFound(`published evidence ${evidenceId.slice(0, 64)}`));
   return streamRedactedMedia(deps, evidence, pickRange);
 }

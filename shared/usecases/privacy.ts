@@ -27,7 +27,7 @@ import { ConflictError, NotFoundError, type Orchestrations } from '../ports/inde
 import { streamRedactedMedia } from './incidents.js';
 import { lifecycleOf } from './retention.js';
 import type { Deps } from './deps.js';
-import { userActor, withOrigin } from './audit-actors.js';
+import { recordUserAction } from './audit-actors.js';
 
 const ID = /^[\w-]{1,64}$/;
 const DAY_MS = 24 * 3600_000;
@@ -78,15 +78,12 @@ export async function createPrivacyRequest(deps: Deps, orchestrations: Orchestra
     results: [],
     updatedAt: now,
   };
-  await deps.audit.record({
-    tenantId: principal.tenantId,
-    actor: userActor(principal),
+  await recordUserAction(deps.audit, principal, {
     action: request.type === 'access' ? 'privacy.access' : 'privacy.erasure',
     target: { requestId: request.id },
     outcome: 'allowed',
-    ...withOrigin(origin),
     reason: 'request-received',
-  });
+  }, origin);
   await lifecycleOf(deps).privacyRequests.create(request);
   const input: PrivacyRequestInput = { tenantId: request.tenantId, requestId: request.id, type: request.type };
   await orchestrations.start(PRIVACY_REQUEST, privacyInstanceId(request.tenantId, request.id), input);
@@ -116,15 +113,12 @@ export async function downloadPrivacyExport(deps: Deps, principal: Principal, re
   requireRole(principal, ['admin']);
   const request = await findRequest(deps, principal, requestId);
   const audit = (outcome: 'allowed' | 'denied', reason?: string) =>
-    deps.audit.record({
-      tenantId: principal.tenantId,
-      actor: userActor(principal),
+    recordUserAction(deps.audit, principal, {
       action: 'privacy.access',
       target: { requestId: request.id },
       outcome,
-      ...withOrigin(origin),
-      ...(reason ? { reason } : {}),
-    });
+      reason,
+    }, origin);
   const bundle = request.export;
   if (request.type !== 'access' || !bundle || request.status !== 'completed') {
     await audit('denied', request.status === 'expired' ? 'export-expired' : 'export-not-ready');

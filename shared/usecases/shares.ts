@@ -26,7 +26,7 @@ import type { Notifier } from '../ports/notifier.js';
 import { streamRedactedMedia } from './incidents.js';
 import type { AccessCoalescer, InvalidAttemptLimiter } from './share-guards.js';
 import type { Deps } from './deps.js';
-import { userActor, withOrigin } from './audit-actors.js';
+import { recordUserAction, withOrigin } from './audit-actors.js';
 import { findTenantIncident, readIncidentAudited } from './incident-access.js';
 
 /** What sharing needs besides the common dependencies (built by the composition root). */
@@ -108,15 +108,12 @@ export async function createShare(deps: Deps, orchestrations: Orchestrations, pr
 
   const found = await findTenantIncident(deps, principal.tenantId, incidentId);
   const deny = async (reason: string) =>
-    deps.audit.record({
-      tenantId: principal.tenantId,
-      actor: userActor(principal),
+    recordUserAction(deps.audit, principal, {
       action: 'share.create',
       target: { incidentId: incidentId.slice(0, 64) },
       outcome: 'denied',
       reason,
-      ...withOrigin(origin),
-    });
+    }, origin);
   if (!found) {
     await deny('incident-not-found');
     throw new ProblemError(problems.notFound(`incident ${incidentId.slice(0, 64)}`));
@@ -154,14 +151,11 @@ export async function createShare(deps: Deps, orchestrations: Orchestrations, pr
     updatedAt: now.toISOString(),
   };
   // Audit first: if the trail cannot be written, the share is not created.
-  await deps.audit.record({
-    tenantId: share.tenantId,
-    actor: userActor(principal),
+  await recordUserAction(deps.audit, principal, {
     action: 'share.create',
     target: { incidentId: share.incidentId, shareId: share.id },
     outcome: 'succeeded',
-    ...withOrigin(origin),
-  });
+  }, origin);
   await deps.sharing.shares.create(share);
   try {
     await orchestrations.start(SHARE_LIFECYCLE, shareInstanceId(share.id), shareLifecycleInput(share));
@@ -191,14 +185,11 @@ export async function revokeShare(deps: Deps, orchestrations: Orchestrations, pr
   const now = deps.clock.now();
   const status = effectiveStatus(found.doc, now);
   if (status !== 'active' && status !== 'pending') return toShareView(found.doc, now); // already ended: idempotent
-  await deps.audit.record({
-    tenantId: principal.tenantId,
-    actor: userActor(principal),
+  await recordUserAction(deps.audit, principal, {
     action: 'share.revoke',
     target: { incidentId: found.doc.incidentId, shareId },
     outcome: 'succeeded',
-    ...withOrigin(origin),
-  });
+  }, origin);
   const updated = await updateShare(deps, principal.tenantId, shareId, (s) => {
     if (s.status !== 'active' && s.status !== 'pending') return undefined;
     return { ...s, status: 'revoked', revokedAt: now.toISOString(), revokedBy: principal.subject, endedAt: now.toISOString() };

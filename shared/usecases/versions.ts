@@ -16,7 +16,7 @@ import { ConflictError, type Orchestrations } from '../ports/index.js';
 import { deleteAfterFor, ensureRetentionSchedule, lifecycleOf } from './retention.js';
 import { updateIncident } from './update-incident.js';
 import type { Deps } from './deps.js';
-import { userActor, withOrigin } from './audit-actors.js';
+import { recordUserAction } from './audit-actors.js';
 import { findTenantIncident, readIncidentAudited } from './incident-access.js';
 
 const NOT_VERSIONED = new Set(['updatedAt', 'version', 'updatedBy', 'changedFields']);
@@ -137,14 +137,11 @@ export async function revertIncident(deps: Deps, orchestrations: Orchestrations,
       key.fill(0);
     }
   }
-  await deps.audit.record({
-    tenantId: principal.tenantId,
-    actor: userActor(principal),
+  await recordUserAction(deps.audit, principal, {
     action: 'incident.revert',
     target: { incidentId: incident.id, version },
     outcome: 'succeeded',
-    ...withOrigin(origin),
-  });
+  }, origin);
   const before = incident.deleteAfter;
   const updated = await updateIncident(
     deps,
@@ -177,14 +174,11 @@ export async function patchIncident(deps: Deps, orchestrations: Orchestrations, 
   }
   const incident = await findIncident(deps, principal, incidentId);
   refuseWhileDeleting(incident);
-  await deps.audit.record({
-    tenantId: principal.tenantId,
-    actor: userActor(principal),
+  await recordUserAction(deps.audit, principal, {
     action: 'incident.update',
     target: { incidentId: incident.id },
     outcome: 'succeeded',
-    ...withOrigin(origin),
-  });
+  }, origin);
   const updated = await updateIncident(
     deps,
     principal.tenantId,
