@@ -9,13 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { loadConfig } from '../../shared/config/config.js';
 import { createScreener } from '../../shared/domain/screening.js';
 import { CONTAINERS, IncidentRecordSchema, blobNames, type EvidenceRecord, type IncidentRecord } from '../../shared/domain/incident.js';
 import { IncidentVersionSchema, PrivacyRequestRecordSchema, type IncidentVersion, type PrivacyRequestRecord } from '../../shared/domain/lifecycle.js';
 import { ShareLinkRecordSchema, ShareRecordSchema, hashShareToken, linkPartition, newShareToken, type ShareRecord } from '../../shared/domain/share.js';
-import { NotFoundError, type BlobProperties, type BlobStore, type MessageQueue, type QueueMessage } from '../../shared/ports/index.js';
+import type { MessageQueue, QueueMessage } from '../../shared/ports/index.js';
 import { DataKeyService, type KeyWrapper, type WrappedKey } from '../../shared/crypto/key-wrapper.js';
 import { encryptBuffer } from '../../shared/crypto/segmented-aead.js';
 import { sealedIncidentStore } from '../../shared/adapters/sealed-incident-store.js';
@@ -30,52 +28,11 @@ import type { Principal } from '../../shared/auth/tokens.js';
 import { LocalOrchestrationRuntime, type TimerScheduler } from '../../local/orchestration-runtime.js';
 import { orchestrators } from '../../functions/registry.js';
 import { bindClientActivities, lifecycleActivityHandlers, lifecycleClientActivityHandlers } from '../../functions/activities/lifecycle-activities.js';
-import { ManualClock, MemoryDocumentStore } from '../shares/fakes.js';
+import { ManualClock, MemoryBlobs, MemoryDocumentStore, unitTestConfig } from '../shares/fakes.js';
 
 export { ManualClock, MemoryDocumentStore };
 
 export const DAY = 24 * 3600_000;
-
-export class MemoryBlobs implements BlobStore {
-  readonly blobs = new Map<string, { data: Buffer; contentType?: string }>();
-  private key = (c: string, n: string) => `${c}/${n}`;
-  put(container: string, name: string, data: Buffer) {
-    this.blobs.set(this.key(container, name), { data });
-  }
-  async upload(container: string, name: string, body: Readable | Buffer, options: { contentType?: string; createOnly?: boolean } = {}) {
-    if (options.createOnly && this.blobs.has(this.key(container, name))) throw new Error('exists');
-    const chunks: Buffer[] = [];
-    if (Buffer.isBuffer(body)) chunks.push(body);
-    else for await (const c of body) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array));
-    this.blobs.set(this.key(container, name), { data: Buffer.concat(chunks), ...(options.contentType ? { contentType: options.contentType } : {}) });
-    return { etag: '"1"' };
-  }
-  async download(container: string, name: string, range?: { offset: number; count?: number }) {
-    const b = this.blobs.get(this.key(container, name));
-    if (!b) throw new NotFoundError(name);
-    const start = range?.offset ?? 0;
-    const end = range?.count !== undefined ? start + range.count : b.data.length;
-    const properties: BlobProperties = { size: b.data.length, contentType: b.contentType, metadata: {}, etag: '"1"', createdOn: undefined };
-    return { stream: Readable.from([b.data.subarray(start, end)]), properties };
-  }
-  async getProperties(container: string, name: string): Promise<BlobProperties | undefined> {
-    const b = this.blobs.get(this.key(container, name));
-    return b ? { size: b.data.length, contentType: b.contentType, metadata: {}, etag: '"1"', createdOn: undefined } : undefined;
-  }
-  async delete(container: string, name: string) {
-    return this.blobs.delete(this.key(container, name));
-  }
-  async *list(container: string, prefix: string) {
-    for (const [k, v] of [...this.blobs]) if (k.startsWith(`${container}/${prefix}`)) yield { name: k.slice(container.length + 1), size: v.data.length };
-  }
-  async createUploadUrl(container: string, name: string) {
-    return `memory://${container}/${name}`;
-  }
-  /** Every stored blob name that mentions `id` (any container). */
-  mentioning(id: string): string[] {
-    return [...this.blobs.keys()].filter((k) => k.includes(id));
-  }
-}
 
 export class MemoryQueue implements MessageQueue {
   readonly queues = new Map<string, Array<QueueMessage & { visibleAt: number }>>();
@@ -143,15 +100,7 @@ export function lifecycleFakes(clock = new ManualClock(T0.getTime())) {
   const audit = createChainedAuditSink(new AuditLog(auditStore, { clock }), { id: 'origin-test', key: randomBytes(32) });
   const outboxDir = mkdtempSync(join(tmpdir(), 'bystander-lifecycle-outbox-'));
   let n = 0;
-  const config = loadConfig({
-    BYSTANDER_MODE: 'local',
-    BYSTANDER_GEOGRAPHY: 'local',
-    STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true',
-    COSMOS__accountEndpoint: 'https://127.0.0.1:1/',
-    AUTH__issuer: 'test',
-    AUTH__audience: 'test',
-    AUTH_DEV_KEY_DIR: '/nonexistent',
-  });
+  const config = unitTestConfig();
   const deps: Deps = {
     config,
     blobs,

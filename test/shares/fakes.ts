@@ -78,26 +78,49 @@ export class MemoryDocumentStore<T extends { id: string; tenantId: string }> imp
 }
 
 /** Blob fake with byte ranges, streaming in small chunks (so stream guards can act mid-transfer). */
-export class MemoryBlobStore implements Partial<BlobStore> {
-  readonly blobs = new Map<string, Buffer>();
+/** Blob storage in memory; downloads arrive in `chunkSize` pieces like a network stream. */
+export class MemoryBlobs implements BlobStore {
+  readonly blobs = new Map<string, { data: Buffer; contentType?: string }>();
   chunkSize = 16 * 1024;
+  private key = (c: string, n: string) => `${c}/${n}`;
   put(container: string, name: string, data: Buffer) {
-    this.blobs.set(`${container}/${name}`, data);
+    this.blobs.set(this.key(container, name), { data });
   }
-  async getProperties(container: string, name: string): Promise<BlobProperties | undefined> {
-    const data = this.blobs.get(`${container}/${name}`);
-    return data ? { size: data.length, contentType: undefined, metadata: {}, etag: '"1"', createdOn: undefined } : undefined;
+  async upload(container: string, name: string, body: Readable | Buffer, options: { contentType?: string; createOnly?: boolean } = {}) {
+    if (options.createOnly && this.blobs.has(this.key(container, name))) throw new Error('exists');
+    const chunks: Buffer[] = [];
+    if (Buffer.isBuffer(body)) chunks.push(body);
+    else for await (const c of body) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array));
+    this.blobs.set(this.key(container, name), { data: Buffer.concat(chunks), ...(options.contentType ? { contentType: options.contentType } : {}) });
+    return { etag: '"1"' };
   }
   async download(container: string, name: string, range?: { offset: number; count?: number }) {
-    const data = this.blobs.get(`${container}/${name}`);
-    if (!data) throw new NotFoundError(name);
+    const b = this.blobs.get(this.key(container, name));
+    if (!b) throw new NotFoundError(name);
     const start = range?.offset ?? 0;
-    const end = range?.count !== undefined ? start + range.count : data.length;
-    const slice = data.subarray(start, end);
+    const end = range?.count !== undefined ? start + range.count : b.data.length;
+    const slice = b.data.subarray(start, end);
     const chunks: Buffer[] = [];
     for (let i = 0; i < slice.length; i += this.chunkSize) chunks.push(slice.subarray(i, i + this.chunkSize));
-    const properties: BlobProperties = { size: data.length, contentType: undefined, metadata: {}, etag: '"1"', createdOn: undefined };
+    const properties: BlobProperties = { size: b.data.length, contentType: b.contentType, metadata: {}, etag: '"1"', createdOn: undefined };
     return { stream: Readable.from(chunks, { objectMode: false }), properties };
+  }
+  async getProperties(container: string, name: string): Promise<BlobProperties | undefined> {
+    const b = this.blobs.get(this.key(container, name));
+    return b ? { size: b.data.length, contentType: b.contentType, metadata: {}, etag: '"1"', createdOn: undefined } : undefined;
+  }
+  async delete(container: string, name: string) {
+    return this.blobs.delete(this.key(container, name));
+  }
+  async *list(container: string, prefix: string) {
+    for (const [k, v] of [...this.blobs]) if (k.startsWith(`${container}/${prefix}`)) yield { name: k.slice(container.length + 1), size: v.data.length };
+  }
+  async createUploadUrl(container: string, name: string) {
+    return `memory://${container}/${name}`;
+  }
+  /** Every stored blob name that mentions `id` (any container). */
+  mentioning(id: string): string[] {
+    return [...this.blobs.keys()].filter((k) => k.includes(id));
   }
 }
 
@@ -151,16 +174,9 @@ const FAKE_WRAPPED_KEY = { keyId: 'local:test/v0001', algorithm: 'RSA-OAEP-256',
 /** Plaintext media of each fake evidence item (by blob name). */
 export const PLAINTEXT = new Map<string, Buffer>();
 
-export function fakeDeps(clock = new ManualClock(T0.getTime())) {
-  const incidents = new MemoryDocumentStore<IncidentRecord>();
-  const shares = new MemoryDocumentStore<ShareRecord>(ShareRecordSchema);
-  const links = new MemoryDocumentStore(ShareLinkRecordSchema);
-  const audit: AuditInput[] = [];
-  const notifier = new MemoryNotifier();
-  const logger = new RecordingLogger();
-  const blobs = new MemoryBlobStore();
-  let n = 0;
-  const config = loadConfig({
+/** Local-mode configuration for unit tests (no emulator is reached: every store is an in-memory fake). */
+export function unitTestConfig() {
+  return loadConfig({
     BYSTANDER_MODE: 'local',
     BYSTANDER_GEOGRAPHY: 'local',
     STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true',
@@ -169,9 +185,21 @@ export function fakeDeps(clock = new ManualClock(T0.getTime())) {
     AUTH__audience: 'test',
     AUTH_DEV_KEY_DIR: '/nonexistent',
   });
+}
+
+export function fakeDeps(clock = new ManualClock(T0.getTime())) {
+  const incidents = new MemoryDocumentStore<IncidentRecord>();
+  const shares = new MemoryDocumentStore<ShareRecord>(ShareRecordSchema);
+  const links = new MemoryDocumentStore(ShareLinkRecordSchema);
+  const audit: AuditInput[] = [];
+  const notifier = new MemoryNotifier();
+  const logger = new RecordingLogger();
+  const blobs = new MemoryBlobs();
+  let n = 0;
+  const config = unitTestConfig();
   const deps = {
     config,
-    blobs: blobs as unknown as BlobStore,
+    blobs,
     queue: undefined as never,
     incidents,
     audit: {
