@@ -11,21 +11,11 @@ import {
   StreamPlanner,
   TrackBuilder,
 } from './track.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../test/fixtures/media/generate.js';
 
 /** Random moving objects with missed detections, blips, edge entries and a detection cadence. */
 function scenario(seed: number, frames: number, W: number, H: number) {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const objects = Array.from({ length: 6 + Math.floor(r() * 6) }, () => {
     const from = Math.floor(r() * frames * 0.8);
     const to = Math.min(frames - 1, from + 3 + Math.floor(r() * frames * 0.6));
@@ -60,7 +50,7 @@ describe('StreamPlanner', () => {
     const p = { ...DEFAULT_TRACKING, preRoll: 9, platePreRoll: 25 };
     const { faces, plates } = scenario(seed, n, W, H);
     // A hint on some face at a random time (may match, be ambiguous, or match nothing).
-    const r = rng(seed * 7);
+    const r = mulberry32(seed * 7);
     const hf = Math.floor(r() * n);
     const anyFace = faces[hf - (hf % 3)]?.[0];
     const hints: SubjectHint[] = anyFace ? [{ atSeconds: hf / fps, box: { x: anyFace.x - 10, y: anyFace.y - 10, w: anyFace.w + 20, h: anyFace.h + 40 } }] : [];
