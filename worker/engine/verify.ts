@@ -1,9 +1,7 @@
 import { FaceScanner } from './detect/faces.js';
 import type { Device } from './detect/blazeface.js';
 import { coverage, type Frame, type Rect } from './frame.js';
-import type { VideoInfo } from './probe.js';
 import type { RedactionReport } from './report.js';
-import { decodeVideo } from './video.js';
 import { EngineThread } from './thread-rpc.js';
 import type { ModelInfo } from './models.js';
 
@@ -68,19 +66,6 @@ export class Verifier {
 
   async checkFrame(frame: Frame, frameIndex: number, regions: FrameRegions, acc: Verification): Promise<void> {
     record(acc, await this.scanner.scan(frame), frameIndex, regions, this.params);
-  }
-
-  /** Decodes the output at ~sampleFps and checks each sampled frame against the plan. */
-  async verifyVideo(outputPath: string, info: VideoInfo, regionsAt: (frame: number) => FrameRegions, signal?: AbortSignal, onFrame?: (n: number) => void): Promise<Verification> {
-    const every = Math.max(1, Math.round(info.fps / this.params.sampleFps));
-    const acc = emptyVerification(this);
-    let k = 0;
-    for await (const frame of decodeVideo(outputPath, { ...info, frames: Math.ceil(info.frames) }, { signal, everyNth: every })) {
-      await this.checkFrame(frame, k * every, regionsAt(k * every), acc);
-      k++;
-      onFrame?.(k);
-    }
-    return finish(acc);
   }
 }
 
