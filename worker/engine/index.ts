@@ -8,7 +8,7 @@ import { DEFAULT_FACE_SCAN, FaceScanner, type FaceScanParams } from './detect/fa
 import { createPlateDetector, type PlateDetector, type PlateDetectorChoice } from './detect/plate-detector.js';
 import { DEFAULT_PLATES, type PlateParams } from './detect/plates.js';
 import { AbortedError, MediaRejectedError, VerificationFailedError } from './errors.js';
-import { coverage, type Frame, padRect, type Rect } from './frame.js';
+import { coverage, type Frame, frameByteLength, padRect, type Rect } from './frame.js';
 import { sha256File } from './hash.js';
 import { DEFAULT_OBSCURE, obscureFrame } from './obscure.js';
 import {
@@ -79,12 +79,20 @@ export interface RedactOptions {
   padding?: number;
   /** Measurement hook (bench): milliseconds spent per stage are added to this object. */
   profile?: Record<string, number>;
+  /** Memory for frames held between analysis and render when one decode feeds both (default DECODE_SHARE_BYTES; 0 = always decode twice). */
+  decodeShareBytes?: number;
   /** x264 preset/crf for video output. */
   preset?: string;
   crf?: number;
 }
 
 export const DEFAULT_CADENCE = 2;
+/**
+ * Memory for decoded frames held between the analysis and the renderer when one decode feeds both
+ * (see redactMedia): 256 MiB holds ~7 s of 720p or ~3 s of 1080p, enough for the tracker's lag;
+ * beyond it (a hint far into the clip, 4K) the renderer decodes the input a second time instead.
+ */
+export const DECODE_SHARE_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_FULL_SCAN_EVERY = 16;
 
 /**
@@ -302,15 +310,24 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       out = { width: frame.width, height: frame.height, frames: 1, fps: 0, durationSeconds: 0, audio: false, contentType: `image/${info.format}` };
     } else {
       const geo = videoGeometry(info);
-      // One analysis decode and one render decode run concurrently: the renderer trails the
-      // analysis by a bounded number of frames (the tracker's lag, and past every subject hint),
-      // after which a frame's regions are final. No frames are buffered: the render decoder simply
-      // waits on its pipe, so memory does not depend on the lag or the duration, and the encoder
-      // (a separate process) works while the detectors run.
+      // The renderer trails the analysis by a bounded number of frames (the tracker's lag, and past
+      // every subject hint), after which a frame's regions are final; the encoder (a separate
+      // process) works while the detectors run. Normally one decode feeds both: the analysis hands
+      // each decoded frame on to the renderer through a bounded queue (at most `held` frames, a few
+      // seconds of video, so memory does not depend on the duration). When that window would not
+      // fit in `DECODE_SHARE_BYTES` — a subject hint far into the clip, or very large frames — a
+      // second decoder feeds the renderer instead and nothing is held: it simply waits on its pipe.
       const tr = performance.now();
       const planner = new StreamPlanner(new TrackBuilder('face', tracking), new TrackBuilder('plate', tracking), tracking, geo.width, geo.height);
       const lag = lagFrames(tracking);
       const hintFrames = options.subjects.map((h) => Math.round(h.atSeconds * geo.fps));
+      // The analysis may be ahead of the renderer by the lag (or the last hint) plus the plate
+      // pipeline's slack (3 plate frames) before the renderer can take its next frame.
+      const window = Math.max(0, ...hintFrames) + lag + 3 * plateParams.cadence + 2;
+      const shared = window * frameByteLength('yuv420p', geo.width, geo.height) <= (options.decodeShareBytes ?? DECODE_SHARE_BYTES);
+      const held: Frame[] = [];
+      let space: (() => void) | undefined;
+      if (prof) count(shared ? 'decodeShared' : 'decodeTwice', 1);
       const verifyEvery = Math.max(1, Math.round(geo.fps / verifyParams.sampleFps));
       const sampled = new Map<number, { obscured: Rect[]; kept: Rect[] }>();
       const fullPlan: { obscured: Rect[][]; kept: Rect[][] } | undefined = options.onPlan ? { obscured: [], kept: [] } : undefined;
@@ -328,6 +345,14 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         let n = 0;
         for await (const frame of decodeVideo(inputPath, info, { signal: inner.signal })) {
           const f = n;
+          if (shared) {
+            held.push(frame);
+            while (held.length > window) {
+              await new Promise<void>((resolve) => (space = resolve));
+              space = undefined;
+              if (inner.signal.aborted) throw new AbortedError();
+            }
+          }
           const faceDets = await detectFaces(frame, f);
           if (faceDets) planner.faces.push(f, faceDets);
           if (isPlateFrame(f)) {
@@ -364,9 +389,23 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       let m = 0;
       let regionsObscured = 0;
       let framesWithRegions = 0;
+      // The shared decode's frames, in order, as the analysis hands them on.
+      const handedOn = async function* (): AsyncGenerator<Frame> {
+        for (;;) {
+          while (!held.length && total === undefined && !inner.signal.aborted) {
+            await new Promise<void>((resolve) => (wake = resolve));
+            wake = undefined;
+          }
+          if (inner.signal.aborted) throw new AbortedError();
+          const frame = held.shift();
+          if (!frame) return;
+          space?.();
+          yield frame;
+        }
+      };
       const render = (async () => {
         try {
-          for await (const frame of decodeVideo(inputPath, info, { signal: inner.signal })) {
+          for await (const frame of shared ? handedOn() : decodeVideo(inputPath, info, { signal: inner.signal })) {
             while (total === undefined && analysed < Math.max(m, ...hintFrames) + lag) {
               if (inner.signal.aborted) throw new AbortedError();
               await new Promise<void>((resolve) => (wake = resolve));
@@ -426,6 +465,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         const stop = (err: unknown) => {
           inner.abort();
           wake?.();
+          space?.();
           throw err;
         };
         await Promise.all([analysis.catch(stop), render.catch(stop), verifying.catch(stop)]);
@@ -433,6 +473,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         // Never leave either pass running.
         inner.abort();
         wake?.();
+        space?.();
         const reasons = (await Promise.allSettled([analysis, render, verifying])).flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
         checkAbort();
         // The pass that failed first made the other one stop with AbortedError: report the cause.

@@ -15,11 +15,12 @@ describe('redactMedia on the generated demo clip', () => {
   let demo: CachedClip;
   let out: string;
   let report: Awaited<ReturnType<typeof redactMedia>>;
+  const profile: Record<string, number> = {};
   beforeAll(async () => {
     await mkdir(dir, { recursive: true });
     demo = await ensureDemoClip(dir);
     out = join(dir, 'demo-redacted.mp4');
-    report = await redactMedia(demo.path, out, opts);
+    report = await redactMedia(demo.path, out, { ...opts, profile });
   }, 120_000);
 
   it('obscures the faces and leaves the rest of the picture as it was (within codec noise)', async () => {
@@ -56,6 +57,16 @@ describe('redactMedia on the generated demo clip', () => {
     expect(toSummary(report)).toMatchObject({ frames: 100, width: 640, height: 360, verification: expect.any(String) });
     expect(JSON.stringify(report)).not.toMatch(/data:image|base64/);
   });
+
+  it('writes the same bytes whether one decode feeds analysis and render or the input is decoded twice', async () => {
+    expect(profile.decodeShared).toBe(1);
+    const twiceProfile: Record<string, number> = {};
+    const twice = await redactMedia(demo.path, join(dir, 'demo-redacted-twice.mp4'), { ...opts, decodeShareBytes: 0, profile: twiceProfile });
+    expect(twiceProfile.decodeTwice).toBe(1);
+    expect(twiceProfile.decodeShared).toBeUndefined();
+    expect(twice.output.sha256).toBe(report.output.sha256);
+    expect(twice.tracks).toEqual(report.tracks);
+  }, 120_000);
 
   it('leaves no temporary files next to the output', async () => {
     expect((await readdir(dir)).filter((f) => f.includes('.partial'))).toEqual([]);
