@@ -10,6 +10,7 @@
  * Options: --seconds <n> (720p clip length, default 10)  --long <n> (long clip seconds, default 120;
  *          0 skips it)  --targets faces[,plates]  --clips panning,static
  *          --ab (also run each clip with motion gating off, interleaved, to compare on the same load)
+ *          --floor (also measure the lower bound on the redaction's time here, see bench/floor.ts)
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -19,9 +20,10 @@ import { parseArgs } from 'node:util';
 import { ALL_FACES, ensureClip, type FaceSpec } from '../test/fixtures/media/generate.js';
 import { ffmpegPath } from '../worker/engine/ffmpeg.js';
 import { redactMedia } from '../worker/engine/index.js';
+import { measureFloor } from './floor.js';
 import { h264OutputArgs } from '../worker/engine/video.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, long: { type: 'string' }, targets: { type: 'string' }, clips: { type: 'string' }, ab: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, long: { type: 'string' }, targets: { type: 'string' }, clips: { type: 'string' }, ab: { type: 'boolean' }, floor: { type: 'boolean' } } });
 const seconds = Number(values.seconds ?? 10);
 const longSeconds = Number(values.long ?? 120);
 const targets = (values.targets ?? 'faces,plates').split(',') as ('faces' | 'plates')[];
@@ -119,6 +121,13 @@ for (const { label, clip } of benchClips) {
   console.log(`  ratio full/bare: ${ratio.toFixed(2)}   (target ≥ 0.5)`);
   console.log(`  peak RSS (node process, incl. the verifier thread): ${(peakRss / 2 ** 20).toFixed(0)} MiB; verification ${report.verification.status} (${report.verification.framesChecked} frames); load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   summary.push(`  ${(label + (values.ab ? (gating ? ' gated' : ' ungated') : '')).padEnd(24)} ${fullFps.toFixed(1).padStart(5)} fps vs bare ${bareFps.toFixed(1).padStart(5)} fps   ratio ${ratio.toFixed(2)}   peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+  if (values.floor && gating) {
+    const floor = await measureFloor({ clipPath: clip.path, redactedPath: join(dir, 'redacted.mp4'), dir, frames, profile, framesVerified: report.verification.framesChecked });
+    const ceiling = bareSecs / floor.wallSeconds;
+    console.log(`  floor (bench/floor.ts; single-threaded CPU-s of the work no redaction can skip): ${JSON.stringify(Object.fromEntries(Object.entries(floor.seconds).map(([k, v]) => [k, Math.round(v * 1000) / 1000])))}`);
+    console.log(`    sum ${floor.cpuSeconds.toFixed(2)} CPU-s over ${floor.cores} cores = ${floor.wallSeconds.toFixed(2)} s at best: the ratio cannot exceed ${ceiling.toFixed(2)} here (measured ${ratio.toFixed(2)})`);
+    summary.push(`  ${''.padEnd(24)} ceiling at these models and safety parameters: ratio ≤ ${ceiling.toFixed(2)} (floor ${floor.wallSeconds.toFixed(2)} s vs bare ${bareSecs.toFixed(2)} s)`);
+  }
   }
 }
 console.log('ratios (full redaction / bare ffmpeg, target ≥ 0.5):');
