@@ -313,10 +313,10 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       // The renderer trails the analysis by a bounded number of frames (the tracker's lag, and past
       // every subject hint), after which a frame's regions are final; the encoder (a separate
       // process) works while the detectors run. Normally one decode feeds both: the analysis hands
-      // each decoded frame on to the renderer through a bounded queue (at most `held` frames, a few
-      // seconds of video, so memory does not depend on the duration). When that window would not
-      // fit in `DECODE_SHARE_BYTES` — a subject hint far into the clip, or very large frames — a
-      // second decoder feeds the renderer instead and nothing is held: it simply waits on its pipe.
+      // each decoded frame on to the renderer through a bounded queue (`held`, at most `window`
+      // frames — a few seconds of video, so memory does not depend on the duration). When that
+      // window would not fit in `DECODE_SHARE_BYTES` (a subject hint far into the clip, very large
+      // frames) a second decoder feeds the renderer instead and nothing is held: it waits on its pipe.
       const tr = performance.now();
       const planner = new StreamPlanner(new TrackBuilder('face', tracking), new TrackBuilder('plate', tracking), tracking, geo.width, geo.height);
       const lag = lagFrames(tracking);
