@@ -19,6 +19,22 @@ describe('the redaction job process (worker/main.ts)', () => {
     expect(errors.join('')).toMatch(/STORAGE__blobServiceUri/);
   });
 
+  it('refuses to start when the GPU media path is configured but missing here (NVDEC), naming the setting', async () => {
+    const { storageConnectionString } = inject('services');
+    const dataDir = await mkdtemp(join(tmpdir(), 'bystander-worker-main-'));
+    const errors: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (errors.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      expect(await runWorker({ STORAGE_CONNECTION_STRING: storageConnectionString, BYSTANDER_DATA_DIR: dataDir, BYSTANDER_HWACCEL: 'cuda' })).toBe(2);
+      expect(await runWorker({ STORAGE_CONNECTION_STRING: storageConnectionString, BYSTANDER_DATA_DIR: dataDir, BYSTANDER_HWACCEL: 'nvdec' })).toBe(2);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(errors.join('')).toMatch(/cannot start: the decoder \(BYSTANDER_HWACCEL=cuda\) cannot run here/);
+    expect(errors.join('')).toMatch(/BYSTANDER_HWACCEL: Invalid option/);
+  });
+
   it('drains the queue and exits once idle (an event-driven job execution ends by itself)', async () => {
     const { storageConnectionString } = inject('services');
     const queue = AzureMessageQueue.fromConnectionString(storageConnectionString);

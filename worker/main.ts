@@ -14,6 +14,7 @@ import { DataKeyService } from '../shared/crypto/key-wrapper.js';
 import type { MessageQueue } from '../shared/ports/index.js';
 import { visionSettingsFromEnv } from './engine/detect/azure-vision.js';
 import { PLATE_DETECTORS } from './engine/detect/plate-detector.js';
+import { checkMediaToolchain } from './engine/video.js';
 import { runWorkerLoop } from './loop.js';
 
 export const WorkerConfigSchema = z
@@ -27,6 +28,9 @@ export const WorkerConfigSchema = z
     KEYVAULT__clientId: z.string().optional(),
     BYSTANDER_DATA_DIR: z.string().default(join(tmpdir(), 'bystander-worker')),
     BYSTANDER_DEVICE: z.enum(['cpu', 'cuda']).default('cpu'),
+    /** The GPU container: NVENC for the output, NVDEC for the decoders (checked at start-up). */
+    BYSTANDER_H264_ENCODER: z.enum(['libx264', 'h264_nvenc']).default('libx264'),
+    BYSTANDER_HWACCEL: z.enum(['none', 'cuda']).default('none'),
     WORKER_MAX_IDLE_SECONDS: z.coerce.number().int().min(0).default(60),
     WORKER_VISIBILITY_SECONDS: z.coerce.number().int().min(30).max(7 * 24 * 3600).default(300),
     /** `azure-vision`: plates by Azure AI Vision Read (VISION__endpoint, managed identity; no keys). */
@@ -88,6 +92,12 @@ export async function runWorker(env: Record<string, string | undefined> = proces
   const dataKeys = new DataKeyService(keyWrapperFor(config), { logger });
   const tmpDir = join(config.BYSTANDER_DATA_DIR, 'tmp');
   await mkdir(tmpDir, { recursive: true });
+  try {
+    await checkMediaToolchain(tmpDir, { ...env, BYSTANDER_H264_ENCODER: config.BYSTANDER_H264_ENCODER, BYSTANDER_HWACCEL: config.BYSTANDER_HWACCEL });
+  } catch (err) {
+    process.stderr.write(`The redaction worker cannot start: ${(err as Error).message}\n`);
+    return 2;
+  }
 
   const stop = new AbortController();
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort());
@@ -95,7 +105,7 @@ export async function runWorker(env: Record<string, string | undefined> = proces
   const watchdog = setInterval(() => {
     if (config.WORKER_MAX_IDLE_SECONDS > 0 && idle.idleFor() > config.WORKER_MAX_IDLE_SECONDS * 1000) stop.abort();
   }, 1000);
-  logger.info('redaction worker started', { device: config.BYSTANDER_DEVICE, maxIdleSeconds: config.WORKER_MAX_IDLE_SECONDS });
+  logger.info('redaction worker started', { device: config.BYSTANDER_DEVICE, encoder: config.BYSTANDER_H264_ENCODER, hwaccel: config.BYSTANDER_HWACCEL, maxIdleSeconds: config.WORKER_MAX_IDLE_SECONDS });
   try {
     await runWorkerLoop({
       queue: idle.queue,

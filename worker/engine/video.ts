@@ -1,9 +1,10 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { basename, dirname, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { AbortedError, MediaRejectedError } from './errors.js';
-import { exited, ffmpegPath, stderrTail } from './ffmpeg.js';
+import { exited, ffmpegPath, run, stderrTail } from './ffmpeg.js';
 import { type Frame, frameByteLength } from './frame.js';
 import type { VideoInfo } from './probe.js';
 
@@ -33,6 +34,7 @@ export async function* decodeVideo(path: string, info: VideoInfo, options: Decod
   if (options.everyNth && options.everyNth > 1) filters.push(`select=not(mod(n\\,${options.everyNth}))`);
   const args = [
     '-nostdin', '-hide_banner', '-v', 'error', '-xerror',
+    ...hwaccelArgs(),
     '-i', path,
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-vf', filters.join(','),
@@ -54,6 +56,8 @@ export async function* decodeVideo(path: string, info: VideoInfo, options: Decod
     const { code, signal } = await exited(child);
     if (options.signal?.aborted) throw new AbortedError();
     const stderr = tail().trim();
+    // A hardware decoder that cannot start is this machine's problem, never the media's.
+    if (HWACCEL_FAILURE.test(stderr)) throw new Error(`the hardware decoder (BYSTANDER_HWACCEL=${process.env.BYSTANDER_HWACCEL}) is unavailable: ${lastLine(stderr, path)}`);
     if (count === 0) throw new MediaRejectedError('media-no-frames', 'no video frame could be decoded');
     if (code !== 0 || signal) {
       throw new MediaRejectedError('media-corrupt', `the video cannot be decoded (${lastLine(stderr, path) || `ffmpeg exit ${code ?? signal}`})`);
@@ -84,6 +88,7 @@ export async function* decodeH264Stream(stream: Readable, width: number, height:
     // Start decoding at the first packets: the default probe would wait for 5 MB of stream (most of
     // a short clip), pushing all verification to the end instead of overlapping it with the encode.
     '-probesize', '32', '-analyzeduration', '0',
+    ...hwaccelArgs(),
     '-f', 'h264', '-i', 'pipe:0',
     '-map', '0:v:0', '-vf', `select=not(mod(n\\,${everyNth}))`, '-vsync', 'vfr',
     '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1',
@@ -113,6 +118,20 @@ export async function* decodeH264Stream(stream: Readable, width: number, height:
     child.stdout.destroy();
   }
 }
+
+/**
+ * Hardware decoding for the engine's decoders: BYSTANDER_HWACCEL=cuda (the GPU container) decodes on
+ * NVDEC and hands the frames back to system memory (ffmpeg converts them to yuv420p as before).
+ * Unset or `none`: software decoding. worker/main.ts checks the whole toolchain at start-up
+ * (`checkMediaToolchain`), so a missing GPU stops the worker instead of failing jobs.
+ */
+export function hwaccelArgs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const h = env.BYSTANDER_HWACCEL;
+  return h && h !== 'none' ? ['-hwaccel', h] : [];
+}
+
+/** What ffmpeg prints when a requested hardware decoder cannot be set up. */
+const HWACCEL_FAILURE = /Device setup failed|No device available for decoder|Device creation failed|hwaccel initiali[sz]ation returned error/i;
 
 /** Slices a raw video pipe into whole frames of `frameSize` bytes (a fresh buffer per frame). */
 async function* rawFrames(stdout: AsyncIterable<Buffer>, frameSize: number): AsyncGenerator<Buffer> {
@@ -167,15 +186,15 @@ export interface Encoder {
 }
 
 /** ffmpeg arguments shared by the engine and the benchmark's bare baseline (same codec and preset). */
-export function h264OutputArgs(preset: string, crf: number): string[] {
-  return [...h264CodecArgs(preset, crf), '-movflags', '+faststart', '-f', 'mp4'];
+export function h264OutputArgs(preset: string, crf: number, env: NodeJS.ProcessEnv = process.env): string[] {
+  return [...h264CodecArgs(preset, crf, env), '-movflags', '+faststart', '-f', 'mp4'];
 }
 
 /** Codec and stream-stripping arguments (everything but the muxer). */
-export function h264CodecArgs(preset: string, crf: number): string[] {
+export function h264CodecArgs(preset: string, crf: number, env: NodeJS.ProcessEnv = process.env): string[] {
   // NVENC in the GPU container (BYSTANDER_H264_ENCODER=h264_nvenc); libx264 everywhere else.
   const codec =
-    process.env.BYSTANDER_H264_ENCODER === 'h264_nvenc'
+    env.BYSTANDER_H264_ENCODER === 'h264_nvenc'
       ? ['-c:v', 'h264_nvenc', '-preset', 'p4', '-rc', 'vbr', '-cq', String(crf + 3)]
       : ['-c:v', 'libx264', '-preset', preset, '-crf', String(crf)];
   return [
@@ -239,4 +258,29 @@ export function openEncoder(outPath: string, o: EncoderOptions): Encoder {
       if (child.exitCode === null) child.kill('SIGKILL');
     },
   };
+}
+
+/**
+ * Start-up check of the media toolchain as configured: encodes a short test pattern with the
+ * engine's encoder (NVENC when BYSTANDER_H264_ENCODER=h264_nvenc) and decodes it with the engine's
+ * decoder settings (NVDEC when BYSTANDER_HWACCEL=cuda). Throws a message naming the setting when
+ * either cannot run here, so a GPU job without its GPU stops at once instead of failing every job.
+ */
+export async function checkMediaToolchain(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const path = join(dir, `.toolchain-check-${process.pid}.mp4`);
+  try {
+    const enc = await run(ffmpegPath(), [
+      '-nostdin', '-hide_banner', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=256x144:rate=10', '-frames:v', '10',
+      ...h264OutputArgs('veryfast', 23, env), path,
+    ]);
+    if (enc.code !== 0) {
+      throw new Error(`the H.264 encoder (BYSTANDER_H264_ENCODER=${env.BYSTANDER_H264_ENCODER || 'libx264'}) cannot run here: ${lastLine(enc.stderr) || `ffmpeg exit ${enc.code}`}`);
+    }
+    const dec = await run(ffmpegPath(), ['-nostdin', '-hide_banner', '-v', 'error', '-xerror', ...hwaccelArgs(env), '-i', path, '-f', 'null', '-']);
+    if (dec.code !== 0 || HWACCEL_FAILURE.test(dec.stderr)) {
+      throw new Error(`the decoder (BYSTANDER_HWACCEL=${env.BYSTANDER_HWACCEL || 'none'}) cannot run here: ${lastLine(dec.stderr) || `ffmpeg exit ${dec.code}`}`);
+    }
+  } finally {
+    await rm(path, { force: true });
+  }
 }
