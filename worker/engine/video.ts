@@ -131,7 +131,7 @@ export function hwaccelArgs(env: NodeJS.ProcessEnv = process.env): string[] {
 }
 
 /** What ffmpeg prints when a requested hardware decoder cannot be set up. */
-const HWACCEL_FAILURE = /Device setup failed|No device available for decoder|Device creation failed|hwaccel initiali[sz]ation returned error/i;
+const HWACCEL_FAILURE = /Device setup failed|No device available for decoder|Device creation failed|hwaccel initiali[sz]ation returned error|hwaccel requested for input stream/i;
 
 /** Slices a raw video pipe into whole frames of `frameSize` bytes (a fresh buffer per frame). */
 async function* rawFrames(stdout: AsyncIterable<Buffer>, frameSize: number): AsyncGenerator<Buffer> {
