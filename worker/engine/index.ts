@@ -8,7 +8,7 @@ import { DEFAULT_FACE_SCAN, FaceScanner, type FaceScanParams } from './detect/fa
 import { createPlateDetector, type PlateDetector, type PlateDetectorChoice } from './detect/plate-detector.js';
 import { DEFAULT_PLATES, type PlateParams } from './detect/plates.js';
 import { AbortedError, MediaRejectedError, VerificationFailedError } from './errors.js';
-import { coverage, type Frame, frameByteLength, padRect, type Rect } from './frame.js';
+import { type Frame, frameByteLength, padRect, type Rect } from './frame.js';
 import { sha256File } from './hash.js';
 import { DEFAULT_OBSCURE, obscureFrame } from './obscure.js';
 import {
@@ -28,8 +28,8 @@ import {
   trackRange,
 } from './track.js';
 import { loadModelFile } from './models.js';
-import { ChangeGate, DEFAULT_MOTION, LumaCells, type MotionParams, plateCropGrid, plateCropsFor } from './motion.js';
-import { weightedNms } from './detect/blazeface.js';
+import { DetectionSchedule } from './schedule.js';
+import { DEFAULT_MOTION, type MotionParams } from './motion.js';
 import { DEFAULT_VERIFY, emptyVerification, finish as finishVerification, record, type Verification, Verifier, VerifierThread, type VerifyParams } from './verify.js';
 import { DEFAULT_LIMITS, type ImageInfo, type MediaLimits, probeMedia, type VideoInfo } from './probe.js';
 import { type RedactionReport, RedactionReportSchema } from './report.js';
@@ -169,112 +169,16 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       violations: [],
     };
 
-    // Detection schedule: a full scan every `fullScanEvery` frames, and in between a focused scan
-    // around every face seen recently (new faces met at the next full scan are covered backwards by
-    // the tracker's pre-roll, which is at least `fullScanEvery` frames).
-    let recent: { box: Rect; age: number }[] = [];
-    let recentPlates: { box: Rect; age: number }[] = [];
     const prof = options.profile;
-    const timed = async <T>(key: string, work: Promise<T>): Promise<T> => {
-      if (!prof) return work;
-      const t = performance.now();
-      const r = await work;
-      prof[key] = (prof[key] ?? 0) + performance.now() - t;
-      return r;
-    };
     const count = (key: string, n: number) => {
       if (prof) prof[key] = (prof[key] ?? 0) + n;
     };
-    // Motion gating (video only): on a full-scan frame only the tiles/plate crops whose content
-    // changed since they were last scanned run (plus the safety net and forced regions); known
-    // faces and plates keep their focused crops. Created at the first frame.
-    // Faces and plates keep separate change maps: the plate pipeline runs behind the face pipeline
-    // (in its own thread), and each map must see its frames in order.
-    let gates: { cells: LumaCells; plateCells: LumaCells; faces: ChangeGate; faceRegions: { x: number; y: number; size: number }[]; plates?: ChangeGate; plateGrid?: ReturnType<typeof plateCropGrid> } | undefined;
-    // Boxes of faces/plates that stopped being found since the last full scan: their regions are rescanned.
-    let lostFaces: Rect[] = [];
-    let lostPlates: Rect[] = [];
-    const gatesFor = (frame: Frame) => {
-      if (!gates) {
-        const cells = new LumaCells(frame.width, frame.height, motion.cell);
-        const faceRegions = scanner!.regionsFor(frame.width, frame.height);
-        const faces = new ChangeGate(cells, faceRegions.map((r) => ({ x: r.x, y: r.y, w: r.size, h: r.size })), motion.threshold, motion.safetyEvery, motion.globalShare);
-        const plateGrid = plateScanner ? plateCropGrid(frame.width, frame.height) : undefined;
-        const plateCells = new LumaCells(frame.width, frame.height, motion.cell);
-        const plates = plateGrid ? new ChangeGate(plateCells, plateGrid.crops, motion.threshold, motion.plateSafetyEvery, motion.globalShare) : undefined;
-        gates = { cells, plateCells, faces, faceRegions, plates, plateGrid };
-      }
-      return gates;
-    };
-    const updateCells = (frame: Frame, f: number, which: 'cells' | 'plateCells') => {
-      const g = gatesFor(frame);
-      const t = performance.now();
-      g[which].update(frame, f);
-      if (prof) prof.changeMap = (prof.changeMap ?? 0) + performance.now() - t;
-      return g;
-    };
-    const gated = motion.enabled && info.kind === 'video';
-    const scanFacesFull = async (frame: Frame, f: number): Promise<Detection[]> => {
-      if (!gated) return timed('facesFull', scanner!.scan(frame));
-      const g = updateCells(frame, f, 'cells');
-      const t = performance.now();
-      const d = g.faces.select(f, lostFaces);
-      if (prof) prof.changeMap = (prof.changeMap ?? 0) + performance.now() - t;
-      lostFaces = [];
-      const tiles = g.faceRegions.filter((_, i) => i > 0 && d.scan[i]);
-      const areas = scanner!.areasFor(tiles, frame.width, frame.height);
-      // Known faces not wholly inside a scanned area keep their focused crop (never gated).
-      const inArea = (b: Rect) => areas.some((r) => b.x >= r.x && b.y >= r.y && b.x + b.w <= r.x + r.w && b.y + b.h <= r.y + r.h);
-      const crops = scanner!.aroundRegions(recent.filter((r) => !inArea(r.box)).map((r) => r.box));
-      count('gateFaceTilesScanned', tiles.length + (d.scan[0] ? 1 : 0));
-      count('gateFaceTilesAll', g.faceRegions.length);
-      count('gateFaceSafety', d.safety);
-      if (d.global) count('gateFaceGlobal', 1);
-      const dets = d.scan[0] || areas.length || crops.length ? await timed('facesFull', scanner!.scanPlan(frame, { whole: !!d.scan[0], areas, crops })) : [];
-      g.faces.commit(f, d.scan);
-      return dets;
-    };
-    const scanPlatesFull = async (frame: Frame, f: number): Promise<Detection[]> => {
-      if (!gated) return timed('platesFull', plateScanner!.scan(frame));
-      const g = updateCells(frame, f, 'plateCells');
-      const t = performance.now();
-      const d = g.plates!.select(f, lostPlates);
-      if (prof) prof.changeMap = (prof.changeMap ?? 0) + performance.now() - t;
-      lostPlates = [];
-      const crops = plateCropsFor(g.plateGrid!, d.scan, frame.width, frame.height);
-      const area = crops.reduce((a, c) => a + c.w * c.h, 0) / (frame.width * frame.height);
-      const around = async () => (recentPlates.length ? timed('platesAround', plateScanner!.scanAround(frame, recentPlates.map((r) => r.box))) : []);
-      if (!crops.length) {
-        g.plates!.commit(f, d.scan);
-        return around();
-      }
-      if (d.global || area > 0.6 || !plateScanner!.scanCrops) {
-        count('gatePlateArea', 1);
-        g.plates!.commit(f, d.scan.map(() => true));
-        return timed('platesFull', plateScanner!.scan(frame));
-      }
-      count('gatePlateArea', area);
-      const found = await timed('platesFull', plateScanner!.scanCrops(frame, crops));
-      g.plates!.commit(f, d.scan);
-      return weightedNms([...found, ...(await around())], 0.3);
-    };
-    const detectFaces = async (frame: Frame, f: number): Promise<Detection[] | undefined> => {
-      if (!wantFaces || f % cadence !== 0) return undefined;
-      const full = f % fullScanEvery === 0;
-      if (prof && full) count('faceFullFrames', 1);
-      const dets = full ? await scanFacesFull(frame, f) : recent.length ? await timed('facesAround', scanner!.scanAround(frame, recent.map((r) => r.box))) : [];
-      recent = stillRecent(recent, dets, 8, (box) => gated && lostFaces.push(padRect(box, 1)));
-      return dets;
-    };
-    /** Plate detections for frame f (plate frames only); calls must come in frame order. */
-    const detectPlates = async (frame: Frame, f: number): Promise<Detection[]> => {
-      const full = f % plateFullEvery === 0;
-      if (prof && full) count('plateFullFrames', 1);
-      const dets = full ? await scanPlatesFull(frame, f) : recentPlates.length ? await timed('platesAround', plateScanner!.scanAround(frame, recentPlates.map((r) => r.box))) : [];
-      recentPlates = stillRecent(recentPlates, dets, 3, (box) => gated && lostPlates.push(padRect(box, 1)));
-      return dets;
-    };
-    const isPlateFrame = (f: number) => !!plateScanner && f % plateParams.cadence === 0;
+    const schedule = new DetectionSchedule(
+      scanner,
+      plateScanner,
+      { cadence, fullScanEvery, plateCadence: plateParams.cadence, plateFullEvery, wantFaces, gated: motion.enabled && info.kind === 'video', motion },
+      prof,
+    );
     const link = (faces: (Detection[] | undefined)[], plates: (Detection[] | undefined)[], fps: number, n: number, frameW: number, frameH: number) => {
       const faceTracks = buildTracks(faces, 'face', tracking);
       const plateTracks = buildTracks(plates, 'plate', tracking, faceTracks.length);
@@ -291,8 +195,8 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       const frame = await readImage(inputPath, info);
       const faces: (Detection[] | undefined)[] = [];
       const plates: (Detection[] | undefined)[] = [];
-      faces[0] = await detectFaces(frame, 0);
-      if (isPlateFrame(0)) plates[0] = await detectPlates(frame, 0);
+      faces[0] = await schedule.faces(frame, 0);
+      if (schedule.isPlateFrame(0)) plates[0] = await schedule.plates(frame, 0);
       link(faces, plates, 1, 1, frame.width, frame.height);
       timings.analyse = performance.now() - ta;
       const tr = performance.now();
@@ -353,11 +257,11 @@ export async function redactMedia(inputPath: string, outputPath: string, options
               if (inner.signal.aborted) throw new AbortedError();
             }
           }
-          const faceDets = await detectFaces(frame, f);
+          const faceDets = await schedule.faces(frame, f);
           if (faceDets) planner.faces.push(f, faceDets);
-          if (isPlateFrame(f)) {
+          if (schedule.isPlateFrame(f)) {
             const done = plateChain.then(async () => {
-              planner.plates.push(f, await detectPlates(frame, f));
+              planner.plates.push(f, await schedule.plates(frame, f));
               platesPending.shift();
               analysed = platesPending.length ? Math.min(n, platesPending[0]!.f) : n;
               wake?.();
@@ -581,20 +485,6 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     await verifier?.release();
     await verifierThread?.release();
   }
-}
-
-/**
- * The boxes focused scans look at next: this frame's detections, plus earlier ones not found again
- * for fewer than `maxAge` detection frames; older ones are given to `lost`.
- */
-function stillRecent(recent: { box: Rect; age: number }[], dets: Detection[], maxAge: number, lost: (box: Rect) => unknown): { box: Rect; age: number }[] {
-  const next = dets.map((d) => ({ box: d as Rect, age: 0 }));
-  for (const r of recent) {
-    if (dets.some((d) => coverage(r.box, d) > 0.3 || coverage(d, r.box) > 0.3)) continue;
-    if (r.age + 1 < maxAge) next.push({ box: r.box, age: r.age + 1 });
-    else lost(r.box);
-  }
-  return next;
 }
 
 function progress(options: RedactOptions, phase: RedactProgress['phase'], frame: number, totalFrames: number | undefined, since: number): void {
