@@ -8,7 +8,7 @@ import { DEFAULT_FACE_SCAN, FaceScanner, type FaceScanParams } from './detect/fa
 import { createPlateDetector, type PlateDetector, type PlateDetectorChoice } from './detect/plate-detector.js';
 import { DEFAULT_PLATES, type PlateParams } from './detect/plates.js';
 import { AbortedError, MediaRejectedError, VerificationFailedError } from './errors.js';
-import { type Frame, frameByteLength, padRect, type Rect } from './frame.js';
+import { type Frame, padRect, type Rect } from './frame.js';
 import { sha256File } from './hash.js';
 import { DEFAULT_OBSCURE, obscureFrame } from './obscure.js';
 import {
@@ -17,28 +17,24 @@ import {
   buildTracks,
   DEFAULT_TRACKING,
   planFrames,
-  type Detection,
-  type FramePlan,
-  lagFrames,
-  StreamPlanner,
   type SubjectMatch,
   type Track,
-  TrackBuilder,
   type TrackParams,
   trackRange,
 } from './track.js';
 import { loadModelFile } from './models.js';
 import { DetectionSchedule } from './schedule.js';
+import { redactVideo } from './stream.js';
 import { DEFAULT_MOTION, type MotionParams } from './motion.js';
-import { DEFAULT_VERIFY, emptyVerification, finish as finishVerification, record, type Verification, Verifier, VerifierThread, type VerifyParams } from './verify.js';
+import { DEFAULT_VERIFY, emptyVerification, finish as finishVerification, Verifier, VerifierThread, type VerifyParams } from './verify.js';
 import { DEFAULT_LIMITS, type ImageInfo, type MediaLimits, probeMedia, type VideoInfo } from './probe.js';
 import { type RedactionReport, RedactionReportSchema } from './report.js';
-import { decodeH264Stream, decodeVideo, openEncoder, videoGeometry } from './video.js';
 
 export { MediaRejectedError, VerificationFailedError, MEDIA_REJECTION_CODES, type MediaRejectionCode } from './errors.js';
 export { CudaUnavailableError } from './detect/blazeface.js';
 export { type RedactionReport, RedactionReportSchema, toSummary } from './report.js';
 export { DEFAULT_LIMITS, type MediaLimits, probeMedia } from './probe.js';
+export { DECODE_SHARE_BYTES } from './stream.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
@@ -87,12 +83,6 @@ export interface RedactOptions {
 }
 
 export const DEFAULT_CADENCE = 2;
-/**
- * Memory for decoded frames held between the analysis and the renderer when one decode feeds both
- * (see redactMedia): 256 MiB holds ~7 s of 720p or ~3 s of 1080p, enough for the tracker's lag;
- * beyond it (a hint far into the clip, 4K) the renderer decodes the input a second time instead.
- */
-export const DECODE_SHARE_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_FULL_SCAN_EVERY = 16;
 
 /**
@@ -157,8 +147,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     let out: { width: number; height: number; frames: number; fps: number; durationSeconds: number; audio: boolean; contentType: string };
     let tracks: Track[];
     let matches: SubjectMatch[];
-    let plan: FramePlan;
-    let planStats: { regionsObscured: number; framesWithRegions: number } | undefined;
+    let planStats: { regionsObscured: number; framesWithRegions: number };
     let verification: RedactionReport['verification'] = {
       status: 'skipped',
       reason: 'verification disabled by the caller',
@@ -168,251 +157,42 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       facesOnSubject: 0,
       violations: [],
     };
-
-    const prof = options.profile;
-    const count = (key: string, n: number) => {
-      if (prof) prof[key] = (prof[key] ?? 0) + n;
-    };
     const schedule = new DetectionSchedule(
       scanner,
       plateScanner,
       { cadence, fullScanEvery, plateCadence: plateParams.cadence, plateFullEvery, wantFaces, gated: motion.enabled && info.kind === 'video', motion },
-      prof,
+      options.profile,
     );
-    const link = (faces: (Detection[] | undefined)[], plates: (Detection[] | undefined)[], fps: number, n: number, frameW: number, frameH: number) => {
-      const faceTracks = buildTracks(faces, 'face', tracking);
-      const plateTracks = buildTracks(plates, 'plate', tracking, faceTracks.length);
-      tracks = [...faceTracks, ...plateTracks];
-      assignRolls(tracks, frameW, frameH, tracking);
-      matches = applySubjectHints(tracks, options.subjects, fps, n, tracking);
-      plan = planFrames(tracks, n, tracking);
-      planStats = { regionsObscured: plan.obscure.reduce((s, r) => s + r.length, 0), framesWithRegions: plan.obscure.filter((r) => r.length > 0).length };
-      options.onPlan?.({ obscured: plan.obscure.map(pad), kept: plan.kept });
-    };
 
     if (info.kind === 'image') {
       const ta = performance.now();
       const frame = await readImage(inputPath, info);
-      const faces: (Detection[] | undefined)[] = [];
-      const plates: (Detection[] | undefined)[] = [];
-      faces[0] = await schedule.faces(frame, 0);
-      if (schedule.isPlateFrame(0)) plates[0] = await schedule.plates(frame, 0);
-      link(faces, plates, 1, 1, frame.width, frame.height);
+      const faceTracks = buildTracks([await schedule.faces(frame, 0)], 'face', tracking);
+      const plateTracks = buildTracks([schedule.isPlateFrame(0) ? await schedule.plates(frame, 0) : undefined], 'plate', tracking, faceTracks.length);
+      tracks = [...faceTracks, ...plateTracks];
+      assignRolls(tracks, frame.width, frame.height, tracking);
+      matches = applySubjectHints(tracks, options.subjects, 1, 1, tracking);
+      const plan = planFrames(tracks, 1, tracking);
+      planStats = { regionsObscured: plan.obscure[0]!.length, framesWithRegions: plan.obscure[0]!.length ? 1 : 0 };
+      options.onPlan?.({ obscured: plan.obscure.map(pad), kept: plan.kept });
       timings.analyse = performance.now() - ta;
       const tr = performance.now();
-      obscureFrame(frame, pad(plan!.obscure[0]!), params);
+      obscureFrame(frame, pad(plan.obscure[0]!), params);
       await writeImage(frame, info, tmpPath);
       timings.render = performance.now() - tr;
       if (verifier) {
         const tv = performance.now();
         const acc = emptyVerification(verifier);
         const written = await readImage(tmpPath, { ...info });
-        await verifier.checkFrame(written, 0, { obscured: pad(plan!.obscure[0]!), kept: plan!.kept[0]! }, acc);
+        await verifier.checkFrame(written, 0, { obscured: pad(plan.obscure[0]!), kept: plan.kept[0]! }, acc);
         verification = finishVerification(acc);
         timings.verify = performance.now() - tv;
       }
       out = { width: frame.width, height: frame.height, frames: 1, fps: 0, durationSeconds: 0, audio: false, contentType: `image/${info.format}` };
     } else {
-      const geo = videoGeometry(info);
-      // The renderer trails the analysis by a bounded number of frames (the tracker's lag, and past
-      // every subject hint), after which a frame's regions are final; the encoder (a separate
-      // process) works while the detectors run. Normally one decode feeds both: the analysis hands
-      // each decoded frame on to the renderer through a bounded queue (`held`, at most `window`
-      // frames — a few seconds of video, so memory does not depend on the duration). When that
-      // window would not fit in `DECODE_SHARE_BYTES` (a subject hint far into the clip, very large
-      // frames) a second decoder feeds the renderer instead and nothing is held: it waits on its pipe.
-      const tr = performance.now();
-      const planner = new StreamPlanner(new TrackBuilder('face', tracking), new TrackBuilder('plate', tracking), tracking, geo.width, geo.height);
-      const lag = lagFrames(tracking);
-      const hintFrames = options.subjects.map((h) => Math.round(h.atSeconds * geo.fps));
-      // The analysis may be ahead of the renderer by the lag (or the last hint) plus the plate
-      // pipeline's slack (3 plate frames) before the renderer can take its next frame.
-      const window = Math.max(0, ...hintFrames) + lag + 3 * plateParams.cadence + 2;
-      const shared = window * frameByteLength('yuv420p', geo.width, geo.height) <= (options.decodeShareBytes ?? DECODE_SHARE_BYTES);
-      const held: Frame[] = [];
-      let space: (() => void) | undefined;
-      if (prof) count(shared ? 'decodeShared' : 'decodeTwice', 1);
-      const verifyEvery = Math.max(1, Math.round(geo.fps / verifyParams.sampleFps));
-      const sampled = new Map<number, { obscured: Rect[]; kept: Rect[] }>();
-      const fullPlan: { obscured: Rect[][]; kept: Rect[][] } | undefined = options.onPlan ? { obscured: [], kept: [] } : undefined;
-      let analysed = 0;
-      let total: number | undefined;
-      let wake: (() => void) | undefined;
-      const inner = new AbortController();
-      const onOuterAbort = () => inner.abort();
-      signal?.addEventListener('abort', onOuterAbort, { once: true });
-      // Faces are detected here, frame by frame; plates in their own pipeline (the plate thread),
-      // up to 3 plate frames behind. A frame counts as analysed once both pipelines are past it.
-      const platesPending: { f: number; done: Promise<void> }[] = [];
-      let plateChain: Promise<void> = Promise.resolve();
-      const analysis = (async () => {
-        let n = 0;
-        for await (const frame of decodeVideo(inputPath, info, { signal: inner.signal })) {
-          const f = n;
-          if (shared) {
-            held.push(frame);
-            while (held.length > window) {
-              await new Promise<void>((resolve) => (space = resolve));
-              space = undefined;
-              if (inner.signal.aborted) throw new AbortedError();
-            }
-          }
-          const faceDets = await schedule.faces(frame, f);
-          if (faceDets) planner.faces.push(f, faceDets);
-          if (schedule.isPlateFrame(f)) {
-            const done = plateChain.then(async () => {
-              planner.plates.push(f, await schedule.plates(frame, f));
-              platesPending.shift();
-              analysed = platesPending.length ? Math.min(n, platesPending[0]!.f) : n;
-              wake?.();
-            });
-            done.catch(() => undefined); // awaited below; a failure stops the analysis there
-            plateChain = done;
-            platesPending.push({ f, done });
-            if (platesPending.length > 3) await platesPending[0]!.done;
-          }
-          n++;
-          analysed = platesPending.length ? Math.min(n, platesPending[0]!.f) : n;
-          wake?.();
-          progress(options, 'analyse', n, info.frames, tr);
-        }
-        await plateChain;
-        analysed = n;
-        total = n;
-        timings.analyse = performance.now() - tr;
-        wake?.();
-      })();
-      const encoder = openEncoder(tmpPath, {
-        ...geo,
-        audioFrom: options.keepAudio && info.hasAudio ? inputPath : undefined,
-        preset: options.preset,
-        crf: options.crf,
-        signal,
-        teeH264: !!verifierThread,
-      });
-      let m = 0;
-      let regionsObscured = 0;
-      let framesWithRegions = 0;
-      // The shared decode's frames, in order, as the analysis hands them on.
-      const handedOn = async function* (): AsyncGenerator<Frame> {
-        for (;;) {
-          while (!held.length && total === undefined && !inner.signal.aborted) {
-            await new Promise<void>((resolve) => (wake = resolve));
-            wake = undefined;
-          }
-          if (inner.signal.aborted) throw new AbortedError();
-          const frame = held.shift();
-          if (!frame) return;
-          space?.();
-          yield frame;
-        }
-      };
-      const render = (async () => {
-        try {
-          for await (const frame of shared ? handedOn() : decodeVideo(inputPath, info, { signal: inner.signal })) {
-            while (total === undefined && analysed < Math.max(m, ...hintFrames) + lag) {
-              if (inner.signal.aborted) throw new AbortedError();
-              await new Promise<void>((resolve) => (wake = resolve));
-              wake = undefined;
-            }
-            if (total !== undefined && m >= total) throw new Error(`render pass decoded more frames than the analysis pass (${m + 1} > ${total})`);
-            matches ??= planner.applyHints(options.subjects, geo.fps, total ?? Number.MAX_SAFE_INTEGER);
-            const { obscure, kept } = planner.at(m);
-            const padded = pad(obscure);
-            if (m % verifyEvery === 0 && verifierThread) sampled.set(m, { obscured: padded, kept });
-            const to = performance.now();
-            obscureFrame(frame, padded, params);
-            const te = performance.now();
-            await encoder.write(frame);
-            if (prof) {
-              prof.obscure = (prof.obscure ?? 0) + te - to;
-              prof.encoderWait = (prof.encoderWait ?? 0) + performance.now() - te;
-            }
-            regionsObscured += obscure.length;
-            if (obscure.length) framesWithRegions++;
-            if (fullPlan) {
-              fullPlan.obscured.push(padded);
-              fullPlan.kept.push(kept);
-            }
-            m++;
-            progress(options, 'render', m, total ?? info.frames, tr);
-          }
-          if (total === undefined) await analysis;
-          if (m !== total) throw new Error(`render pass decoded ${m} frames, analysis pass ${total}`);
-          await encoder.finish();
-        } finally {
-          encoder.kill();
-        }
-      })();
-      // Verification: the encoder's own output stream (the packets the MP4 receives) is decoded at
-      // ~sampleFps and each sampled frame goes to the verifier thread (≤ 2 in flight); judging
-      // against the frame's obscured regions happens here.
-      const acc: Verification = { status: 'passed', model: verifierThread?.model.name ?? '', sampleFps: verifyParams.sampleFps, framesChecked: 0, facesFound: 0, facesInsideObscured: 0, facesOnSubject: 0, violations: [] };
-      let verifyDone = 0;
-      const verifying = (async () => {
-        if (!verifierThread) return;
-        const inflight: Promise<void>[] = [];
-        let k = 0;
-        for await (const { index, frame } of decodeH264Stream(encoder.h264!, geo.width, geo.height, verifyEvery, inner.signal)) {
-          const regions = sampled.get(index);
-          if (!regions) throw new Error(`verification decoded frame ${index} of the output, which was never rendered`);
-          sampled.delete(index);
-          inflight.push(verifierThread.scan(frame).then((found) => record(acc, found, index, regions, verifyParams)));
-          if (inflight.length >= 2) await inflight.shift();
-          k++;
-          progress(options, 'verify', k, Math.ceil((total ?? info.frames) / verifyEvery), tr);
-        }
-        await Promise.all(inflight);
-        verifyDone = performance.now();
-      })();
-      try {
-        const stop = (err: unknown) => {
-          inner.abort();
-          wake?.();
-          space?.();
-          throw err;
-        };
-        await Promise.all([analysis.catch(stop), render.catch(stop), verifying.catch(stop)]);
-      } catch (err) {
-        // Never leave either pass running.
-        inner.abort();
-        wake?.();
-        space?.();
-        const reasons = (await Promise.allSettled([analysis, render, verifying])).flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
-        checkAbort();
-        // The pass that failed first made the other one stop with AbortedError: report the cause.
-        throw reasons.find((e) => !(e instanceof AbortedError)) ?? err;
-      } finally {
-        signal?.removeEventListener('abort', onOuterAbort);
-      }
-      const n = total!;
-      timings.render = performance.now() - tr;
-      // The tail of verification after the encoder finished (the rest overlapped with rendering).
-      if (verifierThread) timings.verify = Math.max(0, verifyDone - tr - timings.render);
-      const faceTracks = planner.faces.all();
-      const plateTracks = planner.plates.all();
-      for (const t of plateTracks) t.id += faceTracks.length;
-      tracks = [...faceTracks, ...plateTracks];
-      assignRolls(tracks, geo.width, geo.height, tracking);
-      planStats = { regionsObscured, framesWithRegions };
-      if (fullPlan) options.onPlan?.(fullPlan);
-      if (verifierThread) {
-        const expected = Math.ceil(n / verifyEvery);
-        if (acc.framesChecked !== expected) throw new Error(`verification checked ${acc.framesChecked} of the output's ${expected} sampled frames`);
-        const outInfo = await probeMedia(tmpPath, { ...limits, maxBytes: Number.MAX_SAFE_INTEGER }, signal);
-        if (outInfo.kind !== 'video') throw new Error('encoded output is not a video');
-        acc.violations.sort((a, b) => a.frame - b.frame);
-        verification = finishVerification(acc);
-      }
-      out = {
-        width: geo.width,
-        height: geo.height,
-        frames: n,
-        fps: geo.fps,
-        durationSeconds: n / geo.fps,
-        audio: options.keepAudio && info.hasAudio,
-        contentType: 'video/mp4',
-      };
+      const run = await redactVideo({ inputPath, tmpPath, info, options, tracking, plateCadence: plateParams.cadence, verifyParams, schedule, verifierThread, pad, obscure: params, timings, limits });
+      ({ out, tracks, matches, planStats } = run);
+      if (run.verification) verification = run.verification;
     }
     checkAbort();
     for (const mt of matches!) {
@@ -485,12 +265,6 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     await verifier?.release();
     await verifierThread?.release();
   }
-}
-
-function progress(options: RedactOptions, phase: RedactProgress['phase'], frame: number, totalFrames: number | undefined, since: number): void {
-  if (!options.onProgress) return;
-  const secs = (performance.now() - since) / 1000;
-  options.onProgress({ phase, frame, totalFrames, fps: secs > 0 ? frame / secs : 0 });
 }
 
 function roundAll<T extends Record<string, number>>(o: T): T {
