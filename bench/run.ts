@@ -20,8 +20,8 @@ import { parseArgs } from 'node:util';
 import { ALL_FACES, ensureClip, type FaceSpec } from '../test/fixtures/media/generate.js';
 import { ffmpegPath } from '../worker/engine/ffmpeg.js';
 import { redactMedia } from '../worker/engine/index.js';
-import { measureFloor } from './floor.js';
 import { h264OutputArgs } from '../worker/engine/video.js';
+import { measureFloor } from './floor.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, long: { type: 'string' }, targets: { type: 'string' }, clips: { type: 'string' }, ab: { type: 'boolean' }, floor: { type: 'boolean' } } });
 const seconds = Number(values.seconds ?? 10);
