@@ -27,7 +27,7 @@ function recordingPlates() {
   return { d, calls };
 }
 
-const black = (): Frame => ({ width: 320, height: 240, format: 'yuv420p', data: new Uint8Array(320 * 240 * 1.5).fill(16).fill(128, 320 * 240) });
+const black = (): Frame => ({ width: 320, height: 240, format: 'yuv420p', data: Buffer.alloc(320 * 240 * 1.5, 16).fill(128, 320 * 240) });
 const params: ScheduleParams = { cadence: 2, fullScanEvery: 16, plateCadence: 6, plateFullEvery: 24, wantFaces: true, gated: false, motion: DEFAULT_MOTION };
 
 describe('DetectionSchedule', () => {
