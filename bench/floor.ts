@@ -12,6 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { rm } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { FaceScanner, DEFAULT_FACE_SCAN } from '../worker/engine/detect/faces.js';
@@ -71,7 +72,7 @@ export async function measureFloor(x: FloorInput): Promise<Floor> {
     '-threads', '1', ...h264OutputArgs('veryfast', 20), join(x.dir, 'floor.mp4'),
   ]);
   const decodeOut = await ffmpegSeconds(['-threads', '1', '-i', x.redactedPath, '-map', '0:v:0', '-f', 'null', '-']);
-  await (await import('node:fs/promises')).rm(raw, { force: true });
+  await rm(raw, { force: true });
 
   // Scans on a real frame of the clip (the middle one), with the engine's scanners, one thread each.
   let frame: Frame | undefined;

@@ -6,33 +6,36 @@ import { runWorker } from '../worker/main.js';
 import { AzureMessageQueue } from '../shared/adapters/azure/message-queue.js';
 import { QUEUES } from '../shared/domain/incident.js';
 
+/** What `work` writes to stderr (the worker's start-up refusals go there). */
+async function stderrOf(work: () => Promise<void>): Promise<string> {
+  const errors: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string) => (errors.push(String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    await work();
+  } finally {
+    process.stderr.write = write;
+  }
+  return errors.join('');
+}
+
 describe('the redaction job process (worker/main.ts)', () => {
   it('refuses to start without storage settings, naming them', async () => {
-    const errors: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => (errors.push(String(chunk)), true)) as typeof process.stderr.write;
-    try {
+    const errors = await stderrOf(async () => {
       expect(await runWorker({ BYSTANDER_DEVICE: 'cpu' })).toBe(2);
-    } finally {
-      process.stderr.write = write;
-    }
-    expect(errors.join('')).toMatch(/STORAGE__blobServiceUri/);
+    });
+    expect(errors).toMatch(/STORAGE__blobServiceUri/);
   });
 
   it('refuses to start when the GPU media path is configured but missing here (NVDEC), naming the setting', async () => {
     const { storageConnectionString } = inject('services');
     const dataDir = await mkdtemp(join(tmpdir(), 'bystander-worker-main-'));
-    const errors: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => (errors.push(String(chunk)), true)) as typeof process.stderr.write;
-    try {
+    const errors = await stderrOf(async () => {
       expect(await runWorker({ STORAGE_CONNECTION_STRING: storageConnectionString, BYSTANDER_DATA_DIR: dataDir, BYSTANDER_HWACCEL: 'cuda' })).toBe(2);
       expect(await runWorker({ STORAGE_CONNECTION_STRING: storageConnectionString, BYSTANDER_DATA_DIR: dataDir, BYSTANDER_HWACCEL: 'nvdec' })).toBe(2);
-    } finally {
-      process.stderr.write = write;
-    }
-    expect(errors.join('')).toMatch(/cannot start: the decoder \(BYSTANDER_HWACCEL=cuda\) cannot run here/);
-    expect(errors.join('')).toMatch(/BYSTANDER_HWACCEL: Invalid option/);
+    });
+    expect(errors).toMatch(/cannot start: the decoder \(BYSTANDER_HWACCEL=cuda\) cannot run here/);
+    expect(errors).toMatch(/BYSTANDER_HWACCEL: Invalid option/);
   });
 
   it('drains the queue and exits once idle (an event-driven job execution ends by itself)', async () => {

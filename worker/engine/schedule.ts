@@ -58,7 +58,7 @@ export class DetectionSchedule {
   async faces(frame: Frame, f: number): Promise<Detection[] | undefined> {
     if (!this.p.wantFaces || f % this.p.cadence !== 0) return undefined;
     const full = f % this.p.fullScanEvery === 0;
-    if (full) this.count('faceFullFrames', 1);
+    if (full) this.add('faceFullFrames', 1);
     const dets = full ? await this.scanFacesFull(frame, f) : this.recent.length ? await this.timed('facesAround', this.scanner.scanAround(frame, this.recent.map((r) => r.box))) : [];
     this.recent = stillRecent(this.recent, dets, 8, (box) => this.p.gated && this.lostFaces.push(padRect(box, 1)));
     return dets;
@@ -67,7 +67,7 @@ export class DetectionSchedule {
   /** Plate detections for frame f (plate frames only). */
   async plates(frame: Frame, f: number): Promise<Detection[]> {
     const full = f % this.p.plateFullEvery === 0;
-    if (full) this.count('plateFullFrames', 1);
+    if (full) this.add('plateFullFrames', 1);
     const dets = full ? await this.scanPlatesFull(frame, f) : this.recentPlates.length ? await this.timed('platesAround', this.plateScanner!.scanAround(frame, this.recentPlates.map((r) => r.box))) : [];
     this.recentPlates = stillRecent(this.recentPlates, dets, 3, (box) => this.p.gated && this.lostPlates.push(padRect(box, 1)));
     return dets;
@@ -86,10 +86,10 @@ export class DetectionSchedule {
     // Known faces not wholly inside a scanned area keep their focused crop (never gated).
     const inArea = (b: Rect) => areas.some((r) => b.x >= r.x && b.y >= r.y && b.x + b.w <= r.x + r.w && b.y + b.h <= r.y + r.h);
     const crops = scanner.aroundRegions(this.recent.filter((r) => !inArea(r.box)).map((r) => r.box));
-    this.count('gateFaceTilesScanned', tiles.length + (d.scan[0] ? 1 : 0));
-    this.count('gateFaceTilesAll', g.faceRegions.length);
-    this.count('gateFaceSafety', d.safety);
-    if (d.global) this.count('gateFaceGlobal', 1);
+    this.add('gateFaceTilesScanned', tiles.length + (d.scan[0] ? 1 : 0));
+    this.add('gateFaceTilesAll', g.faceRegions.length);
+    this.add('gateFaceSafety', d.safety);
+    if (d.global) this.add('gateFaceGlobal', 1);
     const dets = d.scan[0] || areas.length || crops.length ? await this.timed('facesFull', scanner.scanPlan(frame, { whole: !!d.scan[0], areas, crops })) : [];
     g.faces.commit(f, d.scan);
     return dets;
@@ -111,11 +111,11 @@ export class DetectionSchedule {
       return around();
     }
     if (d.global || area > 0.6 || !plates.scanCrops) {
-      this.count('gatePlateArea', 1);
+      this.add('gatePlateArea', 1);
       g.plates!.commit(f, d.scan.map(() => true));
       return this.timed('platesFull', plates.scan(frame));
     }
-    this.count('gatePlateArea', area);
+    this.add('gatePlateArea', area);
     const found = await this.timed('platesFull', plates.scanCrops(frame, crops));
     g.plates!.commit(f, d.scan);
     return weightedNms([...found, ...(await around())], 0.3);
@@ -150,10 +150,6 @@ export class DetectionSchedule {
     const r = await work;
     this.add(key, performance.now() - t);
     return r;
-  }
-
-  private count(key: string, n: number): void {
-    this.add(key, n);
   }
 
   private add(key: string, v: number): void {
