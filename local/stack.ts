@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../shared/config/config.js';
 import { createApp, type App } from '../shared/composition.js';
 import { CONTAINERS, QUEUES } from '../shared/domain/incident.js';
 import type { Role } from '../shared/auth/tokens.js';
-import type { Logger } from '../shared/ports/index.js';
+import type { Clock, Logger } from '../shared/ports/index.js';
 import { consoleLogger } from '../shared/adapters/console-logger.js';
 import type { HandlerEnv } from '../functions/http/api.js';
 import { mountedRoutes } from '../functions/http/routes.js';
@@ -49,6 +49,8 @@ export interface StackOptions {
   pollMs?: number;
   /** Retention sweeper interval, ms (default 10 minutes locally; hourly in Azure). */
   sweepMs?: number;
+  /** The application's clock (tests that move time); the real clock by default. */
+  clock?: Clock;
   /** Use already running services (integration tests) instead of starting new ones. */
   services?: Omit<LocalServices, 'stop' | 'pids'>;
 }
@@ -114,7 +116,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     const config = loadConfig(localSettings(services, dataDir, options.settings));
     let publicUrl = ''; // share links use the stack's own URL (known once it listens)
-    const app = await createApp(config, { logger, publicBaseUrl: () => publicUrl });
+    const app = await createApp(config, { logger, publicBaseUrl: () => publicUrl, ...(options.clock ? { clock: options.clock } : {}) });
     if (!options.services) {
       // The emulator is in memory: keep records across restarts in the data folder, like the blobs.
       const client = cosmosClient({ endpoint: services.cosmosEndpoint, key: COSMOS_EMULATOR_KEY });

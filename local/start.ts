@@ -35,10 +35,11 @@ Development bearer token (all roles, valid 12 h; per-role tokens are in ${join(s
 
   export TOKEN=${tokens.admin}
 
-Create an incident:
+Create an incident (it happened an hour ago; incidents past their retention are refused):
 
+  export OCCURRED_AT=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
   curl -s -X POST http://localhost:${port}/api/incidents -H "authorization: Bearer $TOKEN" \\
-    -H 'content-type: application/json' -d '{"storeId":"store-001","occurredAt":"2026-11-01T10:00:00Z",
+    -H 'content-type: application/json' -d '{"storeId":"store-001","occurredAt":"'"$OCCURRED_AT"'",
     "category":"theft","description":"Two bottles taken from aisle 4",
     "evidence":[{"fileName":"cam1.mp4","contentType":"video/mp4","sizeBytes":123456}]}'
 

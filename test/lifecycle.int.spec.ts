@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CosmosClient } from '@azure/cosmos';
 import { CONTAINERS, blobNames, type EvidenceRecord } from '../shared/domain/incident.js';
 import { EXPORTS_CONTAINER, deletionInstanceId, retentionInstanceId } from '../shared/domain/lifecycle.js';
@@ -14,7 +14,7 @@ import { COSMOS_EMULATOR_KEY } from '../local/services.js';
 import { CosmosAuditStore } from '../shared/adapters/azure/cosmos-audit-store.js';
 import { verifyStoredChain, type AuditEvent } from '../shared/audit/index.js';
 import type { Stack } from '../local/stack.js';
-import { incidentBody, testStack } from './helpers.js';
+import { ShiftedClock, incidentBody, testStack } from './helpers.js';
 
 /**
  * Record lifecycle over the real handlers, Azurite and the Cosmos emulator: legal hold, versions,
@@ -24,12 +24,15 @@ import { incidentBody, testStack } from './helpers.js';
 let stack: Stack;
 const tenant = `t-life-${randomUUID().slice(0, 8)}`;
 let adminToken: string;
+const clock = new ShiftedClock();
+const DAY = 24 * 3600_000;
 const video = { fileName: 'cam1.mp4', contentType: 'video/mp4', sizeBytes: 1000 };
 
 beforeAll(async () => {
-  stack = await testStack('lifecycle', { worker: false });
+  stack = await testStack('lifecycle', { worker: false, clock });
   adminToken = await stack.devToken(['uploader', 'investigator', 'admin'], tenant, 'admin-1');
 });
+afterEach(() => clock.reset());
 afterAll(async () => stack?.stop());
 
 async function call(method: string, path: string, body?: unknown, token = adminToken) {
@@ -133,10 +136,12 @@ async function findable(ids: string[]) {
 
 describe('Legal hold, versions and PATCH over the API', () => {
   it('Legal hold (admin) refuses erasure with the reason; Versions list who changed which fields and revert; PATCH keeps the due date; lift', async () => {
-    const created = await call('POST', '/api/incidents', incidentBody([video]));
+    const body = incidentBody([video]);
+    const created = await call('POST', '/api/incidents', body);
     expect(created.status).toBe(201);
     const id = created.body.incident.id;
-    expect(created.body.incident.deleteAfter).toBe('2026-12-01T10:00:00.000Z'); // occurredAt + 30 days
+    const due = new Date(Date.parse(body.occurredAt) + 30 * DAY).toISOString(); // occurredAt + 30 days
+    expect(created.body.incident.deleteAfter).toBe(due);
     expect((await stack.runtime.status(retentionInstanceId(tenant, id)))?.runtimeStatus).toMatch(/Running|Pending/);
 
     const uploader = await stack.devToken(['uploader'], tenant, 'uploader-1');
@@ -148,7 +153,7 @@ describe('Legal hold, versions and PATCH over the API', () => {
 
     const patched = await call('PATCH', `/api/incidents/${id}`, { description: 'Corrected description' }, uploader);
     expect(patched.status).toBe(200);
-    expect(patched.body.deleteAfter).toBe('2026-12-01T10:00:00.000Z');
+    expect(patched.body.deleteAfter).toBe(due);
     expect((await call('PATCH', `/api/incidents/${id}`, { storeId: 'elsewhere' }, uploader)).status).toBe(400);
 
     const erasure = await call('POST', '/api/privacy-requests', { type: 'erasure', incidentIds: [id] });
@@ -174,11 +179,28 @@ describe('Legal hold, versions and PATCH over the API', () => {
     expect((await call('DELETE', `/api/incidents/${id}/hold`)).status).toBe(409);
   });
 
+  it('an incident whose retention ended before it was declared is refused (422, problem details), stored nowhere, audited', async () => {
+    const occurredAt = new Date(clock.now().getTime() - 31 * DAY).toISOString();
+    const before = (await auditEvents()).length;
+    const refused = await call('POST', '/api/incidents', incidentBody([video], { storeId: 'store-late', occurredAt }));
+    expect(refused.status).toBe(422);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect(refused.body).toMatchObject({ type: 'https://bystander.dev/problems/retention-ended', retention: { category: 'theft', days: 30, occurredAt } });
+    expect(refused.body.uploads).toBeUndefined();
+    const { resources } = await cosmos().database(stack.config.COSMOS_DATABASE).container('incidents').items
+      .query({ query: 'SELECT c.id FROM c WHERE c.tenantId = @t AND c.storeId = @s', parameters: [{ name: '@t', value: tenant }, { name: '@s', value: 'store-late' }] })
+      .fetchAll();
+    expect(resources).toEqual([]);
+    const added = (await auditEvents()).slice(before);
+    expect(added.map((e) => [e.action, e.outcome, e.reason])).toEqual([['incident.create', 'denied', 'retention-ended']]);
+  });
+
   it('an overdue incident under hold is skipped (audited); lifting the hold deletes it promptly', async () => {
     const principal = { tenantId: tenant, subject: 'uploader-3', roles: ['uploader' as const] };
-    // Created without a schedule and 40+ days old: overdue from the start.
-    const { incident } = await createIncident(stack.app.deps, principal, incidentBody([video], { occurredAt: '2026-01-01T00:00:00Z' }));
+    // Created without a schedule, held, then 31 days pass: overdue.
+    const { incident } = await createIncident(stack.app.deps, principal, incidentBody([video]));
     expect((await call('POST', `/api/incidents/${incident.id}/hold`, { reason: 'Litigation hold 4' })).status).toBe(200);
+    clock.advance(31 * DAY);
     const sweep = await stack.sweep();
     expect(sweep.held).toBeGreaterThanOrEqual(1);
     await until(async () => ((await stack.runtime.status(retentionInstanceId(tenant, incident.id)))?.customStatus as any)?.stage === 'held' || undefined);
@@ -242,8 +264,11 @@ describe('Deletion leaves nothing findable by id (Azurite + Cosmos emulator + ou
 
   it('the sweeper finds an overdue incident without a schedule through the cross-partition due index and deletes it', async () => {
     const principal = { tenantId: tenant, subject: 'uploader-2', roles: ['uploader' as const] };
-    const { incident } = await createIncident(stack.app.deps, principal, incidentBody([video], { occurredAt: '2026-01-01T00:00:00Z' }));
-    const due = await stack.app.deps.lifecycle!.dueIndex.findDue(new Date(), 1000);
+    // Created without a schedule (as before schedules existed, or with its schedule lost); 31 days pass.
+    const { incident } = await createIncident(stack.app.deps, principal, incidentBody([video]));
+    expect(await stack.app.deps.lifecycle!.dueIndex.findDue(clock.now(), 1000)).not.toContainEqual({ tenantId: tenant, incidentId: incident.id });
+    clock.advance(31 * DAY);
+    const due = await stack.app.deps.lifecycle!.dueIndex.findDue(clock.now(), 1000);
     expect(due).toContainEqual({ tenantId: tenant, incidentId: incident.id });
     expect(due.every((d) => typeof d.incidentId === 'string')).toBe(true);
     const sweep = await stack.sweep();

@@ -32,8 +32,10 @@ import type { Role } from '../../shared/auth/tokens.js';
 
 const DB = 'it-shares';
 const TENANT = 'tenant-a';
-const T0 = new Date('2026-11-20T09:00:00.000Z');
 const HOUR = 3600_000;
+// The test's clock starts at the real hour (Azurite checks SAS expiry and jose token times against the
+// real clock) and then moves only when the test moves it.
+const T0 = new Date(Math.floor(Date.now() / HOUR) * HOUR);
 
 let app: App;
 let server: Server;
@@ -79,7 +81,7 @@ const IMAGE = randomBytes(4_000);
 async function publishedIncident(quarantineSecond = false) {
   const created = await api('POST', 'incidents', {
     storeId: 'store-7',
-    occurredAt: '2026-11-19T10:00:00Z',
+    occurredAt: new Date(T0.getTime() - 23 * HOUR).toISOString(),
     category: 'theft',
     description: 'Items concealed near the exit',
     evidence: [

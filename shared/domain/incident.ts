@@ -52,6 +52,8 @@ export const CreateIncidentSchema = z
     storeId: z.string().min(1).max(64).regex(/^[\w\-]+$/, 'letters, digits, _ and - only'),
     occurredAt: z.iso.datetime({ offset: true }),
     category: IncidentCategorySchema,
+    /** Optional: an incident already reported to police (or prosecuted) is kept longer from the start. */
+    outcome: IncidentOutcomeSchema.optional(),
     description: z.string().min(1).max(500),
     evidence: z.array(DeclaredEvidenceSchema).min(1).max(MAX_EVIDENCE_PER_INCIDENT),
   })

@@ -45,6 +45,19 @@ export const problems = {
       phrase,
     };
   },
+  /** The incident's lawful retention had already ended when it was declared: nothing may be stored. */
+  retentionEnded(rule: { category: string; outcome: string; days: number }, occurredAt: string, endedAt: string): Problem {
+    return {
+      type: `${BASE}retention-ended`,
+      title: 'The retention period for this incident has already ended',
+      status: 422,
+      detail:
+        `An incident of category "${rule.category}" with outcome "${rule.outcome}" is kept ${rule.days} days from occurredAt ` +
+        `(${occurredAt}); that period ended on ${endedAt}, so Bystander may not store it. Nothing was stored. ` +
+        'If it was reported to police or prosecuted, declare its "outcome" (kept longer); the tenant retention policy sets the days.',
+      retention: { ...rule, occurredAt, endedAt },
+    };
+  },
   badRequest(detail: string): Problem {
     return { type: `${BASE}bad-request`, title: 'Bad request', status: 400, detail };
   },

@@ -14,7 +14,11 @@ import { recordUserAction } from './audit-actors.js';
 import { findTenantIncident, readIncidentAudited } from './incident-access.js';
 import { incidentDataKey, openSealedRange } from './sealed-media.js';
 import type { Orchestrations } from '../ports/index.js';
-import { deleteAfterFor, ensureRetentionSchedule } from './retention.js';
+import { deleteAfterFor, ensureRetentionSchedule, policyFor } from './retention.js';
+import { retentionDays } from '../retention/policy.js';
+
+/** How far in the future `occurredAt` may be (clocks of store systems drift). */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface UploadSlot {
   evidenceId: string;
@@ -45,8 +49,18 @@ export async function createIncident(deps: Deps, principal: Principal, body: unk
     }
   }
   const now = deps.clock.now();
-  if (Date.parse(input.occurredAt) > now.getTime() + 5 * 60_000) {
-    throw new ProblemError(problems.badRequest('occurredAt is in the future'));
+  const occurredAt = new Date(input.occurredAt);
+  if (occurredAt.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) {
+    throw new ProblemError(problems.badRequest(`occurredAt (${occurredAt.toISOString()}) is in the future; allowed clock skew is ${MAX_CLOCK_SKEW_MS / 60_000} minutes`));
+  }
+  // An incident whose lawful retention has already ended may not be stored at all: refuse it before
+  // any key, record or upload slot exists, and leave the refusal in the audit trail.
+  const subject = { tenantId: principal.tenantId, occurredAt: occurredAt.toISOString(), category: input.category, outcome: input.outcome ?? 'none' };
+  const deleteAfter = deleteAfterFor(deps, subject);
+  if (Date.parse(deleteAfter) <= now.getTime()) {
+    await recordUserAction(deps.audit, principal, { action: 'incident.create', target: {}, outcome: 'denied', reason: 'retention-ended' }, origin);
+    const days = retentionDays(policyFor(deps, principal.tenantId), subject.category, subject.outcome);
+    throw new ProblemError(problems.retentionEnded({ category: subject.category, outcome: subject.outcome, days }, subject.occurredAt, deleteAfter));
   }
 
   const incidentId = deps.newId();
@@ -72,9 +86,9 @@ export async function createIncident(deps: Deps, principal: Principal, body: unk
     tenantId: principal.tenantId,
     geography: deps.config.BYSTANDER_GEOGRAPHY,
     storeId: input.storeId,
-    occurredAt: new Date(input.occurredAt).toISOString(),
+    occurredAt: subject.occurredAt,
     category: input.category,
-    outcome: 'none',
+    outcome: subject.outcome,
     description: input.description,
     evidence,
     createdAt: now.toISOString(),
@@ -83,7 +97,7 @@ export async function createIncident(deps: Deps, principal: Principal, body: unk
     dataKey: wrapped,
   };
   // Retention: due date from the incident date (never from edits), watched by a per-incident schedule.
-  incident.deleteAfter = deleteAfterFor(deps, incident);
+  incident.deleteAfter = deleteAfter;
 
   // Audit first: if the trail cannot be written, the action is refused.
   await recordUserAction(deps.audit, principal, {

@@ -390,7 +390,7 @@ export async function purgeIncidentOrchestrations(
 }
 
 /** The deletion certificate: ids, hashes and time, nothing else (chunks of ≤ 1000 items). */
-export async function certifyDeletion(deps: Pick<Deps, 'audit'>, input: DeleteIncidentInput & { items: DeletionItem[] }): Promise<{ items: number }> {
+export async function certifyDeletion(deps: Pick<Deps, 'audit' | 'logger'>, input: DeleteIncidentInput & { items: DeletionItem[] }): Promise<{ items: number }> {
   const seen = new Set<string>();
   const items = input.items.filter((i) => (seen.has(`${i.kind}:${i.id}`) ? false : (seen.add(`${i.kind}:${i.id}`), true)));
   const base: AuditInput = {
@@ -404,9 +404,16 @@ export async function certifyDeletion(deps: Pick<Deps, 'audit'>, input: DeleteIn
   };
   if (items.length === 0) {
     await deps.audit.record({ ...base, reason: 'nothing-left' });
-    return { items: 0 };
+  } else {
+    for (let i = 0; i < items.length; i += 1000) await deps.audit.record({ ...base, deleted: items.slice(i, i + 1000) });
   }
-  for (let i = 0; i < items.length; i += 1000) await deps.audit.record({ ...base, deleted: items.slice(i, i + 1000) });
+  // One line per deleted incident (ids only), so an operator can see why a record disappeared.
+  deps.logger.info(input.cause === 'erasure' ? 'incident erased on request' : 'incident deleted: retention ended', {
+    tenantId: input.tenantId,
+    incidentId: input.incidentId,
+    cause: input.cause,
+    items: items.length,
+  });
   return { items: items.length };
 }
 
