@@ -16,6 +16,9 @@ import { QUEUES } from '../shared/domain/incident.js';
 
 // @azure/functions is a CommonJS bundle without static named exports: take values from its default export.
 const { app } = azureFunctions;
+// Handlers return streams (evidence up to 2 GiB, export bundles, the share page's media): without this
+// the host buffers each whole response in instance memory, and mid-stream revocation only bites at the end.
+app.setup({ enableHttpStream: true });
 
 let composed: Promise<App> | undefined;
 const getApp = (): Promise<App> => (composed ??= createApp());
