@@ -32,6 +32,20 @@ describe('content sniffing by magic bytes', () => {
     expect(familyOf('png')).toBe('image');
     expect(familyOf('avi')).toBe('video');
   });
+  it('recognises MPEG-TS (188-byte packets) and M2TS (192) by three sync bytes in a row, not by one', () => {
+    const packets = (size: number, n: number) => {
+      const b = Buffer.alloc(size * n, 0xff);
+      for (let k = 0; k < n; k++) b[k * size + size - 188] = 0x47;
+      return b;
+    };
+    expect(sniff(packets(188, 3))).toBe('mpegts');
+    expect(sniff(packets(192, 3))).toBe('mpegts');
+    expect(familyOf('mpegts')).toBe('video');
+    expect(sniff(packets(188, 2))).toBeUndefined(); // too short to tell
+    const one = Buffer.alloc(600, 0x20);
+    one[0] = 0x47; // 'G': a text file starting with "G…" is not a transport stream
+    expect(sniff(one)).toBeUndefined();
+  });
   it('rejects everything else', () => {
     expect(sniff(Buffer.from('hello world, not media'))).toBeUndefined();
     expect(sniff(Buffer.from('%PDF-1.7'))).toBeUndefined();

@@ -20,6 +20,7 @@ export const ALLOWED_CONTENT_TYPES = {
   'video/quicktime': 'video',
   'video/x-matroska': 'video',
   'video/x-msvideo': 'video',
+  'video/mp2t': 'video',
   'image/jpeg': 'image',
   'image/png': 'image',
   'image/webp': 'image',

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { CONTAINERS, QUEUES, blobNames, type EvidenceRecord, type IncidentRecord } from '../domain/incident.js';
 import { RedactionJobSchema, type RedactionJob, type RedactionResult } from '../domain/redaction.js';
-import { SNIFF_BYTES, familyOf, sniff } from '../domain/sniff.js';
+import { ACCEPTED_VIDEO_HINT, SNIFF_BYTES, familyOf, sniff } from '../domain/sniff.js';
 import { NotFoundError, type Orchestrations } from '../ports/index.js';
 import { DecryptionError } from '../crypto/errors.js';
 import { updateIncident } from './update-incident.js';
@@ -148,7 +148,7 @@ export async function inspectEvidence(deps: Deps, ref: EvidenceRef): Promise<Ins
   }
   if (head.length === 0) return { ok: false, code: 'media-empty', reason: 'the upload is empty' };
   const format = sniff(head);
-  if (!format) return { ok: false, code: 'media-not-recognised', reason: 'the file is not a video or image format Bystander accepts' };
+  if (!format) return { ok: false, code: 'media-not-recognised', reason: `the file is not a video or image format Bystander accepts. ${ACCEPTED_VIDEO_HINT}` };
   if (familyOf(format) !== evidence.mediaKind) {
     return { ok: false, code: 'media-type-mismatch', reason: `declared ${evidence.contentType} but the content is ${format}` };
   }

@@ -142,6 +142,7 @@ const EXTENSIONS: Record<string, string> = {
   'video/quicktime': '.mov',
   'video/x-matroska': '.mkv',
   'video/x-msvideo': '.avi',
+  'video/mp2t': '.ts',
   'video/webm': '.webm',
   'image/jpeg': '.jpg',
   'image/png': '.png',

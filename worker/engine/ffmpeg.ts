@@ -12,6 +12,18 @@ export function ffprobePath(): string {
   return process.env.FFPROBE_PATH || (require('@ffprobe-installer/ffprobe') as { path: string }).path;
 }
 
+/**
+ * Environment for an ffmpeg/ffprobe child. The static npm builds carry their own glibc, which
+ * crashes (SIGSEGV) when iconv loads this system's gconv modules — ffprobe 2023 does that in the
+ * MPEG-TS demuxer for every transport stream (service names). With GCONV_PATH pointing nowhere,
+ * iconv_open fails cleanly instead (only metadata text is affected, and the engine drops metadata;
+ * a system build set through FFMPEG_PATH / FFPROBE_PATH still finds its modules in glibc's default
+ * directory after this one).
+ */
+export function toolEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, GCONV_PATH: '/nonexistent/bystander-no-gconv' };
+}
+
 export interface RunResult {
   code: number | null;
   stdout: Buffer;
@@ -21,7 +33,7 @@ export interface RunResult {
 /** Runs a short command to completion, collecting its output (bounded). */
 export function run(cmd: string, args: string[], signal?: AbortSignal, maxOutput = 16 * 1024 * 1024): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], signal });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], signal, env: toolEnv() });
     const out: Buffer[] = [];
     let outLen = 0;
     let err = '';

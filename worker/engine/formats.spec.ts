@@ -16,10 +16,12 @@ import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clip, detailEnergy, inBoxes, meanAbsDiff, readLuma } from '../../test/fixtures/media/frames.js';
 import { type Box, renderFrame, type SampleClipSpec } from '../../test/fixtures/media/generate.js';
+import { ALLOWED_CONTENT_TYPES } from '../../shared/domain/incident.js';
+import { familyOf, SNIFF_BYTES, sniff } from '../../shared/domain/sniff.js';
 import { EXIT, main } from '../cli.js';
 import { ffmpegPath, ffprobePath, run } from './ffmpeg.js';
 import { probeMedia, redactMedia, type RedactionReport } from './index.js';
-import type { VideoInfo } from './probe.js';
+import { SUPPORTED_VIDEO_CODECS, type VideoInfo } from './probe.js';
 
 const dir = join(process.cwd(), '.test-data', 'worker-formats');
 const opts = { targets: ['faces' as const], style: 'pixelate' as const, subjects: [], keepAudio: false };
@@ -181,35 +183,103 @@ async function probeVideo(path: string): Promise<VideoInfo> {
 const X264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16'];
 const X265 = ['-c:v', 'libx265', '-preset', 'fast', '-crf', '16', '-x265-params', 'log-level=error'];
 
+interface FormatCase {
+  name: string;
+  file: string;
+  args: string[];
+  container: RegExp;
+  codec: string;
+  bitDepth?: number;
+}
+
+/** The upload content type a user declares for each container the engine reads. */
+const CONTENT_TYPE_OF: Record<string, keyof typeof ALLOWED_CONTENT_TYPES> = {
+  mp4: 'video/mp4',
+  mov: 'video/quicktime',
+  mkv: 'video/x-matroska',
+  avi: 'video/x-msvideo',
+  ts: 'video/mp2t',
+  m2ts: 'video/mp2t',
+};
+
+async function checkAndRedact({ file, args, container, codec, bitDepth }: FormatCase): Promise<void> {
+  const r = await render(LANDSCAPE);
+  const input = await encode(LANDSCAPE, file, args);
+  const info = await probeVideo(input);
+  expect(info).toMatchObject({ codec, width: 320, height: 240, rotation: 0, fps: 10 });
+  expect(info.container).toMatch(container);
+  expect(info.bitDepth).toBe(bitDepth ?? 8);
+  const { out, report } = await redact(input, `${file}.redacted.mp4`);
+  expect(report.input).toMatchObject({ codec, bitDepth: bitDepth ?? 8 });
+  expect(report.output.contentType).toBe('video/mp4');
+  const probe = await expectRedactedScene(out, report, r);
+  expect(probe.format.format_name).toMatch(/mp4/);
+}
+
+const CONTAINER_CASES: FormatCase[] = [
+  { name: 'MOV, H.264', file: 'h264.mov', args: [...X264, '-pix_fmt', 'yuv420p', '-f', 'mov'], container: /mov/, codec: 'h264' },
+  { name: 'MKV, H.264', file: 'h264.mkv', args: [...X264, '-pix_fmt', 'yuv420p'], container: /matroska/, codec: 'h264' },
+  { name: 'AVI, H.264 (DVR export)', file: 'h264.avi', args: [...X264, '-pix_fmt', 'yuv420p', '-bf', '0'], container: /avi/, codec: 'h264' },
+  { name: 'AVI, MJPEG (IP camera)', file: 'mjpeg.avi', args: ['-c:v', 'mjpeg', '-q:v', '2', '-pix_fmt', 'yuvj420p'], container: /avi/, codec: 'mjpeg' },
+  { name: 'MOV, MJPEG (4:2:2, photo camera)', file: 'mjpeg422.mov', args: ['-c:v', 'mjpeg', '-q:v', '2', '-pix_fmt', 'yuvj422p', '-f', 'mov'], container: /mov/, codec: 'mjpeg' },
+  { name: 'MP4, H.265 (hvc1)', file: 'hevc.mp4', args: [...X265, '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1'], container: /mp4/, codec: 'hevc' },
+  { name: 'MKV, H.265', file: 'hevc.mkv', args: [...X265, '-pix_fmt', 'yuv420p'], container: /matroska/, codec: 'hevc' },
+  { name: 'MP4, 10-bit H.264 (High 10, yuv420p10le)', file: 'h264-10bit.mp4', args: [...X264, '-pix_fmt', 'yuv420p10le'], container: /mp4/, codec: 'h264', bitDepth: 10 },
+  { name: 'MP4, 10-bit H.265 (Main 10, yuv420p10le)', file: 'hevc-10bit.mp4', args: [...X265, '-pix_fmt', 'yuv420p10le', '-tag:v', 'hvc1'], container: /mp4/, codec: 'hevc', bitDepth: 10 },
+];
+
+// Made with the project's ffmpeg's own encoders (mpeg4, msmpeg4, msmpeg4v2 ship in every build),
+// tagged with the FourCCs recorders write.
+const MPEG4 = ['-c:v', 'mpeg4', '-q:v', '2', '-pix_fmt', 'yuv420p'];
+const DVR_CASES: FormatCase[] = [
+  { name: 'AVI, MPEG-4 Part 2 tagged XVID (Xvid)', file: 'xvid.avi', args: [...MPEG4, '-vtag', 'XVID'], container: /avi/, codec: 'mpeg4' },
+  { name: 'AVI, MPEG-4 Part 2 tagged DX50 (DivX 5)', file: 'divx5.avi', args: [...MPEG4, '-vtag', 'DX50'], container: /avi/, codec: 'mpeg4' },
+  { name: 'AVI, MS-MPEG-4 v3 tagged DIV3 (DivX 3, as OpenCV vtest.avi)', file: 'div3.avi', args: ['-c:v', 'msmpeg4', '-q:v', '2', '-pix_fmt', 'yuv420p', '-vtag', 'DIV3'], container: /avi/, codec: 'msmpeg4v3' },
+  { name: 'AVI, MS-MPEG-4 v2 (MP42)', file: 'mp42.avi', args: ['-c:v', 'msmpeg4v2', '-q:v', '2', '-pix_fmt', 'yuv420p'], container: /avi/, codec: 'msmpeg4v2' },
+  { name: 'MKV, MPEG-4 Part 2', file: 'mpeg4.mkv', args: MPEG4, container: /matroska/, codec: 'mpeg4' },
+  { name: 'MPEG-TS, H.264', file: 'h264.ts', args: [...X264, '-pix_fmt', 'yuv420p', '-f', 'mpegts'], container: /mpegts/, codec: 'h264' },
+  { name: 'M2TS (192-byte packets), H.264', file: 'h264.m2ts', args: [...X264, '-pix_fmt', 'yuv420p', '-f', 'mpegts', '-mpegts_m2ts_mode', '1'], container: /mpegts/, codec: 'h264' },
+  { name: 'MPEG-TS, MPEG-4 Part 2', file: 'mpeg4.ts', args: [...MPEG4, '-f', 'mpegts'], container: /mpegts/, codec: 'mpeg4' },
+];
+
 describe('containers and codecs', () => {
   beforeAll(async () => {
     await mkdir(dir, { recursive: true });
   });
 
-  const cases: { name: string; file: string; args: string[]; container: RegExp; codec: string; bitDepth?: number }[] = [
-    { name: 'MOV, H.264', file: 'h264.mov', args: [...X264, '-pix_fmt', 'yuv420p', '-f', 'mov'], container: /mov/, codec: 'h264' },
-    { name: 'MKV, H.264', file: 'h264.mkv', args: [...X264, '-pix_fmt', 'yuv420p'], container: /matroska/, codec: 'h264' },
-    { name: 'AVI, H.264 (DVR export)', file: 'h264.avi', args: [...X264, '-pix_fmt', 'yuv420p', '-bf', '0'], container: /avi/, codec: 'h264' },
-    { name: 'AVI, MJPEG (IP camera)', file: 'mjpeg.avi', args: ['-c:v', 'mjpeg', '-q:v', '2', '-pix_fmt', 'yuvj420p'], container: /avi/, codec: 'mjpeg' },
-    { name: 'MOV, MJPEG (4:2:2, photo camera)', file: 'mjpeg422.mov', args: ['-c:v', 'mjpeg', '-q:v', '2', '-pix_fmt', 'yuvj422p', '-f', 'mov'], container: /mov/, codec: 'mjpeg' },
-    { name: 'MP4, H.265 (hvc1)', file: 'hevc.mp4', args: [...X265, '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1'], container: /mp4/, codec: 'hevc' },
-    { name: 'MKV, H.265', file: 'hevc.mkv', args: [...X265, '-pix_fmt', 'yuv420p'], container: /matroska/, codec: 'hevc' },
-    { name: 'MP4, 10-bit H.264 (High 10, yuv420p10le)', file: 'h264-10bit.mp4', args: [...X264, '-pix_fmt', 'yuv420p10le'], container: /mp4/, codec: 'h264', bitDepth: 10 },
-    { name: 'MP4, 10-bit H.265 (Main 10, yuv420p10le)', file: 'hevc-10bit.mp4', args: [...X265, '-pix_fmt', 'yuv420p10le', '-tag:v', 'hvc1'], container: /mp4/, codec: 'hevc', bitDepth: 10 },
-  ];
+  it.each(CONTAINER_CASES)('$name: redacted to upright H.264 MP4 with every face obscured', async (c) => {
+    await checkAndRedact(c);
+  });
+});
 
-  it.each(cases)('$name: redacted to upright H.264 MP4 with every face obscured', async ({ file, args, container, codec, bitDepth }) => {
-    const r = await render(LANDSCAPE);
-    const input = await encode(LANDSCAPE, file, args);
-    const info = await probeVideo(input);
-    expect(info).toMatchObject({ codec, width: 320, height: 240, rotation: 0, fps: 10 });
-    expect(info.container).toMatch(container);
-    expect(info.bitDepth).toBe(bitDepth ?? 8);
-    const { out, report } = await redact(input, `${file}.redacted.mp4`);
-    expect(report.input).toMatchObject({ codec, bitDepth: bitDepth ?? 8 });
-    expect(report.output.contentType).toBe('video/mp4');
-    const probe = await expectRedactedScene(out, report, r);
-    expect(probe.format.format_name).toMatch(/mp4/);
+describe('DVR/VMS exports: MPEG-4 Part 2 and H.264 in AVI, MKV and MPEG-TS', () => {
+  beforeAll(async () => {
+    await mkdir(dir, { recursive: true });
+  });
+
+
+  it.each(DVR_CASES)('$name: redacted to upright H.264 MP4 with every face obscured', async (c) => {
+    await checkAndRedact(c);
+  });
+
+  it('the API accepts exactly what the engine reads: each clip sniffs as a video format with a declarable content type', async () => {
+    const declared = new Set<string>();
+    const codecs = new Set<string>();
+    for (const c of [...CONTAINER_CASES, ...DVR_CASES]) {
+      const path = await encode(LANDSCAPE, `api-${c.file}`, c.args);
+      const format = sniff((await readFile(path)).subarray(0, SNIFF_BYTES));
+      expect(format, `${c.file} sniffs as an accepted format`).toBeDefined();
+      expect(familyOf(format!)).toBe('video');
+      const type = CONTENT_TYPE_OF[c.file.split('.').pop()!]!;
+      expect(ALLOWED_CONTENT_TYPES[type], `${c.file}: ${type} is an accepted upload type`).toBe('video');
+      declared.add(type);
+      codecs.add((await probeVideo(path)).codec);
+    }
+    // Every video type the API accepts is read by the engine (a clip of it was redacted above) …
+    const videoTypes = Object.entries(ALLOWED_CONTENT_TYPES).filter(([, kind]) => kind === 'video').map(([t]) => t);
+    expect([...declared].sort()).toEqual(videoTypes.sort());
+    // … and every codec the engine accepts is among the clips redacted above.
+    expect([...codecs].sort()).toEqual([...SUPPORTED_VIDEO_CODECS].sort());
   });
 });
 

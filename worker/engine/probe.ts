@@ -1,5 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
+import { ACCEPTED_VIDEO_HINT } from '../../shared/domain/sniff.js';
 import { MediaRejectedError } from './errors.js';
 import { ffprobePath, run } from './ffmpeg.js';
 
@@ -22,8 +23,26 @@ export const DEFAULT_LIMITS: MediaLimits = {
   maxFps: 60,
 };
 
-/** Video codecs we decode (CCTV and phones); everything else is refused before decoding. */
-export const SUPPORTED_VIDEO_CODECS = ['h264', 'hevc', 'mjpeg'] as const;
+/**
+ * Video codecs we decode (CCTV and DVR/VMS exports, phones); everything else is refused before
+ * decoding. ffprobe's names: `mpeg4` is MPEG-4 Part 2 (Xvid, DivX 4+), `msmpeg4v3` DivX 3 /
+ * Microsoft MPEG-4 v3 (`DIV3`, `MP43`), `msmpeg4v2` its predecessor (`MP42`).
+ */
+export const SUPPORTED_VIDEO_CODECS = ['h264', 'hevc', 'mpeg4', 'msmpeg4v3', 'msmpeg4v2', 'mjpeg'] as const;
+
+/**
+ * Demuxers (ffmpeg names) allowed to open an input: MP4/MOV, Matroska, AVI, MPEG-TS. Everything else
+ * — playlists (HLS), concat lists, image sequences, raw streams, other containers — is refused
+ * before a byte of it is interpreted, and only the `file` protocol may be opened, so no input can
+ * make ffmpeg read another file or a URL.
+ */
+export const INPUT_DEMUXERS = ['mov', 'matroska', 'avi', 'mpegts'] as const;
+
+/** Input options for every ffmpeg/ffprobe that opens a user's file (before its `-i`). */
+export function inputGuardArgs(): string[] {
+  return ['-format_whitelist', INPUT_DEMUXERS.join(','), '-protocol_whitelist', 'file'];
+}
+
 export type ImageFormat = 'jpeg' | 'png' | 'webp';
 
 interface Common {
@@ -145,7 +164,7 @@ interface ProbeStream {
 async function probeVideo(path: string, head: Buffer, bytes: number, limits: MediaLimits, signal?: AbortSignal): Promise<VideoInfo> {
   const res = await run(
     ffprobePath(),
-    ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-i', path],
+    ['-v', 'error', ...inputGuardArgs(), '-print_format', 'json', '-show_format', '-show_streams', '-i', path],
     signal,
   );
   let parsed: { streams?: ProbeStream[]; format?: { format_name?: string; duration?: string } } | undefined;
@@ -155,15 +174,15 @@ async function probeVideo(path: string, head: Buffer, bytes: number, limits: Med
     parsed = undefined;
   }
   if (!parsed?.format) {
-    if (looksLikeVideoContainer(head)) throw new MediaRejectedError('media-corrupt', 'the file looks like a video container but cannot be read (truncated or damaged)');
-    throw new MediaRejectedError('media-not-recognised', 'the file is not a recognised image or video');
+    if (looksLikeVideoContainer(head)) throw new MediaRejectedError('media-corrupt', `the file looks like a video container but cannot be read (truncated or damaged). ${ACCEPTED_VIDEO_HINT}`);
+    throw new MediaRejectedError('media-not-recognised', `the file is not a recognised image or video. ${ACCEPTED_VIDEO_HINT}`);
   }
   const streams = parsed.streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   if (!video) throw new MediaRejectedError('media-no-video', 'the file has no video stream (audio-only or data)');
   const codec = video.codec_name ?? 'unknown';
   if (!(SUPPORTED_VIDEO_CODECS as readonly string[]).includes(codec)) {
-    throw new MediaRejectedError('media-unsupported-codec', `video codec ${codec} is not supported (supported: ${SUPPORTED_VIDEO_CODECS.join(', ')})`);
+    throw new MediaRejectedError('media-unsupported-codec', `video codec ${codec} is not supported. ${ACCEPTED_VIDEO_HINT}`);
   }
   // Display-matrix rotation is counter-clockwise; the legacy `rotate` tag is clockwise.
   const sideRotation = video.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation;

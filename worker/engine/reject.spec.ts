@@ -58,6 +58,45 @@ const cases: [string, MediaRejectionCode, () => Promise<string>][] = [
     ffmpeg('-f', 'lavfi', '-i', 'testsrc=s=64x64:r=10', '-t', '1', '-c:v', 'ffv1', p);
     return p;
   }],
+  // Inputs that would make ffmpeg open other files: a playlist and a concat list naming a real,
+  // decodable clip beside them. Only MP4/MOV, MKV, AVI and MPEG-TS demuxers and the file protocol
+  // may open an input, so neither is followed.
+  ['an HLS playlist naming a local clip', 'media-not-recognised', async () => {
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=s=160x120:r=10', '-t', '1', '-c:v', 'libx264', join(dir, 'segment.mp4'));
+    const p = join(dir, 'playlist.m3u8');
+    await writeFile(p, '#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nsegment.mp4\n#EXT-X-ENDLIST\n');
+    return p;
+  }],
+  ['an ffconcat list naming a local clip', 'media-not-recognised', async () => {
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=s=160x120:r=10', '-t', '1', '-c:v', 'libx264', join(dir, 'part.mp4'));
+    const p = join(dir, 'list.txt');
+    await writeFile(p, "ffconcat version 1.0\nfile 'part.mp4'\n");
+    return p;
+  }],
+  ['MPEG-TS carrying MPEG-2 video (not accepted)', 'media-unsupported-codec', async () => {
+    const p = join(dir, 'mpeg2.ts');
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=s=160x120:r=10', '-t', '1', '-c:v', 'mpeg2video', '-f', 'mpegts', p);
+    return p;
+  }],
+  ['AVI carrying FFV1 (not accepted)', 'media-unsupported-codec', async () => {
+    const p = join(dir, 'ffv1.avi');
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=s=64x64:r=10', '-t', '1', '-c:v', 'ffv1', p);
+    return p;
+  }],
+  ['a DivX 3 AVI cut off at a third', 'media-corrupt', async () => {
+    const p = join(dir, 'div3-cut.avi');
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=s=320x240:r=10', '-t', '3', '-c:v', 'msmpeg4', '-vtag', 'DIV3', p);
+    const bytes = await readFile(p);
+    await writeFile(p, bytes.subarray(0, Math.floor(bytes.length / 3)));
+    return p;
+  }],
+  ['an MPEG-TS of sync bytes and noise (no stream in it)', 'media-no-video', async () => {
+    const p = join(dir, 'noise.ts');
+    const b = Buffer.alloc(188 * 20);
+    for (let i = 0; i < b.length; i++) b[i] = i % 188 === 0 ? 0x47 : (i * 131 + 7) % 256;
+    await writeFile(p, b);
+    return p;
+  }],
   ['a corrupt JPEG', 'media-corrupt', async () => {
     const p = join(dir, 'broken.jpg');
     const good = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } }).jpeg().toBuffer();
@@ -82,8 +121,19 @@ describe('bad input is rejected clearly and leaves nothing behind', () => {
     expect(err).toBeInstanceOf(MediaRejectedError);
     expect((err as MediaRejectedError).code).toBe(code);
     expect((err as Error).message).not.toContain(dir);
+    // A refusal says what to do: what is accepted, and how to get there.
+    if (['media-not-recognised', 'media-unsupported-codec'].includes(code)) expect((err as Error).message).toContain('export the clip again');
     expect(existsSync(output)).toBe(false);
     expect((await readdir(dir)).filter((f) => f.includes('.partial'))).toEqual([]);
+  });
+
+  it('a DivX 3 AVI over the duration limit → media-too-long', async () => {
+    const input = join(dir, 'div3-long.avi');
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=s=160x120:r=10', '-t', '3', '-c:v', 'msmpeg4', '-vtag', 'DIV3', input);
+    const err = await redactMedia(input, join(dir, 'long-out.mp4'), { ...opts, limits: { maxDurationSeconds: 2 } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MediaRejectedError);
+    expect((err as MediaRejectedError).code).toBe('media-too-long');
+    expect(existsSync(join(dir, 'long-out.mp4'))).toBe(false);
   });
 
   it('does not replace an existing output when the new input is rejected', async () => {

@@ -4,9 +4,9 @@ import { rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { AbortedError, MediaRejectedError } from './errors.js';
-import { exited, ffmpegPath, run, stderrTail } from './ffmpeg.js';
+import { exited, ffmpegPath, run, stderrTail, toolEnv } from './ffmpeg.js';
 import { type Frame, frameByteLength } from './frame.js';
-import type { VideoInfo } from './probe.js';
+import { inputGuardArgs, type VideoInfo } from './probe.js';
 
 /** Frame geometry the pipeline uses for a video: display size padded to even numbers (4:2:0). */
 export function videoGeometry(info: VideoInfo): { width: number; height: number; fps: number } {
@@ -35,13 +35,14 @@ export async function* decodeVideo(path: string, info: VideoInfo, options: Decod
   const args = [
     '-nostdin', '-hide_banner', '-v', 'error', '-xerror',
     ...hwaccelArgs(),
+    ...inputGuardArgs(),
     '-i', path,
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-vf', filters.join(','),
     '-vsync', options.everyNth && options.everyNth > 1 ? 'vfr' : 'cfr',
     '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1',
   ];
-  const child = spawn(ffmpegPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(ffmpegPath(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: toolEnv() });
   const tail = stderrTail(child);
   const frameSize = frameByteLength('yuv420p', width, height);
   const onAbort = () => child.kill('SIGKILL');
@@ -93,7 +94,7 @@ export async function* decodeH264Stream(stream: Readable, width: number, height:
     '-map', '0:v:0', '-vf', `select=not(mod(n\\,${everyNth}))`, '-vsync', 'vfr',
     '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1',
   ];
-  const child = spawn(ffmpegPath(), args, { stdio: [stream, 'pipe', 'pipe'] });
+  const child = spawn(ffmpegPath(), args, { stdio: [stream, 'pipe', 'pipe'], env: toolEnv() });
   // The decoder holds its own copy of the pipe now; this process's end would keep the encoder's
   // stdio (and so its 'close') open forever.
   stream.destroy();
@@ -218,12 +219,12 @@ export function openEncoder(outPath: string, o: EncoderOptions): Encoder {
   const args = [
     '-nostdin', '-hide_banner', '-v', 'error', '-y',
     '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${o.width}x${o.height}`, '-r', String(o.fps), '-i', 'pipe:0',
-    ...(o.audioFrom ? ['-i', resolve(o.audioFrom), '-map', '0:v:0', '-map', '1:a:0?', '-c:a', 'aac', '-b:a', '128k', '-shortest'] : ['-map', '0:v:0', '-an']),
+    ...(o.audioFrom ? [...inputGuardArgs(), '-i', resolve(o.audioFrom), '-map', '0:v:0', '-map', '1:a:0?', '-c:a', 'aac', '-b:a', '128k', '-shortest'] : ['-map', '0:v:0', '-an']),
     ...(o.teeH264
       ? [...h264CodecArgs(preset, crf), '-flags:v', '+bitexact+global_header', '-f', 'tee', `[f=mp4:movflags=+faststart]${name}|[f=h264:select=v:bsfs/v=dump_extra]pipe:1`]
       : [...h264OutputArgs(preset, crf), resolve(outPath)]),
   ];
-  const child = spawn(ffmpegPath(), args, { stdio: ['pipe', o.teeH264 ? 'pipe' : 'ignore', 'pipe'], cwd: dirname(resolve(outPath)) }) as ChildProcessByStdio<Writable, Readable | null, Readable>;
+  const child = spawn(ffmpegPath(), args, { stdio: ['pipe', o.teeH264 ? 'pipe' : 'ignore', 'pipe'], cwd: dirname(resolve(outPath)), env: toolEnv() }) as ChildProcessByStdio<Writable, Readable | null, Readable>;
   const tail = stderrTail(child);
   const stdin = child.stdin as Writable;
   let failed: Error | undefined;
