@@ -24,5 +24,7 @@ if (!entry || !existsSync(join(root, entry))) {
   process.exit(2);
 }
 const args = command === 'redact' ? rest : [command, ...rest];
-const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, entry), ...args], { stdio: 'inherit', cwd: process.cwd() });
+// tsx is resolved from this package, not from the working directory (`npx bystander` may run anywhere).
+const tsx = import.meta.resolve('tsx');
+const result = spawnSync(process.execPath, ['--import', tsx, join(root, entry), ...args], { stdio: 'inherit', cwd: process.cwd() });
 process.exit(result.status ?? 1);

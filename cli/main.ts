@@ -1,13 +1,15 @@
 /**
  * `npx bystander audit verify [--tenant <id>]` and `npx bystander keys rewrap` (dispatched by
  * bin/bystander.mjs). Settings come from the environment, exactly as the Function App's (identity-
- * based Cosmos endpoint and Key Vault in Azure; COSMOS_KEY and the local key folder for the embedded
- * stack). Exit codes: 0 ok, 1 broken chain / failed re-wraps, 2 usage or configuration error.
+ * based Cosmos endpoint and Key Vault in Azure); next to a running `npm start` from the settings file
+ * the stack writes (cli/settings.ts), so nothing needs setting there. Exit codes: 0 ok, 1 broken
+ * chain / failed re-wraps, 2 usage or configuration error.
  */
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { IncidentRecordSchema } from '../shared/domain/incident.js';
-import { loadConfig } from '../shared/config/config.js';
+import { ConfigError, loadConfig } from '../shared/config/config.js';
+import { cliSettings } from './settings.js';
 import { keyWrapperFor } from '../shared/composition.js';
 import { CosmosDocumentStore, cosmosClient } from '../shared/adapters/azure/cosmos-store.js';
 import { CosmosAuditStore } from '../shared/adapters/azure/cosmos-audit-store.js';
@@ -37,7 +39,14 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(USAGE);
     return 2;
   }
-  const config = loadConfig();
+  const settings = cliSettings();
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(settings.env);
+  } catch (err) {
+    if (err instanceof ConfigError && settings.hint) throw new ConfigError(`${err.message}\n(${settings.hint})`);
+    throw err;
+  }
   const cosmos = cosmosClient({
     endpoint: config.COSMOS__accountEndpoint,
     ...(config.COSMOS_KEY ? { key: config.COSMOS_KEY } : { credential: config.COSMOS__clientId ? new ManagedIdentityCredential({ clientId: config.COSMOS__clientId }) : new DefaultAzureCredential() }),

@@ -3,10 +3,14 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
- * The embedded storage and database services, each a child process on loopback:
- * Azurite (blob + queue) and a Cosmos DB emulator (@vercel/cosmosdb-server, in-memory).
+ * The embedded storage and database services, each a child process listening on loopback only
+ * (127.0.0.1: neither authenticates a caller that can reach it): Azurite (blob + queue) and a
+ * Cosmos DB emulator (@vercel/cosmosdb-server, in-memory). Each runs in its own process group (a
+ * terminal's Ctrl+C reaches the stack, which stops them after saving) and exits when the process
+ * that started it is gone (local/child-guard.cjs).
  */
 
 const require = createRequire(import.meta.url);
@@ -14,6 +18,9 @@ const AZURITE_ACCOUNT = 'devstoreaccount1';
 // Azurite's published well-known development key (not a secret).
 const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 export const COSMOS_EMULATOR_KEY = 'local-emulator-key';
+/** Every local service listens here only. */
+export const LOOPBACK = '127.0.0.1';
+const GUARD = fileURLToPath(new URL('./child-guard.cjs', import.meta.url));
 
 export interface LocalServices {
   storageConnectionString: string;
@@ -84,25 +91,27 @@ export async function startLocalServices(options: {
     child.stderr?.on('data', out);
   };
 
-  const azurite = spawn(
-    process.execPath,
+  const guarded = (script: string, args: string[]) =>
+    spawn(process.execPath, ['--require', GUARD, script, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, BYSTANDER_STACK_PID: String(process.pid) },
+    });
+  const azurite = guarded(
+    binOf('azurite', 'azurite'),
     [
-      binOf('azurite', 'azurite'),
       '--silent',
       '--skipApiVersionCheck',
       '--disableTelemetry',
       '--loose',
       '--location', azuriteDir,
-      '--blobHost', '127.0.0.1', '--blobPort', String(blobPort),
-      '--queueHost', '127.0.0.1', '--queuePort', String(queuePort),
-      '--tableHost', '127.0.0.1', '--tablePort', String(await freePort()),
+      '--blobHost', LOOPBACK, '--blobPort', String(blobPort),
+      '--queueHost', LOOPBACK, '--queuePort', String(queuePort),
+      '--tableHost', LOOPBACK, '--tablePort', String(await freePort()),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   pipe('azurite', azurite);
-  const cosmos = spawn(process.execPath, [binOf('@vercel/cosmosdb-server', 'cosmosdb-server'), '-p', String(cosmosPort), '--no-ssl'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const cosmos = guarded(binOf('@vercel/cosmosdb-server', 'cosmosdb-server'), ['--host', LOOPBACK, '-p', String(cosmosPort), '--no-ssl']);
   pipe('cosmos', cosmos);
 
   const stop = async () => {

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import azureFunctions from '@azure/functions';
@@ -22,6 +22,7 @@ import { createLocalHttpServer } from './http-server.js';
 import { LocalOrchestrationRuntime } from './orchestration-runtime.js';
 import { loadSnapshot, saveSnapshot } from './cosmos-snapshot.js';
 import { cosmosClient } from '../shared/adapters/azure/cosmos-store.js';
+import { LOCAL_SETTINGS_FILE, type RunningStackSettings } from '../cli/settings.js';
 
 // @azure/functions is a CommonJS bundle without static named exports: take values from its default export.
 const { InvocationContext } = azureFunctions;
@@ -103,14 +104,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let runtime: LocalOrchestrationRuntime | undefined;
   let workerDone: Promise<void> | undefined;
   let saveRecords: (() => Promise<unknown>) | undefined;
+  let settingsFile: string | undefined;
+  const save = () => saveRecords?.().catch((err) => logger.error('could not save the local records snapshot', { error: String(err) }));
   const stop = async () => {
     aborter.abort();
     timers.forEach(clearInterval);
     runtime?.stop();
+    // The records first, while the emulator is certainly up; again once the worker and the
+    // requests in flight are done; only then are the emulators stopped.
+    await save();
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
     server?.closeAllConnections?.();
     await workerDone?.catch(() => undefined);
-    await saveRecords?.().catch((err) => logger.error('could not save the local records snapshot', { error: String(err) }));
+    await save();
+    if (settingsFile) await rm(settingsFile, { force: true });
     await services.stop();
   };
   try {
@@ -125,6 +132,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (restored) logger.info('local records restored', { documents: restored });
       saveRecords = () => saveSnapshot(client, config.COSMOS_DATABASE, file);
       timers.push(setInterval(() => void saveRecords?.().catch(() => undefined), 15_000));
+      // Where `npx bystander audit verify` / `keys rewrap` find this running stack (cli/settings.ts).
+      settingsFile = join(dataDir, LOCAL_SETTINGS_FILE);
+      const running: RunningStackSettings = { pid: process.pid, settings: localSettings(services, dataDir, options.settings) };
+      await writeFile(settingsFile, JSON.stringify(running, null, 2), { mode: 0o600 });
     }
     let rtRef: LocalOrchestrationRuntime | undefined;
     const allActivities = { ...activities(async () => app), ...bindClientActivities(clientActivities(async () => app), () => rtRef!) };
