@@ -5,22 +5,32 @@
 //   audit verify [--tenant T]         walk the audit hash chain (cli/main.ts)
 //   keys rewrap                       re-wrap data keys with the current KEK version (cli/main.ts)
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [command, ...rest] = process.argv.slice(2);
+const USAGE =
+  'usage: bystander <command>\n' +
+  '  redact <input> -o <output> [--report <file>] [--subject <s>:<x>,<y>,<w>,<h>]... [--targets faces,plates]\n' +
+  '         [--style pixelate|blur|solid] [--keep-audio] [--device cpu|cuda]   (bystander redact --help)\n' +
+  '  audit verify [--tenant <id>]\n' +
+  '  keys rewrap\n' +
+  '  --help, --version\n';
+if (command === '--help' || command === '-h' || command === 'help') {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (command === '--version' || command === '-V' || command === 'version') {
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  process.stdout.write(`bystander ${version}\n`);
+  process.exit(0);
+}
 const entries = { redact: 'worker/cli-main.ts', audit: 'cli/main.ts', keys: 'cli/main.ts' };
 const entry = entries[command ?? ''];
 if (!entry || !existsSync(join(root, entry))) {
-  process.stderr.write(
-    'usage: bystander <command>\n' +
-      '  redact <input> -o <output> [--report <file>] [--subject <s>:<x>,<y>,<w>,<h>]... [--targets faces,plates]\n' +
-      '         [--style pixelate|blur|solid] [--keep-audio] [--device cpu|cuda]\n' +
-      '  audit verify [--tenant <id>]\n' +
-      '  keys rewrap\n',
-  );
+  process.stderr.write(USAGE);
   process.exit(2);
 }
 const args = command === 'redact' ? rest : [command, ...rest];

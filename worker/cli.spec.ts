@@ -1,9 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, link, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { EXIT, main, parseSubject } from './cli.js';
+import { ensureDemoClip } from '../test/fixtures/media/generate.js';
+import { EXIT, main, parseSubject, progressPrinter } from './cli.js';
 
 function io() {
   const stdout = new PassThrough();
@@ -38,5 +40,94 @@ describe('bystander redact CLI', () => {
     expect(await main(['redact', join(dir, 'empty.mp4'), '-o', join(dir, 'out.mp4')], a.io)).toBe(EXIT.rejected);
     expect(a.err()).toMatch(/media-empty/);
     expect(existsSync(join(dir, 'out.mp4'))).toBe(false);
+  });
+
+  describe('paths (issue 14: -o naming the input overwrote the original)', () => {
+    const dir = join(process.cwd(), '.test-data', 'worker-cli-paths');
+    const sha = async (p: string) => createHash('sha256').update(await readFile(p)).digest('hex');
+    async function setUp() {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      const demo = await ensureDemoClip(join(process.cwd(), '.test-data', 'worker-engine'));
+      const input = join(dir, 'evidence.mp4');
+      await copyFile(demo.path, input);
+      return { input, before: await sha(input) };
+    }
+
+    it('refuses an output that is the input — same path, relative path, symlink, hard link — and leaves the input as it was', async () => {
+      const { input, before } = await setUp();
+      await symlink(input, join(dir, 'link.mp4'));
+      await link(input, join(dir, 'hard.mp4'));
+      for (const out of [input, relative(process.cwd(), input), join(dir, '..', 'worker-cli-paths', 'evidence.mp4'), join(dir, 'link.mp4'), join(dir, 'hard.mp4')]) {
+        const a = io();
+        expect(await main(['redact', input, '-o', out], a.io)).toBe(EXIT.usage);
+        expect(a.err()).toMatch(/^bystander redact: refusing to write -o .*: it is the input file, which is never overwritten\n$/);
+      }
+      // Through a symlinked input too, and for --report.
+      const a = io();
+      expect(await main(['redact', join(dir, 'link.mp4'), '-o', join(dir, 'out.mp4'), '--report', input], a.io)).toBe(EXIT.usage);
+      expect(a.err()).toMatch(/refusing to write --report/);
+      expect(await sha(input)).toBe(before);
+    });
+
+    it('says in one line what is wrong with a missing input, a missing output folder, or an output extension that is not what is written', async () => {
+      const { input } = await setUp();
+      const cases: [string[], RegExp][] = [
+        [[join(dir, 'nope.mp4'), '-o', join(dir, 'out.mp4')], /^bystander redact: input not found: .*nope\.mp4\n$/],
+        [[input, '-o', join(dir, 'missing-folder', 'out.mp4')], /^bystander redact: the -o folder does not exist: .*missing-folder\n$/],
+        [[input, '-o', join(dir, 'out.avi')], /^bystander redact: -o .*out\.avi: a video is written as H\.264 MP4; name the output \.mp4 or \.m4v\n$/],
+        [[dir, '-o', join(dir, 'out.mp4')], /^bystander redact: the input is not a file: /],
+      ];
+      for (const [args, expected] of cases) {
+        const a = io();
+        expect(await main(['redact', ...args], a.io)).toBe(EXIT.usage);
+        expect(a.err()).toMatch(expected);
+      }
+      const png = join(dir, 'still.png');
+      await writeFile(png, Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'));
+      const a = io();
+      expect(await main(['redact', png, '-o', join(dir, 'still.jpg')], a.io)).toBe(EXIT.usage);
+      expect(a.err()).toMatch(/a PNG image is written as PNG; name the output \.png/);
+    });
+  });
+
+  describe('progress (issue 14: three phases interleaved on one line; 450 lines for 300 frames without a terminal)', () => {
+    function feed(tty: boolean, frames: number, stepMs: number) {
+      const chunks: string[] = [];
+      const out = Object.assign(new PassThrough(), { isTTY: tty, columns: 120 });
+      out.on('data', (b: Buffer) => chunks.push(b.toString()));
+      let t = 0;
+      const p = progressPrinter(out, () => t);
+      // The phases run concurrently: their updates arrive interleaved.
+      for (let f = 1; f <= frames; f++) {
+        t += stepMs;
+        p.update({ phase: 'analyse', frame: f, totalFrames: frames, fps: 30 });
+        if (f > 5) p.update({ phase: 'render', frame: f - 5, totalFrames: frames, fps: 30 });
+        if (f % 2 === 0 && f > 10) p.update({ phase: 'verify', frame: (f - 10) / 2, totalFrames: frames / 2, fps: 15 });
+      }
+      p.update({ phase: 'render', frame: frames, totalFrames: frames, fps: 30 });
+      p.update({ phase: 'verify', frame: frames / 2, totalFrames: frames / 2, fps: 15 });
+      p.done();
+      return chunks.join('');
+    }
+
+    it('without a terminal prints a combined plain line at most every 5 s of the clock, and a last one', () => {
+      // 300 frames over 30 s of (test) clock.
+      const text = feed(false, 300, 100);
+      const lines = text.trimEnd().split('\n');
+      expect(lines.length).toBeLessThanOrEqual(8);
+      for (const l of lines) expect(l).toMatch(/^\d+%  analyse \d+\/300( · render \d+\/300)?( · verify \d+\/150)?  [\d.]+ fps  ETA /);
+      expect(lines.at(-1)).toMatch(/^100%  analyse 300\/300 · render 300\/300 · verify 150\/150/);
+      expect(text).not.toContain('\r');
+    });
+
+    it('on a terminal redraws one combined line in place (throttled), ending with a newline', () => {
+      const text = feed(true, 300, 10);
+      expect(text.split('\n')).toHaveLength(2);
+      const draws = text.split('\r').filter(Boolean);
+      expect(draws.length).toBeLessThanOrEqual(32);
+      for (const d of draws) expect(d).toMatch(/^\[[#-]+\] analyse \d+\/300/);
+      expect(draws.at(-1)).toMatch(/analyse 300\/300 · render 300\/300 · verify 150\/150/);
+    });
   });
 });

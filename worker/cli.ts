@@ -1,14 +1,17 @@
-import { writeFile } from 'node:fs/promises';
+import { open, realpath, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type RedactionTarget, RedactionTargetSchema, ObscureStyleSchema, type SubjectHint } from '../shared/domain/redaction.js';
 import { CudaUnavailableError, MediaRejectedError, redactMedia, type RedactProgress, VerificationFailedError } from './engine/index.js';
 import { DetectorUnavailableError } from './engine/detect/azure-vision.js';
 import { parsePlateDetector, type PlateDetectorName } from './engine/detect/plate-detector.js';
+import { sniffImage } from './engine/probe.js';
 
 /**
  * `bystander redact` — redact one file.
  *
- * Exit codes: 0 redacted; 1 other error (crash, I/O); 2 usage error; 3 input rejected (empty,
+ * Exit codes: 0 redacted; 1 other error (crash, I/O); 2 usage error (also: missing input, missing
+ * output folder, -o naming the input, an output name whose extension is not what is written); 3 input rejected (empty,
  * unrecognised, corrupt, too large/long, unsupported codec, no video); 4 verification failed (no
  * output written).
  */
@@ -16,7 +19,8 @@ export const EXIT = { ok: 0, error: 1, usage: 2, rejected: 3, verificationFailed
 
 export const USAGE = `usage: bystander redact <input> -o <output> [options]
 
-  -o, --output <file>        redacted output (video → H.264 MP4; images keep their format)
+  -o, --output <file>        redacted output (video → H.264 MP4, named .mp4; images keep their
+                             format and extension); never the input file
       --report <file>        write the JSON redaction report here
       --subject <s>:<x>,<y>,<w>,<h>
                              keep this person visible: time in seconds and a box in pixels
@@ -79,6 +83,12 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     output = values.output as string;
   } catch (err) {
     io.stderr.write(`bystander redact: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+
+  const pathProblem = await checkPaths(input, output, values.report as string | undefined);
+  if (pathProblem) {
+    io.stderr.write(`bystander redact: ${pathProblem}\n`);
     return EXIT.usage;
   }
 
@@ -149,38 +159,120 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       io.stderr.write(`bystander redact: ${err.message}\n`);
       return EXIT.error;
     }
-    io.stderr.write(`bystander redact: error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // One line; the stack only when asked for (BYSTANDER_DEBUG=1).
+    const detail = err instanceof Error ? (process.env.BYSTANDER_DEBUG ? (err.stack ?? err.message) : err.message.split('\n')[0]) : String(err);
+    io.stderr.write(`bystander redact: error: ${detail}\n`);
     return EXIT.error;
   }
 }
 
-/** A one-line progress bar on a terminal; occasional plain lines otherwise (logs, CI). */
-function progressPrinter(out: Io['stderr']): { update: (p: RedactProgress) => void; done: () => void } {
+const EXTENSIONS: Record<'jpeg' | 'png' | 'webp' | 'mp4', string[]> = { jpeg: ['.jpg', '.jpeg'], png: ['.png'], webp: ['.webp'], mp4: ['.mp4', '.m4v'] };
+
+function errno(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** Same file: the same inode (hard links, symlinks), or the same path once symlinks and `..` are resolved. */
+async function sameFile(a: string, aStat: { dev: number; ino: number }, b: string): Promise<boolean> {
+  const bStat = await stat(b).catch(() => undefined);
+  if (bStat && bStat.dev === aStat.dev && bStat.ino === aStat.ino) return true;
+  const real = await realpath(a);
+  const bDir = await realpath(dirname(resolve(b))).catch(() => dirname(resolve(b)));
+  return real === join(bDir, basename(b));
+}
+
+/**
+ * Checks the paths before any work: the input exists and is a file, the output's folder exists, no
+ * output names the input (the original is evidence: it is never overwritten), and the output's
+ * extension is the one of what will be written. Returns a one-line reason, or undefined.
+ */
+export async function checkPaths(input: string, output: string, report?: string): Promise<string | undefined> {
+  let inStat;
+  try {
+    inStat = await stat(input);
+  } catch (err) {
+    return errno(err) === 'ENOENT' ? `input not found: ${input}` : `cannot read the input ${input} (${errno(err) ?? String(err)})`;
+  }
+  if (!inStat.isFile()) return `the input is not a file: ${input}`;
+  for (const [flag, path] of [['-o', output], ['--report', report]] as const) {
+    if (path === undefined) continue;
+    const folder = dirname(resolve(path));
+    const dir = await stat(folder).catch(() => undefined);
+    if (!dir) return `the ${flag} folder does not exist: ${folder}`;
+    if (!dir.isDirectory()) return `the ${flag} folder is not a folder: ${folder}`;
+    if (await sameFile(input, inStat, path)) return `refusing to write ${flag} ${path}: it is the input file, which is never overwritten`;
+  }
+  if (report !== undefined && resolve(report) === resolve(output)) return '--report and -o name the same file';
+  let head = Buffer.alloc(0);
+  const fh = await open(input, 'r').catch((err: unknown) => err as Error);
+  if (fh instanceof Error) return `cannot read the input ${input} (${errno(fh) ?? fh.message})`;
+  try {
+    head = Buffer.alloc(64);
+    const { bytesRead } = await fh.read(head, 0, 64, 0);
+    head = head.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+  const written = sniffImage(head) ?? 'mp4';
+  const ext = extname(output).toLowerCase();
+  if (!EXTENSIONS[written].includes(ext)) {
+    const what = written === 'mp4' ? 'a video is written as H.264 MP4' : `a ${written.toUpperCase()} image is written as ${written.toUpperCase()}`;
+    return `-o ${output}: ${what}; name the output ${EXTENSIONS[written].join(' or ')}`;
+  }
+  return undefined;
+}
+
+const PHASES = ['analyse', 'render', 'verify'] as const;
+
+/**
+ * Progress of the three phases, which run at the same time: on a terminal one combined line,
+ * redrawn at most every 100 ms; otherwise (logs, CI) one plain combined line every `plainEveryMs`
+ * and a last one at the end.
+ */
+export function progressPrinter(out: Io['stderr'], now: () => number = Date.now, plainEveryMs = 5000): { update: (p: RedactProgress) => void; done: () => void } {
   const tty = Boolean(out.isTTY);
-  let lastPlain = 0;
+  const state = new Map<RedactProgress['phase'], RedactProgress>();
+  let last = -Infinity;
   let drawn = false;
-  let lastPhase = '';
+  let dirty = false;
+  const line = () => {
+    const shares: number[] = [];
+    const parts = PHASES.filter((ph) => state.has(ph)).map((ph) => {
+      const p = state.get(ph)!;
+      const total = p.totalFrames ?? 0;
+      if (total > 0) shares.push(Math.min(1, p.frame / total));
+      return `${ph} ${p.frame}/${total || '?'}`;
+    });
+    const render = state.get('render') ?? state.get('analyse');
+    const total = render?.totalFrames ?? 0;
+    const eta = render && total > 0 && render.fps > 0 ? Math.max(0, (total - render.frame) / render.fps) : undefined;
+    const share = shares.length ? Math.min(...shares) : 0;
+    return { share, text: `${parts.join(' · ')}  ${(render?.fps ?? 0).toFixed(1)} fps  ETA ${eta === undefined ? '?' : `${eta.toFixed(0)} s`}` };
+  };
+  const draw = () => {
+    const { share, text } = line();
+    if (tty) {
+      const width = Math.max(10, Math.min(30, (out.columns ?? 80) - text.length - 4));
+      const filled = Math.round(share * width);
+      out.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${text}\x1b[K`);
+    } else {
+      out.write(`${Math.round(share * 100)}%  ${text}\n`);
+    }
+    drawn = true;
+    dirty = false;
+  };
   return {
     update(p) {
-      const total = p.totalFrames ?? 0;
-      const share = total > 0 ? Math.min(1, p.frame / total) : 0;
-      const eta = total > 0 && p.fps > 0 ? Math.max(0, (total - p.frame) / p.fps) : undefined;
-      const text = `${p.phase.padEnd(7)} ${p.frame}/${total || '?'} frames  ${p.fps.toFixed(1)} fps  ETA ${eta === undefined ? '?' : `${eta.toFixed(0)} s`}`;
-      if (tty) {
-        const width = Math.max(10, Math.min(40, (out.columns ?? 80) - text.length - 4));
-        const filled = Math.round(share * width);
-        out.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${text}\x1b[K`);
-        drawn = true;
-      } else {
-        const now = Date.now();
-        if (p.phase !== lastPhase || now - lastPlain >= 2000 || p.frame === total) {
-          out.write(`${text}\n`);
-          lastPlain = now;
-          lastPhase = p.phase;
-        }
+      state.set(p.phase, p);
+      dirty = true;
+      const t = now();
+      if (t - last >= (tty ? 100 : plainEveryMs)) {
+        last = t;
+        draw();
       }
     },
     done() {
+      if (dirty && state.size) draw();
       if (tty && drawn) out.write('\n');
       drawn = false;
     },
