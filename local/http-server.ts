@@ -72,7 +72,10 @@ export function createLocalHttpServer(routes: MountedRoute[], env: HandlerEnv, m
       }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-      headers['x-forwarded-for'] ??= req.socket.remoteAddress ?? '';
+      // Like the platform's front end, append the TCP peer as the last X-Forwarded-For hop (whatever
+      // the client sent stays to its left): CLIENT_ADDRESS_SOURCE=socket reads this hop only.
+      const peer = req.socket.remoteAddress ?? 'unknown';
+      headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${peer}` : peer;
       const request = new HttpRequest({
         method: req.method ?? 'GET',
         url: url.toString(),

@@ -19,7 +19,7 @@ import type { Deps } from './usecases/deps.js';
 import type { Clock, Logger } from './ports/index.js';
 import { ShareLinkRecordSchema, ShareRecordSchema } from './domain/share.js';
 import { createNotifier } from './adapters/notify/index.js';
-import { AccessCoalescer, InvalidAttemptLimiter } from './usecases/share-guards.js';
+import { AccessCoalescer, DenialCoalescer, InvalidAttemptLimiter } from './usecases/share-guards.js';
 import { EXPORTS_CONTAINER, IncidentVersionSchema, PURGE_QUEUE, PrivacyRequestRecordSchema } from './domain/lifecycle.js';
 import { DEFAULT_RETENTION_POLICY } from './retention/policy.js';
 import { cosmosDueIndex } from './adapters/azure/cosmos-store.js';
@@ -127,6 +127,7 @@ export async function createApp(
       webhooks: !!config.SHARE_WEBHOOK_SECRET,
       limiter: new InvalidAttemptLimiter(clock),
       mediaAudit: new AccessCoalescer(clock),
+      denials: new DenialCoalescer(clock),
     },
     lifecycle: {
       versions: new CosmosDocumentStore(cosmos, config.COSMOS_DATABASE, 'incidentVersions', IncidentVersionSchema),

@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, type Orchestrations } from '../../shared/
 import { KeyUnavailableError } from '../../shared/crypto/errors.js';
 import { AuditWriteError } from '../../shared/audit/audit-log.js';
 import type { App } from '../../shared/composition.js';
+import { clientAddressOf } from './client-address.js';
 
 /** What every HTTP handler gets besides the request: the composed app and an orchestration client. */
 export interface HandlerEnv {
@@ -25,11 +26,6 @@ export type RawHandler = (req: HttpRequest, ctx: InvocationContext, env: Handler
 
 const MAX_JSON_BYTES = 64 * 1024;
 
-/** The caller's address (first hop of X-Forwarded-For in Azure), for the audit trail. */
-export function originOf(req: HttpRequest): string | undefined {
-  const fwd = req.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
-  return fwd || req.headers.get('x-client-ip') || undefined;
-}
 
 /** Reads a JSON body with a size limit; a malformed body is a 400, never a 500. */
 export async function readJson(req: HttpRequest): Promise<unknown> {
@@ -83,7 +79,7 @@ export function authenticated(handler: ApiHandler): RawHandler {
         }
         throw err;
       }
-      return await handler({ req, ctx, env, principal, origin: originOf(req) });
+      return await handler({ req, ctx, env, principal, origin: clientAddressOf(req, env.app.deps.config) });
     } catch (err) {
       return errorResponse(err, ctx);
     }

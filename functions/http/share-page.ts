@@ -3,7 +3,8 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { ProblemError } from '../../shared/http/problem.js';
 import { openShareMedia, openSharePage, type ShareAccess, type ShareClient } from '../../shared/usecases/shares.js';
 import { sessionKeyOf } from '../../shared/usecases/share-guards.js';
-import { originOf, type HandlerEnv, type RawHandler } from './api.js';
+import type { HandlerEnv, RawHandler } from './api.js';
+import { clientAddressOf, rateLimitKeyOf } from './client-address.js';
 import { parseRange } from './evidence.js';
 import { PAGE_CSP, SHARE_SECURITY_HEADERS, renderErrorPage, renderNeutralPage, renderSharePage, renderTooManyPage } from './page/html.js';
 
@@ -14,21 +15,10 @@ import { PAGE_CSP, SHARE_SECURITY_HEADERS, renderErrorPage, renderNeutralPage, r
  * neutral page and status.
  */
 
-/**
- * The address the rate limiter keys on: Front Door's X-Azure-ClientIP when present, else the LAST
- * X-Forwarded-For hop (the one the platform's front end appended; earlier hops are client-supplied).
- */
-export function rateLimitKeyOf(req: HttpRequest): string {
-  const azure = req.headers.get('x-azure-clientip')?.trim();
-  if (azure) return azure;
-  const hops = (req.headers.get('x-forwarded-for') ?? '').split(',').map((h) => h.trim()).filter(Boolean);
-  return hops.at(-1) ?? req.headers.get('x-client-ip') ?? 'unknown';
-}
-
-function clientOf(req: HttpRequest): ShareClient {
-  const key = rateLimitKeyOf(req);
-  const origin = originOf(req);
-  return { key, ...(origin ? { origin } : {}), session: sessionKeyOf(key, req.headers.get('user-agent') ?? undefined) };
+/** Who is asking: the trusted client address (see client-address.ts) as rate-limit key, audit origin and session. */
+function clientOf(req: HttpRequest, env: HandlerEnv): ShareClient {
+  const address = clientAddressOf(req, env.app.deps.config);
+  return { key: rateLimitKeyOf(address), ...(address ? { origin: address } : {}), session: sessionKeyOf(address, req.headers.get('user-agent') ?? undefined) };
 }
 
 function html(status: number, body: string, extra: Record<string, string> = {}): HttpResponseInit {
@@ -59,7 +49,7 @@ function shareRoute(handler: (req: HttpRequest, ctx: InvocationContext, env: Han
 
 /** GET /s/{token} */
 export const sharePageHandler = shareRoute(async (req, _ctx, env, token) => {
-  const access = await openSharePage(env.app.deps, token, clientOf(req));
+  const access = await openSharePage(env.app.deps, token, clientOf(req, env));
   if (!access.ok) return deniedResponse(access);
   return html(200, renderSharePage({ token, share: access.share, incident: access.incident, evidence: access.evidence }));
 });
@@ -72,7 +62,7 @@ function mediaHandler(disposition: 'inline' | 'download'): RawHandler {
     let invalidRange: number | undefined;
     let result;
     try {
-      result = await openShareMedia(env.app.deps, token, req.params.evidenceId ?? '', disposition, clientOf(req), (size) => {
+      result = await openShareMedia(env.app.deps, token, req.params.evidenceId ?? '', disposition, clientOf(req, env), (size) => {
         const r = parseRange(rangeHeader, size);
         if (r === 'invalid') {
           invalidRange = size;

@@ -80,6 +80,8 @@ export const AuditTargetSchema = z.strictObject({
   version: z.number().int().min(1).optional(),
   /** Configuration setting changed (config.change), e.g. "retention-policy". */
   setting: Code.optional(),
+  /** Denied requests one coalesced `share.denied` event stands for (absent = 1). */
+  attempts: z.number().int().min(2).optional(),
 });
 
 /**

@@ -95,12 +95,30 @@ export const ConfigSchema = z
     /** Secret that signs agency webhooks (HMAC-SHA256), ≥ 32 characters; a Key Vault reference in Azure. */
     SHARE_WEBHOOK_SECRET: z.string().min(32).optional(),
 
+    /**
+     * Where the client address (share-link rate limit, audit origin) is taken from: only a source
+     * the deployment guarantees, never a header the client can set. `socket`: the TCP peer (local
+     * stack; its HTTP server appends the peer to X-Forwarded-For as the platform front end does);
+     * `x-forwarded-for`: the hop the trusted front end appended, CLIENT_ADDRESS_HOPS from the right
+     * (1 = the App Service / Functions front end, the stamp's default); `front-door`: Azure Front
+     * Door's X-Azure-ClientIP, on requests whose X-Azure-FDID is FRONT_DOOR_ID only (others use the
+     * X-Forwarded-For hop). Default: `socket` locally, `x-forwarded-for` in azure mode.
+     */
+    CLIENT_ADDRESS_SOURCE: z.enum(['socket', 'x-forwarded-for', 'front-door']).optional(),
+    /** Trusted proxies that each append one X-Forwarded-For hop in front of the app (1-5). */
+    CLIENT_ADDRESS_HOPS: z.coerce.number().int().min(1).max(5).default(1),
+    /** The stamp's Azure Front Door profile id (X-Azure-FDID), with CLIENT_ADDRESS_SOURCE=front-door. */
+    FRONT_DOOR_ID: z.uuid().optional(),
+
     /** Local only: where the embedded stack keeps its data. */
     BYSTANDER_DATA_DIR: z.string().default('.bystander'),
     /** Local only: run the CPU redaction worker inside the stack. */
     WORKER_ENABLED: bool.default(true),
   })
   .superRefine((c, ctx) => {
+    if (c.CLIENT_ADDRESS_SOURCE === 'front-door' && !c.FRONT_DOOR_ID) {
+      ctx.addIssue({ code: 'custom', path: ['FRONT_DOOR_ID'], message: 'required with CLIENT_ADDRESS_SOURCE=front-door (the X-Azure-FDID of the stamp\'s Front Door profile)' });
+    }
     if (!c.STORAGE_CONNECTION_STRING && !(c.STORAGE__blobServiceUri && c.STORAGE__queueServiceUri)) {
       ctx.addIssue({
         code: 'custom',
@@ -120,6 +138,9 @@ export const ConfigSchema = z
       }
       if (!c.AUDIT_ORIGIN_KEY) {
         ctx.addIssue({ code: 'custom', path: ['AUDIT_ORIGIN_KEY'], message: 'required in azure mode (a Key Vault reference to a 32-byte random secret)' });
+      }
+      if (c.CLIENT_ADDRESS_SOURCE === 'socket') {
+        ctx.addIssue({ code: 'custom', path: ['CLIENT_ADDRESS_SOURCE'], message: 'socket is the local stack only: the Functions host gives the app no socket (use x-forwarded-for or front-door)' });
       }
       if (!c.AUTH__jwksUri) {
         ctx.addIssue({ code: 'custom', path: ['AUTH__jwksUri'], message: 'required in azure mode (the Entra ID tenant JWKS endpoint)' });

@@ -107,7 +107,7 @@ export interface AuditInput {
   tenantId: string;
   actor: { type: 'user' | 'service' | 'police-link' | 'system'; id: string; role?: string };
   action: string;
-  target: { incidentId?: string; evidenceId?: string; shareId?: string; requestId?: string; holdId?: string; version?: number; setting?: string };
+  target: { incidentId?: string; evidenceId?: string; shareId?: string; requestId?: string; holdId?: string; version?: number; setting?: string; attempts?: number };
   outcome: 'allowed' | 'denied' | 'succeeded' | 'failed';
   /** Client IP as seen by the app (pseudonymised before storage). */
   origin?: string;

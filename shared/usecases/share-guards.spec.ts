@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AccessCoalescer, InvalidAttemptLimiter, sessionKeyOf } from './share-guards.js';
+import { AccessCoalescer, DenialCoalescer, InvalidAttemptLimiter, sessionKeyOf } from './share-guards.js';
 import { ManualClock, T0 } from '../../test/shares/fakes.js';
 
 describe('InvalidAttemptLimiter (token bucket per client)', () => {
@@ -45,5 +45,46 @@ describe('AccessCoalescer', () => {
     expect(sessionKeyOf('1.2.3.4', 'UA')).toBe(sessionKeyOf('1.2.3.4', 'UA'));
     expect(sessionKeyOf('1.2.3.4', 'UA')).not.toBe(sessionKeyOf('1.2.3.4', 'UA2'));
     expect(sessionKeyOf('1.2.3.4', 'UA')).not.toContain('1.2.3.4');
+  });
+});
+
+describe('DenialCoalescer (denials on a known link)', () => {
+  const note = (shareId: string, reason = 'share-revoked') => ({ tenantId: 't1', incidentId: 'inc-1', shareId, reason });
+
+  it('one record at the first denial of a window, one summary of the repeats when it closes', () => {
+    const clock = new ManualClock(0);
+    const c = new DenialCoalescer(clock, 60_000);
+    expect(c.note(note('s1'))).toEqual([{ ...note('s1'), attempts: 1 }]);
+    for (let i = 0; i < 300; i++) expect(c.note(note('s1', i % 2 ? 'share-revoked' : 'evidence-not-shared'))).toEqual([]);
+    expect(c.note(note('s2'))).toHaveLength(1);
+    expect(c.drain()).toEqual([]); // still open
+    clock.advance(60_000);
+    // A denial after the window: the summary of the old window, then this one.
+    expect(c.note(note('s1'))).toEqual([{ ...note('s1', 'share-revoked'), attempts: 300 }, { ...note('s1'), attempts: 1 }]);
+    expect(c.drain()).toEqual([]); // s2 had no repeats: closed without a summary
+    expect(c.size).toBe(1);
+    expect(c.drain(true)).toEqual([]);
+    expect(c.size).toBe(0);
+  });
+
+  it('keeps a bounded number of windows; the evicted one is summarised', () => {
+    const c = new DenialCoalescer(new ManualClock(0), 60_000, 2);
+    c.note(note('a'));
+    c.note(note('a'));
+    c.note(note('b'));
+    expect(c.note(note('c'))).toEqual([{ ...note('a'), attempts: 1 }, { ...note('c'), attempts: 1 }]);
+    expect(c.size).toBe(2);
+  });
+
+  it('tracks background writes until they finish', async () => {
+    const c = new DenialCoalescer(new ManualClock(0));
+    let done = 0;
+    c.track(async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      done++;
+    });
+    expect(done).toBe(0); // not before the caller has returned
+    await c.idle();
+    expect(done).toBe(1);
   });
 });

@@ -70,6 +70,107 @@ export class AccessCoalescer {
   }
 }
 
+/** A denial on a link that exists (revoked, expired, superseded, dead; evidence outside the share). */
+export interface DenialNote {
+  tenantId: string;
+  incidentId: string;
+  shareId: string;
+  reason: string;
+  evidenceId?: string;
+  /** Client address (pseudonymised by the audit sink). */
+  origin?: string;
+}
+
+/** One audit event to write: `attempts` is how many denied requests it stands for. */
+export interface DenialRecord extends DenialNote {
+  attempts: number;
+}
+
+/**
+ * Bounds the audit and counter writes that denials on a known link cause: per share and window,
+ * the first denial becomes one event at once, the repeats only a count, written as one summary
+ * event (`attempts`) when the window closes. So a share gets at most two denial events (and two
+ * counter updates) per window however often its dead link is tried, and the map is bounded (the
+ * least recently opened window is closed first). In memory per instance, like the other guards.
+ *
+ * The writes themselves run off the response path (see `track`): a dead link must answer as fast
+ * as one that never existed, so the caller never waits for them.
+ */
+export class DenialCoalescer {
+  private readonly windows = new Map<string, { start: number; repeats: number; last: DenialNote }>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private sweep: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    readonly windowMs = 5 * 60_000,
+    private readonly maxShares = 10_000,
+  ) {}
+
+  /** Notes one denial; returns what must be written now (a closed window's summary, this denial), often nothing. */
+  note(d: DenialNote): DenialRecord[] {
+    const now = this.clock.now().getTime();
+    const open = this.windows.get(d.shareId);
+    if (open && now - open.start < this.windowMs) {
+      open.repeats++;
+      open.last = d;
+      return [];
+    }
+    const out: DenialRecord[] = [];
+    if (open?.repeats) out.push({ ...open.last, attempts: open.repeats });
+    this.windows.delete(d.shareId);
+    this.windows.set(d.shareId, { start: now, repeats: 0, last: d });
+    if (this.windows.size > this.maxShares) {
+      const [oldest, w] = this.windows.entries().next().value!;
+      this.windows.delete(oldest);
+      if (w.repeats) out.push({ ...w.last, attempts: w.repeats });
+    }
+    out.push({ ...d, attempts: 1 });
+    return out;
+  }
+
+  /** Closes the windows that have ended (every window with `all`) and returns their summaries. */
+  drain(all = false): DenialRecord[] {
+    const now = this.clock.now().getTime();
+    const out: DenialRecord[] = [];
+    for (const [id, w] of this.windows) {
+      if (!all && now - w.start < this.windowMs) continue;
+      this.windows.delete(id);
+      if (w.repeats) out.push({ ...w.last, attempts: w.repeats });
+    }
+    return out;
+  }
+
+  /** Open windows (tests, health). */
+  get size(): number {
+    return this.windows.size;
+  }
+
+  /** Runs `fn` every window while windows are open (an unref'd timer: it never keeps a process alive). */
+  armSweep(fn: () => void): void {
+    if (this.sweep) return;
+    this.sweep = setInterval(() => {
+      fn();
+      if (this.windows.size === 0 && this.sweep) {
+        clearInterval(this.sweep);
+        this.sweep = undefined;
+      }
+    }, this.windowMs);
+    this.sweep.unref();
+  }
+
+  /** Runs a background write after the current response (never rejects: `write` handles its errors). */
+  track(write: () => Promise<void>): void {
+    const p: Promise<void> = new Promise<void>((r) => setImmediate(r)).then(write).finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  /** Resolves once every background write started so far has finished. */
+  async idle(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+}
+
 /** A session key without cookies: a hash of the client address and user agent (never stored). */
 export function sessionKeyOf(client: string | undefined, userAgent: string | undefined): string {
   return createHash('sha256').update(`${client ?? ''}\0${userAgent ?? ''}`).digest('base64url').slice(0, 22);

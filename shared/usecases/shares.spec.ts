@@ -6,6 +6,7 @@ import {
   createShare,
   expireShare,
   failShare,
+  flushShareDenials,
   issueShareLink,
   listShares,
   openShareMedia,
@@ -195,6 +196,7 @@ describe('resolving a link (police)', () => {
     expect((await resolveShare(f.deps, token, client())).ok).toBe(true);
     f.clock.set(view.expiresAt);
     expect(await resolveShare(f.deps, token, client())).toEqual({ ok: false, status: 404 });
+    await flushShareDenials(f.deps); // denials are audited after the response
     expect(f.audit.at(-1)).toMatchObject({ action: 'share.denied', outcome: 'denied', reason: 'share-expired' });
     expect((await listShares(f.deps, investigator, 'inc-1')).shares[0]!.status).toBe('expired');
   });
@@ -217,6 +219,7 @@ describe('resolving a link (police)', () => {
     expect(revoked.status).toBe('revoked');
     expect(orch.events).toEqual([{ instanceId: `share-${view.id}`, eventName: SHARE_REVOKED_EVENT, data: { shareId: view.id } }]);
     expect((await resolveShare(f.deps, token, client())).ok).toBe(false);
+    await flushShareDenials(f.deps);
     expect(f.audit.map((a) => a.action)).toEqual(expect.arrayContaining(['share.revoke', 'share.denied']));
     // Idempotent, tenant-scoped, role-checked.
     expect((await revokeShare(f.deps, orch, investigator, view.id)).status).toBe('revoked');
@@ -234,6 +237,7 @@ describe('resolving a link (police)', () => {
     expect(media.ok).toBe(false);
     await f.incidents.delete('t1', 'inc-1');
     expect(await resolveShare(f.deps, token, client())).toEqual({ ok: false, status: 404 });
+    await flushShareDenials(f.deps, true); // the second denial in the window is written as the window's summary
     expect(f.audit.at(-1)).toMatchObject({ action: 'share.denied', reason: 'evidence-deleted' });
   });
 
@@ -280,8 +284,10 @@ describe('media through a share', () => {
     const f = fakeDeps();
     const viewOnly = await activeShare(f, { evidenceIds: ['ev-1'] });
     expect((await openShareMedia(f.deps, viewOnly.token, 'ev-1', 'download', client(), () => undefined)).ok).toBe(false);
+    await flushShareDenials(f.deps, true);
     expect(f.audit.at(-1)).toMatchObject({ action: 'share.denied', reason: 'download-not-allowed' });
     expect((await openShareMedia(f.deps, viewOnly.token, 'ev-3', 'inline', client(), () => undefined)).ok).toBe(false);
+    await flushShareDenials(f.deps, true);
     expect(f.audit.at(-1)).toMatchObject({ action: 'share.denied', reason: 'evidence-not-shared' });
     const withDownload = await activeShare(f, { accessMode: 'view-download' });
     const dl = await openShareMedia(f.deps, withDownload.token, 'ev-1', 'download', client(), () => undefined);

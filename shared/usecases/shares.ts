@@ -24,7 +24,7 @@ import { requireRole, type Principal } from '../auth/tokens.js';
 import { ConflictError, NotFoundError, type AuditInput, type DocumentStore, type Orchestrations } from '../ports/index.js';
 import type { Notifier } from '../ports/notifier.js';
 import { streamRedactedMedia } from './incidents.js';
-import type { AccessCoalescer, InvalidAttemptLimiter } from './share-guards.js';
+import type { AccessCoalescer, DenialCoalescer, DenialNote, DenialRecord, InvalidAttemptLimiter } from './share-guards.js';
 import type { Deps } from './deps.js';
 import { recordUserAction, withOrigin } from './audit-actors.js';
 import { findTenantIncident, readIncidentAudited } from './incident-access.js';
@@ -41,6 +41,8 @@ export interface SharingDeps {
   webhooks: boolean;
   limiter: InvalidAttemptLimiter;
   mediaAudit: AccessCoalescer;
+  /** Denials on known links: coalesced per share and window, written off the response path. */
+  denials: DenialCoalescer;
 }
 
 export const SHARE_LIFECYCLE = 'shareLifecycle';
@@ -171,6 +173,7 @@ export async function createShare(deps: Deps, orchestrations: Orchestrations, pr
 export async function listShares(deps: Deps, principal: Principal, incidentId: string, origin?: string) {
   requireRole(principal, ['investigator', 'admin']);
   const incident = await readIncidentAudited(deps, principal, incidentId, 'share.list', origin);
+  await deps.sharing.denials.idle(); // this instance's denial counts are written before they are shown
   const now = deps.clock.now();
   const shares = await deps.sharing.shares.find(principal.tenantId, { incidentId: incident.id });
   shares.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
@@ -222,7 +225,7 @@ export type ShareAccess =
   | { ok: false; status: 404 }
   | { ok: false; status: 429; retryAfterSeconds: number };
 
-async function bump(deps: Deps, share: ShareRecord, field: keyof ShareRecord['access']): Promise<void> {
+async function bump(deps: Deps, share: Pick<ShareRecord, 'tenantId' | 'id'>, field: keyof ShareRecord['access']): Promise<void> {
   try {
     await updateShare(deps, share.tenantId, share.id, (s) => ({ ...s, access: { ...s.access, [field]: s.access[field] + 1 } }));
   } catch (err) {
@@ -230,25 +233,63 @@ async function bump(deps: Deps, share: ShareRecord, field: keyof ShareRecord['ac
   }
 }
 
-async function denyKnown(deps: Deps, share: ShareRecord, client: ShareClient, reason: ShareDenial | 'evidence-not-shared' | 'download-not-allowed', evidenceId?: string) {
-  deps.sharing.limiter.fail(client.key);
-  await deps.audit.record({
-    tenantId: share.tenantId,
-    actor: { type: 'police-link', id: share.id },
-    action: 'share.denied',
-    target: { incidentId: share.incidentId, shareId: share.id, ...(evidenceId ? { evidenceId: evidenceId.slice(0, 64) } : {}) },
-    outcome: 'denied',
-    reason,
-    ...withOrigin(client.origin),
-  });
-  await bump(deps, share, 'denied');
+/** Writes one (coalesced) denial: the audit event, then the share's `denied` count. Never throws. */
+async function writeDenial(deps: Deps, d: DenialRecord): Promise<void> {
+  try {
+    await deps.audit.record({
+      tenantId: d.tenantId,
+      actor: { type: 'police-link', id: d.shareId },
+      action: 'share.denied',
+      target: { incidentId: d.incidentId, shareId: d.shareId, ...(d.evidenceId ? { evidenceId: d.evidenceId } : {}), ...(d.attempts > 1 ? { attempts: d.attempts } : {}) },
+      outcome: 'denied',
+      reason: d.reason,
+      ...withOrigin(d.origin),
+    });
+  } catch (err) {
+    // Nothing was served; the denial could not be audited. Alert, as for any failed audit write.
+    deps.logger.error('share denial not audited', { alert: 'audit-write-failed', shareId: d.shareId, error: err instanceof Error ? err.name : 'error' });
+    return;
+  }
+  await bump(deps, { tenantId: d.tenantId, id: d.shareId }, 'denied');
+}
+
+/** Writes the summaries of closed denial windows (all windows with `all`, e.g. at shutdown) and waits for every pending denial write. */
+export async function flushShareDenials(deps: Deps, all = false): Promise<void> {
+  for (const d of deps.sharing.denials.drain(all)) deps.sharing.denials.track(() => writeDenial(deps, d));
+  await deps.sharing.denials.idle();
 }
 
 /**
- * Resolves a link token to a live share. Order matters: the rate limit is checked before any
- * lookup; the token is hashed and looked up by hash (point read), then compared in constant time
- * with the share's current hash; then status, expiry (against the clock, fail closed) and the
- * evidence still existing. Every failure looks the same to the caller.
+ * A denial on a link that exists. Synchronous on purpose: the audit event and the counter update
+ * are written after the response (coalesced per share and window), so a dead link answers in the
+ * same time as a link that never existed.
+ */
+function denyKnown(deps: Deps, share: ShareRecord, client: ShareClient, reason: ShareDenial | 'evidence-not-shared' | 'download-not-allowed', evidenceId?: string): void {
+  deps.sharing.limiter.fail(client.key);
+  const note: DenialNote = {
+    tenantId: share.tenantId,
+    incidentId: share.incidentId,
+    shareId: share.id,
+    reason,
+    ...(evidenceId ? { evidenceId: evidenceId.slice(0, 64) } : {}),
+    ...(client.origin ? { origin: client.origin } : {}),
+  };
+  for (const d of deps.sharing.denials.note(note)) deps.sharing.denials.track(() => writeDenial(deps, d));
+  deps.sharing.denials.armSweep(() => void flushShareDenials(deps));
+}
+
+/** Point reads that find nothing: the work a link that never existed costs, so every 404 costs the same. */
+const NOTHING = { tenantId: 'none', shareId: 'none', incidentId: 'none' } as const;
+/** Longest string hashed for a malformed token (a URL segment is short anyway). */
+const MAX_TOKEN_CHARS = 256;
+
+/**
+ * Resolves a link token to a live share. The rate limit is checked before any lookup. Then every
+ * link, well-formed or not, known or not, costs the same work before the answer: hash, link index
+ * point read, share point read, incident point read (the reads a link that never existed makes
+ * miss). The share's hash is compared in constant time, then status and expiry (against the clock,
+ * fail closed) and the evidence still existing. Every failure looks the same to the caller, and a
+ * known link's denial is recorded after the response (denyKnown).
  */
 export async function resolveShare(deps: Deps, token: string, client: ShareClient): Promise<ShareAccess> {
   const wait = deps.sharing.limiter.retryAfterSeconds(client.key);
@@ -256,27 +297,32 @@ export async function resolveShare(deps: Deps, token: string, client: ShareClien
     deps.logger.warn('share link rate-limited', { retryAfterSeconds: wait });
     return { ok: false, status: 429, retryAfterSeconds: wait };
   }
-  const unknown = (why: string): ShareAccess => {
-    deps.sharing.limiter.fail(client.key);
+  const shaped = isTokenShaped(token);
+  const hash = hashShareToken(token.slice(0, MAX_TOKEN_CHARS));
+  const link = await deps.sharing.links.get(linkPartition(hash), hash);
+  const found = await deps.sharing.shares.get(link?.doc.shareTenantId ?? NOTHING.tenantId, link?.doc.shareId ?? NOTHING.shareId);
+  const share = shaped && link ? found?.doc : undefined;
+  const current = !!share && sameHash(share.tokenHash, hash);
+  const now = deps.clock.now();
+  const live = current && effectiveStatus(share, now) === 'active';
+  const incident = await deps.incidents.get(live ? share.tenantId : NOTHING.tenantId, live ? share.incidentId : NOTHING.incidentId);
+
+  const denied = (why: string): ShareAccess => {
     deps.logger.warn('share link denied', { reason: why }); // never the token
     return { ok: false, status: 404 };
   };
-  if (!isTokenShaped(token)) return unknown('malformed');
-  const hash = hashShareToken(token);
-  const link = await deps.sharing.links.get(linkPartition(hash), hash);
-  if (!link) return unknown('unknown');
-  const found = await deps.sharing.shares.get(link.doc.shareTenantId, link.doc.shareId);
-  if (!found) return unknown('share-deleted');
-  const share = found.doc;
-  if (!sameHash(share.tokenHash, hash)) {
-    await denyKnown(deps, share, client, 'share-superseded');
-    return { ok: false, status: 404 };
+  if (!share) {
+    deps.sharing.limiter.fail(client.key);
+    return denied(!shaped ? 'malformed' : link ? 'share-deleted' : 'unknown');
   }
-  const incident = await deps.incidents.get(share.tenantId, share.incidentId);
-  const verdict = evaluateShare(share, incident?.doc, deps.clock.now());
+  if (!current) {
+    denyKnown(deps, share, client, 'share-superseded');
+    return denied('share-superseded');
+  }
+  const verdict = evaluateShare(share, live ? incident?.doc : undefined, now);
   if (!verdict.ok) {
-    await denyKnown(deps, share, client, verdict.reason);
-    return { ok: false, status: 404 };
+    denyKnown(deps, share, client, verdict.reason);
+    return denied(verdict.reason);
   }
   return { ok: true, share, incident: incident!.doc, evidence: verdict.evidence };
 }
@@ -351,11 +397,11 @@ export async function openShareMedia(
   const { share } = access;
   const evidence = share.evidenceIds.includes(evidenceId) ? access.evidence.find((e) => e.id === evidenceId) : undefined;
   if (!evidence) {
-    await denyKnown(deps, share, client, 'evidence-not-shared', evidenceId);
+    denyKnown(deps, share, client, 'evidence-not-shared', evidenceId);
     return { ok: false, access: { ok: false, status: 404 } };
   }
   if (disposition === 'download' && share.accessMode !== 'view-download') {
-    await denyKnown(deps, share, client, 'download-not-allowed', evidenceId);
+    denyKnown(deps, share, client, 'download-not-allowed', evidenceId);
     return { ok: false, access: { ok: false, status: 404 } };
   }
   if (deps.sharing.mediaAudit.shouldRecord(`${share.id}:${evidence.id}:${disposition}:${client.session}`)) {

@@ -21,7 +21,7 @@ import { OutboxNotifier } from '../../shared/adapters/notify/outbox.js';
 import { AuditLog, InMemoryAuditStore, type AuditEvent } from '../../shared/audit/index.js';
 import { createChainedAuditSink } from '../../shared/adapters/azure/audit-sink.js';
 import { silentLogger } from '../../shared/adapters/console-logger.js';
-import { AccessCoalescer, InvalidAttemptLimiter } from '../../shared/usecases/share-guards.js';
+import { AccessCoalescer, DenialCoalescer, InvalidAttemptLimiter } from '../../shared/usecases/share-guards.js';
 import { DEFAULT_RETENTION_POLICY } from '../../shared/retention/policy.js';
 import type { Deps } from '../../shared/usecases/deps.js';
 import type { Principal } from '../../shared/auth/tokens.js';
@@ -120,6 +120,7 @@ export function lifecycleFakes(clock = new ManualClock(T0.getTime())) {
       webhooks: false,
       limiter: new InvalidAttemptLimiter(clock),
       mediaAudit: new AccessCoalescer(clock),
+      denials: new DenialCoalescer(clock),
     },
     lifecycle: {
       versions,

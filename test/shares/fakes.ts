@@ -24,7 +24,7 @@ import {
   type Versioned,
 } from '../../shared/ports/index.js';
 import type { Notification, Notifier } from '../../shared/ports/notifier.js';
-import { AccessCoalescer, InvalidAttemptLimiter } from '../../shared/usecases/share-guards.js';
+import { AccessCoalescer, DenialCoalescer, InvalidAttemptLimiter } from '../../shared/usecases/share-guards.js';
 import type { Deps } from '../../shared/usecases/deps.js';
 import type { Principal } from '../../shared/auth/tokens.js';
 
@@ -220,6 +220,7 @@ export function fakeDeps(clock = new ManualClock(T0.getTime())) {
       webhooks: false,
       limiter: new InvalidAttemptLimiter(clock),
       mediaAudit: new AccessCoalescer(clock),
+      denials: new DenialCoalescer(clock),
     },
   };
   // Cast, not `satisfies`: the sharing use cases need only these members, and Deps grows as others land.

@@ -160,6 +160,10 @@ var appSettings = union(
     AUDIT_ORIGIN_KEY_ID: auditOriginKeyId
     // Share links are `<PUBLIC_BASE_URL>/s/<token>` (host.json routePrefix is "").
     PUBLIC_BASE_URL: 'https://${app.properties.defaultHostName}'
+    // The share-link rate limit and audit origin take the client address only from the hop the
+    // platform front end appends to X-Forwarded-For (never X-Azure-ClientIP: no Front Door here).
+    CLIENT_ADDRESS_SOURCE: 'x-forwarded-for'
+    CLIENT_ADDRESS_HOPS: '1'
     ACS_EMAIL__endpoint: communication.endpoint
     ACS_EMAIL__clientId: identity.clientId
     ACS_EMAIL_SENDER: communication.senderAddress
