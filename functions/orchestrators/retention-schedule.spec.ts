@@ -163,8 +163,10 @@ describe('Retention: a fake clock drives the real retentionSchedule over 400+ da
   it('Crypto-shredding order: the wrapped key is destroyed before any blob, and the sealed media is unreadable afterwards', async () => {
     const f = lifecycleFakes();
     const rt = lifecycleRuntime(f);
-    const { incident } = await createIncident(f.deps, retailer, incidentBody({ occurredAt: at(-40).toISOString() }), undefined);
+    // Created without a schedule (as if it was lost), then 40 days pass: the sweeper deletes it.
+    const { incident } = await createIncident(f.deps, retailer, incidentBody({ occurredAt: at(0).toISOString() }), undefined);
     const { evidence } = await seedDerivedData(f, (await f.deps.incidents.get('t1', incident.id))!.doc);
+    f.clock.advance(40 * DAY);
     const copy = f.blobs.blobs.get(`${CONTAINERS.evidence}/${evidence.redacted!.blobName}`)!.data;
     const order: string[] = [];
     const blobsDelete = f.blobs.delete.bind(f.blobs);
