@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matchPersons, VTEST_LABELS } from '../../../test/fixtures/vtest/labels.js';
-import { coverage, type Frame, type Rect } from '../frame.js';
+import { ffmpegPath, toolEnv } from '../ffmpeg.js';
+import { coverage, type Frame, iou, type Rect } from '../frame.js';
 import { HEAD_FROM_BODY, headFromBody } from './head-from-body.js';
 import { DEFAULT_PERSON_SCAN, PersonDetector, type PersonDetection, decodePersons, nms } from './persons.js';
 
@@ -29,6 +31,15 @@ describe('person detector (CenterNet, ONNX) on real CCTV frames (vtest, labelled
     expect(detector.model.name).toBe('centernet-person');
     expect(PersonDetector.inputFor(768, 576, 512)).toEqual({ inW: 512, inH: 384, scale: 1.5 });
     expect(PersonDetector.inputFor(1280, 720, 512)).toEqual({ inW: 512, inH: 288, scale: 2.5 });
+  });
+
+  it("finds the same persons in the decoder's yuv420p frames as in RGB", async () => {
+    const name = FRAMES[2]!;
+    const data = execFileSync(ffmpegPath(), ['-v', 'error', '-i', join(fixtures, name), '-pix_fmt', 'yuv420p', '-f', 'rawvideo', '-'], { env: toolEnv() });
+    const yuv = await detector.detect({ width: 768, height: 576, format: 'yuv420p', data });
+    const rgb = found.get(name)!;
+    expect(yuv).toHaveLength(rgb.length);
+    for (const d of rgb) expect(Math.max(...yuv.map((y) => iou(y, d)))).toBeGreaterThan(0.8);
   });
 
   it.each(FRAMES)('finds every person not hidden behind something, and nothing else (%s)', (name) => {
