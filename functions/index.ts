@@ -12,6 +12,8 @@ import { activities, clientActivities, orchestrators } from './registry.js';
 import { RETENTION_SWEEP_SCHEDULE, retentionSweeper } from './triggers/retention-sweeper.js';
 import { onEvidenceUploaded } from './triggers/on-evidence-uploaded.js';
 import { onRedactionResult } from './triggers/on-redaction-result.js';
+import { onWebhookEvent } from './triggers/on-webhook-event.js';
+import { WEBHOOK_EVENTS_QUEUE } from '../shared/webhooks/events.js';
 import { QUEUES } from '../shared/domain/incident.js';
 
 // @azure/functions is a CommonJS bundle without static named exports: take values from its default export.
@@ -47,6 +49,14 @@ app.storageQueue('onRedactionResult', {
   connection: 'STORAGE',
   extraInputs: [df.input.durableClient()],
   handler: async (message, ctx) => onRedactionResult(message, ctx, await envFor(ctx)),
+});
+
+// Retailer webhook events → one deliverWebhook orchestration per subscribed endpoint (poison queue after 5 dequeues).
+app.storageQueue('onWebhookEvent', {
+  queueName: WEBHOOK_EVENTS_QUEUE,
+  connection: 'STORAGE',
+  extraInputs: [df.input.durableClient()],
+  handler: async (message, ctx) => onWebhookEvent(message, ctx, await envFor(ctx)),
 });
 
 for (const [name, handler] of Object.entries(orchestrators)) df.app.orchestration(name, handler);

@@ -12,6 +12,9 @@ import { lifecycleActivityHandlers, lifecycleClientActivityHandlers, type Client
 import { retentionScheduleOrchestrator } from './orchestrators/retention-schedule.js';
 import { deleteIncidentOrchestrator } from './orchestrators/delete-incident.js';
 import { privacyRequestOrchestrator } from './orchestrators/privacy-request.js';
+import { DELIVER_WEBHOOK } from '../shared/usecases/webhooks.js';
+import { deliverWebhookOrchestrator } from './orchestrators/deliver-webhook.js';
+import { webhookActivityHandlers } from './activities/webhook-activities.js';
 
 /** Orchestrators by name: registered with Durable Functions and run by the local runtime. */
 export const orchestrators: Record<string, OrchestrationHandler> = {
@@ -20,11 +23,16 @@ export const orchestrators: Record<string, OrchestrationHandler> = {
   [RETENTION_SCHEDULE]: retentionScheduleOrchestrator,
   [DELETE_INCIDENT]: deleteIncidentOrchestrator,
   [PRIVACY_REQUEST]: privacyRequestOrchestrator,
+  [DELIVER_WEBHOOK]: deliverWebhookOrchestrator,
 };
 
 export function activities(app: () => Promise<App>) {
   const deps = async (): Promise<Deps> => (await app()).deps;
-  return { ...activityHandlers(deps), ...shareActivityHandlers(deps), ...lifecycleActivityHandlers(deps) };
+  const deliveryPorts = async () => {
+    const a = await app();
+    return { ...a.webhooks, audit: a.deps.audit, clock: a.deps.clock, logger: a.deps.logger };
+  };
+  return { ...activityHandlers(deps), ...shareActivityHandlers(deps), ...lifecycleActivityHandlers(deps), ...webhookActivityHandlers(deliveryPorts) };
 }
 
 /** Activities that also need the orchestration client (registered with the Durable client binding). */

@@ -16,6 +16,8 @@ import { retentionSweeper } from '../functions/triggers/retention-sweeper.js';
 import type { SweepResult } from '../shared/usecases/retention.js';
 import { blobCreatedEvent, onEvidenceUploaded } from '../functions/triggers/on-evidence-uploaded.js';
 import { onRedactionResult } from '../functions/triggers/on-redaction-result.js';
+import { onWebhookEvent } from '../functions/triggers/on-webhook-event.js';
+import { WEBHOOK_EVENTS_POISON_QUEUE, WEBHOOK_EVENTS_QUEUE } from '../shared/webhooks/events.js';
 import { runWorkerLoop } from '../worker/loop.js';
 import { COSMOS_EMULATOR_KEY, startLocalServices, type LocalServices } from './services.js';
 import { createLocalHttpServer } from './http-server.js';
@@ -186,12 +188,29 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         }
       }
     };
+    // The webhook-events queue trigger: same handler and poison rule.
+    const deliverWebhookEvents = async () => {
+      const messages = await app.deps.queue.receive(WEBHOOK_EVENTS_QUEUE, { max: 16, visibilityTimeoutSeconds: 30 });
+      for (const m of messages) {
+        try {
+          await onWebhookEvent(JSON.parse(m.body), new InvocationContext({ functionName: 'onWebhookEvent' }), env);
+          await app.deps.queue.delete(WEBHOOK_EVENTS_QUEUE, m);
+        } catch (err) {
+          logger.error('webhook event handler failed', { error: String(err), dequeueCount: m.dequeueCount });
+          if (m.dequeueCount >= 5) {
+            await app.deps.queue.send(WEBHOOK_EVENTS_POISON_QUEUE, m.body);
+            await app.deps.queue.delete(WEBHOOK_EVENTS_QUEUE, m);
+          }
+        }
+      }
+    };
     let pumping: Promise<void> | undefined;
     const pump = async () => {
       while (pumping) await pumping;
       pumping = (async () => {
         await deliverBlobEvents();
         await deliverResults();
+        await deliverWebhookEvents();
       })().finally(() => (pumping = undefined));
       await pumping;
     };

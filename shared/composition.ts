@@ -23,6 +23,16 @@ import { AccessCoalescer, DenialCoalescer, InvalidAttemptLimiter } from './useca
 import { EXPORTS_CONTAINER, IncidentVersionSchema, PURGE_QUEUE, PrivacyRequestRecordSchema } from './domain/lifecycle.js';
 import { DEFAULT_RETENTION_POLICY } from './retention/policy.js';
 import { cosmosDueIndex } from './adapters/azure/cosmos-store.js';
+import { WebhookEndpointRecordSchema } from './webhooks/endpoint.js';
+import { WEBHOOK_EVENTS_POISON_QUEUE, WEBHOOK_EVENTS_QUEUE, WebhookEventRecordSchema } from './webhooks/events.js';
+import { webhookEventAudit } from './usecases/webhooks.js';
+import { KeyVaultSecretStore } from './adapters/keyvault/key-vault-secret-store.js';
+import { LocalSecretStore } from './adapters/local-keys/local-secret-store.js';
+import { httpWebhookSender, webhookUrlGuard } from './adapters/webhooks/http-sender.js';
+import type { SecretStore, WebhookSender, WebhookUrlGuard } from './ports/webhooks.js';
+import type { DocumentStore } from './ports/index.js';
+import type { WebhookEndpointRecord } from './webhooks/endpoint.js';
+import type { WebhookEventRecord } from './webhooks/events.js';
 
 /**
  * The composition root: the one place that turns validated settings into adapters and use-case
@@ -33,10 +43,26 @@ export interface App {
   tokens: TokenVerifier;
   /** Local mode only: signs development tokens through the same verifier path. */
   devTokens?: DevTokenIssuer;
+  /** Retailer event webhooks: endpoints, stored events, signing secrets, URL rules and the HTTP sender. */
+  webhooks: WebhookPorts;
   health(): Promise<Record<string, { ok: boolean; detail?: string }>>;
 }
 
-export const COSMOS_CONTAINERS = ['incidents', AUDIT_CONTAINER, 'shares', 'share-links', 'incidentVersions', 'privacyRequests'] as const;
+export const COSMOS_CONTAINERS = ['incidents', AUDIT_CONTAINER, 'shares', 'share-links', 'incidentVersions', 'privacyRequests', 'webhooks', 'webhook-events'] as const;
+
+export interface WebhookPorts {
+  endpoints: DocumentStore<WebhookEndpointRecord>;
+  events: DocumentStore<WebhookEventRecord>;
+  secrets: SecretStore;
+  guard: WebhookUrlGuard;
+  sender: WebhookSender;
+}
+
+/** Webhook signing secrets: Key Vault secrets in Azure, files in the local key folder locally (as for the KEK). */
+export function secretStoreFor(config: Pick<Config, 'KEYVAULT__uri' | 'KEYVAULT__clientId' | 'BYSTANDER_DATA_DIR'>): SecretStore {
+  if (config.KEYVAULT__uri) return new KeyVaultSecretStore({ vaultUrl: config.KEYVAULT__uri, credential: credentialFor(config.KEYVAULT__clientId) });
+  return new LocalSecretStore(join(config.BYSTANDER_DATA_DIR, 'keys', 'webhooks'));
+}
 
 function credentialFor(clientId: string | undefined): TokenCredential {
   return clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
@@ -91,7 +117,7 @@ export async function createApp(
   if (config.BYSTANDER_MODE === 'local') {
     // Azure resources come from Bicep; the embedded stack creates its own.
     await blobs.ensureContainers([...Object.values(CONTAINERS), EXPORTS_CONTAINER]);
-    await queue.ensureQueues([...Object.values(QUEUES), PURGE_QUEUE]);
+    await queue.ensureQueues([...Object.values(QUEUES), PURGE_QUEUE, WEBHOOK_EVENTS_QUEUE, WEBHOOK_EVENTS_POISON_QUEUE]);
     await ensureCosmos(cosmos, config.COSMOS_DATABASE, COSMOS_CONTAINERS);
   }
 
@@ -105,16 +131,28 @@ export async function createApp(
   }
 
   const dataKeys = new DataKeyService(keyWrapperFor(config), { clock, logger });
+  const strictWebhooks = config.BYSTANDER_MODE === 'azure';
+  const webhooks: WebhookPorts = {
+    endpoints: new CosmosDocumentStore(cosmos, config.COSMOS_DATABASE, 'webhooks', WebhookEndpointRecordSchema),
+    events: new CosmosDocumentStore(cosmos, config.COSMOS_DATABASE, 'webhook-events', WebhookEventRecordSchema),
+    secrets: secretStoreFor(config),
+    guard: webhookUrlGuard(strictWebhooks),
+    sender: httpWebhookSender({ strict: strictWebhooks }),
+  };
   const deps: Deps = {
     config,
     blobs,
     queue,
     dataKeys,
     incidents: sealedIncidentStore(new CosmosDocumentStore(cosmos, config.COSMOS_DATABASE, 'incidents', IncidentRecordSchema), dataKeys),
-    audit: createAuditSink(cosmos, config.COSMOS_DATABASE, clock, logger, {
-      id: config.AUDIT_ORIGIN_KEY_ID,
-      key: config.AUDIT_ORIGIN_KEY ? Buffer.from(config.AUDIT_ORIGIN_KEY, 'base64') : await localSecret(join(config.AUTH_DEV_KEY_DIR!, 'audit-origin.key')),
-    }),
+    // Audited actions that retailers may hear about also publish a webhook event (after the audit write).
+    audit: webhookEventAudit(
+      createAuditSink(cosmos, config.COSMOS_DATABASE, clock, logger, {
+        id: config.AUDIT_ORIGIN_KEY_ID,
+        key: config.AUDIT_ORIGIN_KEY ? Buffer.from(config.AUDIT_ORIGIN_KEY, 'base64') : await localSecret(join(config.AUTH_DEV_KEY_DIR!, 'audit-origin.key')),
+      }),
+      { events: webhooks.events, queue, clock, logger },
+    ),
     clock,
     logger,
     screener: createScreener(config.SCREENING_EXTRA_TERMS),
@@ -143,6 +181,7 @@ export async function createApp(
     deps,
     tokens,
     ...(devTokens ? { devTokens } : {}),
+    webhooks,
     async health() {
       const check = async (fn: () => Promise<unknown>) => {
         try {

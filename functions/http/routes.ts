@@ -6,6 +6,8 @@ import { getEvidenceContentHandler } from './evidence.js';
 import { createShareHandler, listSharesHandler, revokeShareHandler } from './shares.js';
 import { shareDownloadHandler, shareMediaHandler, sharePageHandler } from './share-page.js';
 import * as lifecycle from './lifecycle.js';
+import { createWebhookHandler, deleteWebhookHandler, listWebhooksHandler } from './webhooks.js';
+import { openApiHandler } from './openapi/handler.js';
 
 export interface RouteDef {
   name: string;
@@ -20,6 +22,7 @@ export interface RouteDef {
 /** The one route table: registered with the Functions host and served by the local stack. */
 export const routes: RouteDef[] = [
   { name: 'health', methods: ['GET'], route: 'health', handler: healthHandler },
+  { name: 'openApiDocument', methods: ['GET'], route: 'openapi.json', handler: openApiHandler },
   { name: 'createIncident', methods: ['POST'], route: 'incidents', handler: createIncidentHandler },
   { name: 'getIncident', methods: ['GET'], route: 'incidents/{id}', handler: getIncidentHandler },
   { name: 'getEvidenceContent', methods: ['GET'], route: 'incidents/{id}/evidence/{evidenceId}/content', handler: getEvidenceContentHandler },
@@ -34,6 +37,9 @@ export const routes: RouteDef[] = [
   { name: 'createPrivacyRequest', methods: ['POST'], route: 'privacy-requests', handler: lifecycle.createPrivacyRequestHandler },
   { name: 'getPrivacyRequest', methods: ['GET'], route: 'privacy-requests/{id}', handler: lifecycle.getPrivacyRequestHandler },
   { name: 'downloadPrivacyExport', methods: ['GET'], route: 'privacy-requests/{id}/download', handler: lifecycle.downloadPrivacyExportHandler },
+  { name: 'createWebhook', methods: ['POST'], route: 'webhooks', handler: createWebhookHandler },
+  { name: 'listWebhooks', methods: ['GET'], route: 'webhooks', handler: listWebhooksHandler },
+  { name: 'deleteWebhook', methods: ['DELETE'], route: 'webhooks/{webhookId}', handler: deleteWebhookHandler },
 ];
 
 /** The police share page: outside the `api/` prefix, at the link's own path (`/s/{token}`). */

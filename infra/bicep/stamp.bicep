@@ -186,6 +186,12 @@ module keyVault 'modules/keyvault/key-vault.bicep' = {
         description: 'Resolve the Key Vault references AUDIT_ORIGIN_KEY and SHARE_WEBHOOK_SECRET'
       }
       {
+        principalId: functionIdentity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        roleDefinitionId: builtInRoleIds.keyVaultSecretsOfficer
+        description: 'Create, read and delete the per-endpoint signing secrets of retailer webhooks (webhook-<id>)'
+      }
+      {
         principalId: bootstrapIdentity.outputs.principalId
         principalType: 'ServicePrincipal'
         roleDefinitionId: builtInRoleIds.keyVaultSecretsOfficer

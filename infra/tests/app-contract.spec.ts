@@ -14,6 +14,7 @@ import { arrayItems, objectEntries } from '../policy/rules.js';
 import { ConfigSchema } from '../../shared/config/config.js';
 import { CONTAINERS, QUEUES } from '../../shared/domain/incident.js';
 import { EXPORTS_CONTAINER, PURGE_QUEUE } from '../../shared/domain/lifecycle.js';
+import { WEBHOOK_EVENTS_POISON_QUEUE, WEBHOOK_EVENTS_QUEUE } from '../../shared/webhooks/events.js';
 import { COSMOS_CONTAINERS } from '../../shared/composition.js';
 import { WorkerConfigSchema } from '../../worker/main.js';
 import { PLATE_DETECTORS } from '../../worker/engine/detect/plate-detector.js';
@@ -59,8 +60,10 @@ describe('storage matches the app', () => {
     );
   });
 
-  it('queues = QUEUES + PURGE_QUEUE', () => {
-    expect(sorted(varStrings(model('storage/storage-account.bicep'), 'queues'))).toEqual(sorted([...Object.values(QUEUES), PURGE_QUEUE]));
+  it('queues = QUEUES + PURGE_QUEUE + the webhook event queues', () => {
+    expect(sorted(varStrings(model('storage/storage-account.bicep'), 'queues'))).toEqual(
+      sorted([...Object.values(QUEUES), PURGE_QUEUE, WEBHOOK_EVENTS_QUEUE, WEBHOOK_EVENTS_POISON_QUEUE]),
+    );
   });
 });
 

@@ -44,6 +44,12 @@ export const AUDIT_ACTIONS = [
   'key.rewrap',
   'key.unavailable',
   'auth.denied',
+  // Retailer event webhooks (shared/usecases/webhooks.ts): target.setting names the endpoint (`webhook:<id>`).
+  'webhook.register',
+  'webhook.list',
+  'webhook.delete',
+  /** One delivery attempt; reason `attempt-<n>.<result code>`. */
+  'webhook.delivery',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

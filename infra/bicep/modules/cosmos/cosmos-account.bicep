@@ -58,6 +58,9 @@ var containers = [
   { name: 'shares', ttl: -1 }
   { name: 'share-links', ttl: -1 }
   { name: 'privacyRequests', ttl: -1 }
+  { name: 'webhooks', ttl: -1 }
+  // Retailer webhook events (ids and codes only); each item carries its own ttl (30 days).
+  { name: 'webhook-events', ttl: -1 }
   { name: 'audit', ttl: auditTtlDays * 86400 }
 ]
 

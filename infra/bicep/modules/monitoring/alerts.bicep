@@ -88,6 +88,24 @@ var rules = [
     query: '${alertLines} | where tostring(line.alert) == "share-notification-failed" | summarize failed = count() by bin(TimeGenerated, 15m)'
   }
   {
+    name: 'webhook-delivery-failed'
+    displayName: 'Retailer webhook delivery failed'
+    description: 'A retailer webhook event was not accepted after every attempt (about 33 hours of retries) (alert: webhook-delivery-failed).'
+    severity: 3
+    frequency: 'PT1H'
+    window: 'PT1H'
+    query: '${alertLines} | where tostring(line.alert) == "webhook-delivery-failed" | summarize failed = count() by bin(TimeGenerated, 1h)'
+  }
+  {
+    name: 'webhook-event-lost'
+    displayName: 'Retailer webhook event not published'
+    description: 'An audited action could not queue its webhook event (storage queue or event store unavailable) (alert: webhook-event-lost).'
+    severity: 2
+    frequency: 'PT15M'
+    window: 'PT30M'
+    query: '${alertLines} | where tostring(line.alert) == "webhook-event-lost" | summarize lost = count() by bin(TimeGenerated, 15m)'
+  }
+  {
     name: 'stuck-orchestrations'
     displayName: 'Evidence orchestration stuck'
     description: 'A processEvidence, deleteIncident or privacyRequest orchestration has not progressed for longer than the redaction timeout allows.'

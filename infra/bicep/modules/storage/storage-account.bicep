@@ -70,13 +70,16 @@ var evidenceContainers = [
   'exports'
 ]
 
-// Must match the app: QUEUES in shared/domain/incident.ts and PURGE_QUEUE in shared/domain/lifecycle.ts.
+// Must match the app: QUEUES in shared/domain/incident.ts, PURGE_QUEUE in shared/domain/lifecycle.ts and the
+// webhook event queues in shared/webhooks/events.ts.
 var queues = [
   'redaction-jobs'
   'redaction-jobs-poison'
   'redaction-results'
   'redaction-results-poison'
   'orchestration-purge'
+  'webhook-events'
+  'webhook-events-poison'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
