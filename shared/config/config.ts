@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RetentionPolicySchema } from '../retention/policy.js';
+import { secretKey } from '../webhooks/signing.js';
 
 /**
  * All settings, validated once at start-up. In Azure they come from app settings (identity-based
@@ -92,8 +93,20 @@ export const ConfigSchema = z
     ACS_EMAIL__endpoint: z.url().optional(),
     ACS_EMAIL__clientId: z.string().optional(),
     ACS_EMAIL_SENDER: z.email().optional(),
-    /** Secret that signs agency webhooks (HMAC-SHA256), ≥ 32 characters; a Key Vault reference in Azure. */
-    SHARE_WEBHOOK_SECRET: z.string().min(32).optional(),
+    /**
+     * Secret that signs agency webhooks (Standard Webhooks, HMAC-SHA256): base64 of 24–64 random bytes,
+     * optionally prefixed `whsec_`; a Key Vault reference in Azure (the bootstrap job makes 48 bytes).
+     */
+    SHARE_WEBHOOK_SECRET: z
+      .string()
+      .refine((v) => {
+        try {
+          return secretKey(v).length > 0;
+        } catch {
+          return false;
+        }
+      }, 'must be base64 of 24 to 64 bytes (optionally prefixed whsec_)')
+      .optional(),
 
     /**
      * Where the client address (share-link rate limit, audit origin) is taken from: only a source

@@ -7,7 +7,7 @@ import { WebhookNotifier } from './webhook.js';
 
 export { AcsEmailSender } from './acs-email.js';
 export { OutboxNotifier, readOutboxLink } from './outbox.js';
-export { WebhookNotifier, signWebhook, SIGNATURE_HEADER } from './webhook.js';
+export { WebhookNotifier } from './webhook.js';
 export { renderMessage } from './message.js';
 
 /** Something that can deliver an e-mail-like message to an address. */

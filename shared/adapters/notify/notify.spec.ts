@@ -1,11 +1,11 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { createServer, type IncomingMessage } from 'node:http';
 import { mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccessToken } from '@azure/identity';
-import { AcsEmailSender, ChannelNotifier, OutboxNotifier, SIGNATURE_HEADER, WebhookNotifier, readOutboxLink, renderMessage, signWebhook } from './index.js';
+import { AcsEmailSender, ChannelNotifier, OutboxNotifier, WebhookNotifier, readOutboxLink, renderMessage } from './index.js';
 import type { ShareLinkNotification } from '../../ports/notifier.js';
 import { RecordingLogger } from '../../../test/shares/fakes.js';
 
@@ -20,7 +20,7 @@ const linkMessage = (extra: Partial<ShareLinkNotification> = {}): ShareLinkNotif
   to: { email: 'officer@police.example' },
   ...extra,
 });
-const SECRET = 'a-webhook-secret-of-at-least-32-characters!';
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwbEv2SPk3vFWbu9Zp';
 
 describe('notification content', () => {
   it('carries the link, the expiry and the incident reference only', () => {
@@ -52,7 +52,7 @@ describe('OutboxNotifier (local)', () => {
   });
 });
 
-describe('WebhookNotifier (HMAC-signed)', () => {
+describe('WebhookNotifier (Standard Webhooks signing)', () => {
   let close: (() => Promise<void>) | undefined;
   afterEach(async () => close?.());
 
@@ -76,13 +76,18 @@ describe('WebhookNotifier (HMAC-signed)', () => {
     const [hit] = received;
     const body = JSON.parse(hit!.body);
     expect(body).toEqual({ type: 'bystander.share.link', shareId: 'sh-1', incidentRef: 'inc-1', link: linkMessage().link, expiresAt: '2026-11-23T09:00:00.000Z', sentAt: now.toISOString() });
-    // What an agency does: recompute over the raw body and compare in constant time.
-    const sig = String(hit!.headers[SIGNATURE_HEADER]);
-    const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(sig)!;
-    expect(Number(m[1])).toBe(now.getTime() / 1000);
-    const expected = createHmac('sha256', SECRET).update(`${m[1]}.${hit!.body}`).digest();
-    expect(timingSafeEqual(expected, Buffer.from(m[2]!, 'hex'))).toBe(true);
-    expect(sig).toBe(signWebhook(SECRET, now.getTime() / 1000, hit!.body));
+    // What an agency does: verify with an independent Standard Webhooks implementation (the standardwebhooks package).
+    const headers = { 'webhook-id': String(hit!.headers['webhook-id']), 'webhook-timestamp': String(hit!.headers['webhook-timestamp']), 'webhook-signature': String(hit!.headers['webhook-signature']) };
+    expect(headers['webhook-id']).toMatch(/^msg_[0-9a-f]{32}$/);
+    expect(Number(headers['webhook-timestamp'])).toBe(now.getTime() / 1000);
+    const realNow = Date.now;
+    Date.now = () => now.getTime(); // the package checks the timestamp against its clock (±5 min)
+    try {
+      expect(new Webhook(SECRET).verify(hit!.body, headers)).toEqual(body);
+      expect(() => new Webhook(SECRET).verify(hit!.body.replace('inc-1', 'inc-2'), headers)).toThrow();
+    } finally {
+      Date.now = realNow;
+    }
   });
 
   it('a non-2xx answer fails (so the orchestration retries)', async () => {

@@ -1,20 +1,11 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../ports/index.js';
 import { NotificationError, type Notification } from '../../ports/notifier.js';
 import { webhookUrlProblem } from '../../domain/share.js';
-
-export const SIGNATURE_HEADER = 'bystander-signature';
-
-/**
- * The signature an agency checks: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
- * Agencies recompute it over the raw body, compare in constant time and reject stale `t`.
- */
-export function signWebhook(secret: string, timestamp: number, body: string): string {
-  const mac = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
-  return `t=${timestamp},v1=${mac}`;
-}
+import { secretKey, standardWebhookHeaders } from '../../webhooks/signing.js';
 
 export interface WebhookOptions {
+  /** The stamp's agency webhook secret: `whsec_` + base64 (or bare base64) of 24–64 bytes (SHARE_WEBHOOK_SECRET). */
   secret: string;
   /** Allow http:// and internal hosts (local stack and tests only). */
   allowInsecure?: boolean;
@@ -25,12 +16,15 @@ export interface WebhookOptions {
 }
 
 /**
- * Agency webhook: POSTs a small JSON document (link, expiry, incident reference) signed with HMAC.
- * https only, no redirects, short timeout; any non-2xx answer is a failure the caller retries.
+ * Agency webhook: POSTs a small JSON document (link, expiry, incident reference) signed per the
+ * Standard Webhooks specification, as retailer webhooks are (`webhook-id`, `webhook-timestamp`,
+ * `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`); agencies verify with any
+ * Standard Webhooks library and the secret as `whsec_<base64>`. https only, no redirects, short
+ * timeout; any non-2xx answer is a failure the caller retries.
  */
 export class WebhookNotifier {
   constructor(private readonly options: WebhookOptions) {
-    if (options.secret.length < 32) throw new Error('the webhook secret must be at least 32 characters');
+    secretKey(options.secret); // throws unless it is a 24–64-byte base64 secret
   }
 
   static check(url: string, allowInsecure = false): URL {
@@ -51,8 +45,7 @@ export class WebhookNotifier {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        [SIGNATURE_HEADER]: signWebhook(this.options.secret, Math.floor(now.getTime() / 1000), body),
-        'bystander-delivery': randomUUID(),
+        ...standardWebhookHeaders(this.options.secret, `msg_${randomBytes(16).toString('hex')}`, now, body),
       },
       body,
       redirect: 'error',
