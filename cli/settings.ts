@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { processAlive } from '../shared/adapters/process-alive.js';
 
 /**
  * Settings for `npx bystander audit verify` and `keys rewrap`. In Azure they come from the
@@ -22,15 +23,6 @@ export interface CliSettings {
   hint?: string;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export function cliSettings(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): CliSettings {
   // Explicit settings (Azure, or a stack elsewhere) win.
   if (env.COSMOS__accountEndpoint || env.BYSTANDER_GEOGRAPHY) return { env };
@@ -43,6 +35,6 @@ export function cliSettings(env: Record<string, string | undefined> = process.en
     return { env, hint };
   }
   // A file left by a stack that was killed is not a running stack.
-  if (!Number.isInteger(running.pid) || !alive(running.pid) || typeof running.settings !== 'object') return { env, hint };
+  if (!Number.isInteger(running.pid) || !processAlive(running.pid) || typeof running.settings !== 'object') return { env, hint };
   return { env: { ...env, ...running.settings }, from: file };
 }

@@ -1,13 +1,12 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '../shared/domain/incident.js';
 import { RedactionJobSchema } from '../shared/domain/redaction.js';
 import type { Stack } from '../local/stack.js';
-import { runWorkerLoop } from '../worker/loop.js';
-import { silentLogger } from '../shared/adapters/console-logger.js';
 import { ensureDemoClip } from './fixtures/media/generate.js';
 import { client, incidentBody, sha256, testStack } from './helpers.js';
+import { startWorkerLoop } from './worker-loop.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -37,26 +36,14 @@ describe('a worker that crashes mid-job', () => {
     expect((await api.getIncident(created.body.incident.id)).body.evidence[0].status).toBe('processing');
 
     // A healthy worker starts; the lease expires and the same job is delivered again.
-    const aborter = new AbortController();
-    const tmpDir = join(stack.config.BYSTANDER_DATA_DIR, 'tmp');
-    await mkdir(tmpDir, { recursive: true });
-    const worker = runWorkerLoop({
-      queue: stack.app.deps.queue,
-      blobs: stack.app.deps.blobs,
-      dataKeys: stack.app.deps.dataKeys,
-      tmpDir,
-      signal: aborter.signal,
-      logger: silentLogger,
-      idlePollMs: 200,
-    });
+    const worker = await startWorkerLoop(stack);
     try {
       const evidence = await api.waitFor(created.body.incident.id, slot.evidenceId, ['published', 'quarantined'], 180_000);
       expect(evidence.status).toBe('published');
       const status = await stack.runtime.status(slot.evidenceId);
       expect(status?.output).toEqual({ status: 'published', evidenceId: slot.evidenceId, attempts: 1 });
     } finally {
-      aborter.abort();
-      await worker;
+      await worker.stop();
     }
   });
 });

@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type RedactionJob, RedactionResultSchema } from '../shared/domain/redaction.js';
 import { ensureDemoClip } from '../test/fixtures/media/generate.js';
 import { RedactionReportSchema } from './engine/report.js';
-import { handleRedactionJob } from './job.js';
+import { handleRedactionJob, removeStaleWorkDirs } from './job.js';
 import { InMemoryFakeBlobStore } from './testing/in-memory-fakes.js';
 import { DataKeyService, dataKeyRefFor } from '../shared/crypto/key-wrapper.js';
 import { LocalKeyWrapper } from '../shared/adapters/local-keys/local-key-wrapper.js';
@@ -116,5 +117,71 @@ describe('handleRedactionJob (with an in-memory fake BlobStore)', () => {
     const result = await handleRedactionJob(jobFor(clip), { blobs, tmpDir: tmp, dataKeys });
     expect(result).toMatchObject({ outcome: 'failed', code: 'output-exists', retryable: false });
     expect(blobs.blobs.get('evidence/t1/i1/e1/redacted.mp4')!.data.toString()).toBe('other');
+  });
+});
+
+/** Every file under `dir` whose bytes hash to `digest` (what an attacker with the disk would look for). */
+async function filesWithDigest(dir: string, digest: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    if (sha(await readFile(path)) === digest) found.push(path);
+  }
+  return found;
+}
+
+describe('the unredacted source in the worker (issue 14: left on disk after a crash)', () => {
+  let clip: Buffer;
+  beforeAll(async () => {
+    clip = await readFile((await ensureDemoClip(join(process.cwd(), '.test-data', 'worker-engine'))).path);
+  });
+
+  it.each([
+    ['on disk', null],
+    ['memory-backed', '/dev/shm'],
+  ] as const)('has no name while the job runs (%s), is readable by the engine, and is gone with the job whatever its end', async (_where, memoryDir) => {
+    const tmp = await mkdtemp(join(tmpdir(), 'bystander-job-private-'));
+    const blobs = new InMemoryFakeBlobStore();
+    await blobs.upload('ingest', 't1/i1/e1', clip);
+    const seen: { enginePath?: string; engineSha?: string; target?: string; named: string[]; inMemoryDir: string[] } = { named: [], inMemoryDir: [] };
+    for (const ending of ['crash', 'abort'] as const) {
+      const result = await handleRedactionJob(jobFor(clip), {
+        blobs,
+        tmpDir: tmp,
+        dataKeys,
+        memoryDir,
+        redact: async (input) => {
+          seen.enginePath = input;
+          seen.target = await readlink(input);
+          seen.engineSha = sha(await readFile(input));
+          seen.named = await filesWithDigest(tmp, sha(clip));
+          if (memoryDir) seen.inMemoryDir = await filesWithDigest(memoryDir, sha(clip)).catch(() => []);
+          if (ending === 'abort') throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+          throw new Error('the engine fell over');
+        },
+      });
+      expect(result).toMatchObject({ outcome: 'failed', code: 'worker-crash' });
+      expect(seen.engineSha).toBe(sha(clip));
+      expect(seen.named).toEqual([]);
+      expect(seen.inMemoryDir).toEqual([]);
+      expect(seen.enginePath).toMatch(new RegExp(`^/proc/${process.pid}/fd/\\d+$`));
+      // The kernel's name for it: an unnamed file in memory-backed storage, or in the job's folder.
+      expect(seen.target!.startsWith(`${memoryDir ?? tmp}/`)).toBe(true);
+      expect(seen.target).toMatch(/ \(deleted\)$/);
+      expect(await readdir(tmp)).toEqual([]);
+    }
+  });
+
+  it('at worker start removes the job folders of workers that are gone (and of an earlier incarnation of this pid), keeping live ones', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'bystander-job-stale-'));
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!; // a process that has exited
+    const live = process.ppid;
+    for (const name of [`redaction-${gone}-aaaa`, `redaction-${process.pid}-bbbb`, `redaction-${live}-cccc`, 'redaction-Xy12Zq', 'unrelated']) {
+      await mkdir(join(tmp, name));
+      await writeFile(join(tmp, name, 'source'), clip.subarray(0, 1024));
+    }
+    expect(await removeStaleWorkDirs(tmp)).toBe(3);
+    expect((await readdir(tmp)).sort()).toEqual([`redaction-${live}-cccc`, 'unrelated']);
   });
 });

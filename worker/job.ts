@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { RedactionJob, RedactionResult } from '../shared/domain/redaction.js';
 import { type BlobStore, ConflictError, type Logger, NotFoundError } from '../shared/ports/index.js';
@@ -11,6 +10,8 @@ import { DetectorUnavailableError } from './engine/detect/azure-vision.js';
 import { type RedactionReport, RedactionReportSchema, toSummary } from './engine/report.js';
 import { createEncryptStream } from '../shared/crypto/segmented-aead.js';
 import { KeyUnavailableError, type DataKeyService } from '../shared/crypto/key-wrapper.js';
+import { createPrivateFile, type PrivateFile } from './private-file.js';
+import { processAlive } from '../shared/adapters/process-alive.js';
 
 export interface JobDeps {
   blobs: BlobStore;
@@ -18,6 +19,8 @@ export interface JobDeps {
   dataKeys: Pick<DataKeyService, 'open'>;
   /** Parent folder for the job's private temp folder (removed afterwards, success or not). */
   tmpDir: string;
+  /** Memory-backed storage for the source copy (default /dev/shm; null: never). See private-file.ts. */
+  memoryDir?: string | null;
   logger?: Logger;
   signal?: AbortSignal;
   /** Engine settings that are the worker's, not the job's (device, tuning). */
@@ -46,7 +49,8 @@ export function failedResult(job: Pick<RedactionJob, 'jobId' | 'tenantId' | 'inc
  */
 export async function handleRedactionJob(job: RedactionJob, deps: JobDeps): Promise<RedactionResult> {
   const log = deps.logger;
-  const dir = await mkdtemp(join(deps.tmpDir, 'redaction-'));
+  const dir = await mkdtemp(join(deps.tmpDir, `${WORK_DIR_PREFIX}${process.pid}-`));
+  let source: PrivateFile | undefined;
   try {
     const existing = await previousResult(job, deps.blobs);
     if (existing) {
@@ -56,10 +60,12 @@ export async function handleRedactionJob(job: RedactionJob, deps: JobDeps): Prom
     if (await deps.blobs.getProperties(job.output.container, job.output.name)) {
       return failedResult(job, 'output-exists', 'the output blob already exists and belongs to another job', false);
     }
-    const source = join(dir, 'source');
     const output = join(dir, 'output');
     let sha256: string;
     try {
+      // The unredacted source never gets a name on disk (private-file.ts): a crash cannot leave it.
+      const size = (await deps.blobs.getProperties(job.source.container, job.source.name))?.size;
+      source = await createPrivateFile(dir, size, deps.memoryDir);
       sha256 = await downloadHashing(deps.blobs, job.source, source);
     } catch (err) {
       if (err instanceof NotFoundError) return failedResult(job, 'source-missing', 'the source blob does not exist', false);
@@ -70,7 +76,7 @@ export async function handleRedactionJob(job: RedactionJob, deps: JobDeps): Prom
     }
     let report: RedactionReport;
     try {
-      report = await (deps.redact ?? redactMedia)(source, output, {
+      report = await (deps.redact ?? redactMedia)(source.path, output, {
         targets: job.targets,
         style: job.style,
         subjects: job.subjects,
@@ -127,8 +133,36 @@ export async function handleRedactionJob(job: RedactionJob, deps: JobDeps): Prom
     log?.error('redaction job crashed', { jobId: job.jobId, error: err instanceof Error ? err.message : String(err) });
     return failedResult(job, 'worker-crash', `worker error: ${err instanceof Error ? err.message : String(err)}`, true);
   } finally {
+    await source?.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Job folders are `redaction-<pid>-<random>` under the worker's temp folder. */
+export const WORK_DIR_PREFIX = 'redaction-';
+
+/**
+ * At worker start: removes the job folders that a worker which is no longer running left behind
+ * (killed mid-job). A folder of this very process id is an earlier incarnation's (a container's
+ * worker is often pid 1 every time); folders of other live workers sharing the folder are kept.
+ */
+export async function removeStaleWorkDirs(tmpDir: string, logger?: Logger): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(tmpDir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(WORK_DIR_PREFIX)) continue;
+    const pid = Number(/^redaction-(\d+)-/.exec(name)?.[1]);
+    if (pid && pid !== process.pid && processAlive(pid)) continue;
+    await rm(join(tmpDir, name), { recursive: true, force: true });
+    removed++;
+  }
+  if (removed) logger?.warn('removed work folders left by a worker that stopped mid-job', { count: removed });
+  return removed;
 }
 
 function succeeded(job: RedactionJob, report: RedactionReport, storedBytes: number): RedactionResult {
@@ -165,15 +199,13 @@ async function previousResult(job: RedactionJob, blobs: BlobStore): Promise<Reda
   return succeeded(job, report, props.size);
 }
 
-async function downloadHashing(blobs: BlobStore, ref: { container: string; name: string }, path: string): Promise<string> {
+async function downloadHashing(blobs: BlobStore, ref: { container: string; name: string }, file: PrivateFile): Promise<string> {
   const { stream } = await blobs.download(ref.container, ref.name);
   const hash = createHash('sha256');
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      cb(null, chunk);
-    },
-  });
-  await pipeline(stream, tap, createWriteStream(path, { flags: 'wx' }));
+  // Written through the handle itself: the file may have no name to open a stream on.
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    for (let off = 0; off < chunk.length; ) off += (await file.handle.write(chunk, off, chunk.length - off)).bytesWritten;
+  }
   return hash.digest('hex');
 }

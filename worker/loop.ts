@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RedactionJob, RedactionJobSchema, type RedactionResult, RedactionResultSchema } from '../shared/domain/redaction.js';
 import type { BlobStore, Logger, MessageQueue, QueueMessage } from '../shared/ports/index.js';
-import { failedResult, handleRedactionJob, type JobDeps } from './job.js';
+import { failedResult, handleRedactionJob, type JobDeps, removeStaleWorkDirs } from './job.js';
 
 export interface WorkerLoopOptions {
   queue: MessageQueue;
@@ -37,6 +37,8 @@ export const QUEUES = { jobs: 'redaction-jobs', results: 'redaction-results', po
 export async function runWorkerLoop(o: WorkerLoopOptions): Promise<void> {
   const jobsQueue = o.jobsQueue ?? QUEUES.jobs;
   const visibility = o.visibilityTimeoutSeconds ?? 300;
+  // A worker killed mid-job (kill -9, OOM) could not clean up: its job folders go first.
+  await removeStaleWorkDirs(o.tmpDir ?? tmpdir(), o.logger);
   while (!o.signal.aborted) {
     let messages: QueueMessage[];
     try {
