@@ -26,6 +26,22 @@ export function coveredShare(box: Rect, regions: readonly Rect[], width: number,
   return hit / (N * N);
 }
 
+const inAny = (x: number, y: number, rs: readonly Rect[]) => rs.some((r) => x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h);
+
+/** Share of the frame (a 64×64 sample grid) inside some of `regions` and outside all of `excluded`. */
+export function obscuredOutside(regions: readonly Rect[], excluded: readonly Rect[], width: number, height: number): number {
+  const N = 64;
+  let hit = 0;
+  for (let j = 0; j < N; j++) {
+    const y = ((j + 0.5) / N) * height;
+    for (let i = 0; i < N; i++) {
+      const x = ((i + 0.5) / N) * width;
+      if (inAny(x, y, regions) && !inAny(x, y, excluded)) hit++;
+    }
+  }
+  return hit / (N * N);
+}
+
 export interface ClipScore {
   bystanderFaceFrames: number;
   bystanderObscured: number;
@@ -75,16 +91,7 @@ export function scoreClip(truth: GroundTruth, obscured: Rect[][], minVisible = 0
     // False-obscured: sample the frame; a point counts when obscured and outside every labelled
     // object grown by 60% (padding and head/hair around the face box are expected).
     const labelled = [...ft.faces.map((x) => x.box), ...ft.plates.map((x) => x.box)].map((b) => ({ x: b.x - b.w * 0.3, y: b.y - b.h * 0.3, w: b.w * 1.6, h: b.h * 1.6 }));
-    let hit = 0;
-    const N = 64;
-    for (let j = 0; j < N; j++) {
-      const y = ((j + 0.5) / N) * H;
-      for (let i = 0; i < N; i++) {
-        const x = ((i + 0.5) / N) * W;
-        if (regions.some((r) => x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h) && !labelled.some((r) => x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h)) hit++;
-      }
-    }
-    falseSum += hit / (N * N);
+    falseSum += obscuredOutside(regions, labelled, W, H);
   });
   s.falseObscured = truth.frames.length ? falseSum / truth.frames.length : 0;
   return s;

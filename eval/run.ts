@@ -7,6 +7,9 @@
  * verifier's verdict. Exits 1 when a target is missed.
  *
  * Options: --clips a,b  --tile <px>  --crop <scale>,<min>,<input>  --cadence <n>  --full <n>  --plate-cadence <n>  --plate-full <n>  --no-verify  --json <file>
+ *
+ * `--real` runs the real-footage set instead (eval/real/README.md; fetch its media first with
+ * `bash eval/real/fetch.sh`); with it only --no-verify and --json apply.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,8 +43,14 @@ const { values } = parseArgs({
     'plate-safety': { type: 'string' },
     'motion-threshold': { type: 'string' },
     json: { type: 'string' },
+    real: { type: 'boolean' },
   },
 });
+
+if (values.real) {
+  const { runRealEval } = await import('./real/run.js');
+  process.exit(await runRealEval({ verify: !values['no-verify'], ...(values.json ? { json: values.json } : {}) }));
+}
 
 const dir = join(process.cwd(), '.test-data', 'eval');
 await mkdir(dir, { recursive: true });
