@@ -152,7 +152,9 @@ export async function runRealEval(o: { verify: boolean; json?: string; root?: st
     ...TARGET_BANDS.map((b): [string, boolean] => {
       const t = all.byBand[`face/${b}`];
       const r = t?.frames ? t.obscured / t.frames : NaN;
-      return [`face recall ${b} px ${Number.isNaN(r) ? 'n/a (no labelled faces)' : r.toFixed(4)} ≥ ${REAL_TARGETS.recall}`, !(r < REAL_TARGETS.recall)];
+      const n = people.get(`face/${b}`)?.size ?? 0;
+      const sample = t?.frames ? ` over ${t.frames} face-frames of ${n} ${n === 1 ? 'person' : 'people'}${t.frames < 20 ? ' — too few to judge' : ''}` : '';
+      return [`face recall ${b} px ${Number.isNaN(r) ? 'n/a (no labelled faces)' : r.toFixed(4)} ≥ ${REAL_TARGETS.recall}${sample}`, !(r < REAL_TARGETS.recall)];
     }),
     [`longest visible run ${all.longestVisibleRun} ≤ ${REAL_TARGETS.longestRun} frames`, all.longestVisibleRun <= REAL_TARGETS.longestRun],
     ...(all.subject ? [[`subject body visible ${(all.subject.visible / all.subject.frames).toFixed(4)} ≥ ${REAL_TARGETS.subject}`, all.subject.visible / all.subject.frames >= REAL_TARGETS.subject] as [string, boolean]] : []),
