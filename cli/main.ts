@@ -10,10 +10,9 @@ import { pathToFileURL } from 'node:url';
 import { IncidentRecordSchema } from '../shared/domain/incident.js';
 import { ConfigError, loadConfig } from '../shared/config/config.js';
 import { cliSettings } from './settings.js';
-import { keyWrapperFor } from '../shared/composition.js';
+import { auditTrailFor, keyWrapperFor, storageAdapters } from '../shared/composition.js';
 import { CosmosDocumentStore, cosmosClient } from '../shared/adapters/azure/cosmos-store.js';
-import { CosmosAuditStore } from '../shared/adapters/azure/cosmos-audit-store.js';
-import { createChainedAuditSink, AUDIT_CONTAINER } from '../shared/adapters/azure/audit-sink.js';
+import { createChainedAuditSink } from '../shared/adapters/azure/audit-sink.js';
 import { consoleLogger } from '../shared/adapters/console-logger.js';
 import { AuditLog } from '../shared/audit/index.js';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
@@ -52,21 +51,13 @@ async function main(argv: string[]): Promise<number> {
     ...(config.COSMOS_KEY ? { key: config.COSMOS_KEY } : { credential: config.COSMOS__clientId ? new ManagedIdentityCredential({ clientId: config.COSMOS__clientId }) : new DefaultAzureCredential() }),
   });
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  const auditStore = new CosmosAuditStore(cosmos, config.COSMOS_DATABASE, AUDIT_CONTAINER);
+  // The chain and its checkpoints (immutable blobs in Azure; locally the journal-backed store and the checkpoint file).
+  const { store: auditStore, checkpoints } = auditTrailFor(config, cosmos, storageAdapters(config).blobs);
 
   if (args.command === 'audit-verify') {
-    let tenants: string[];
-    if (args.tenant) tenants = [args.tenant];
-    else {
-      // Every tenant's chain starts at seq 1 (read-only, cross-partition).
-      const { resources } = await cosmos
-        .database(config.COSMOS_DATABASE)
-        .container(AUDIT_CONTAINER)
-        .items.query<{ tenantId: string }>('SELECT c.tenantId FROM c WHERE c.seq = 1')
-        .fetchAll();
-      tenants = [...new Set(resources.map((r) => r.tenantId).filter((t) => typeof t === 'string'))].sort();
-    }
-    return runAuditVerify(auditStore, tenants, out);
+    // Every tenant with a chain or a checkpoint: a chain gone entirely is reported against its checkpoints.
+    const tenants = args.tenant ? [args.tenant] : [...new Set([...(await auditStore.tenants()), ...(await checkpoints.tenants())])].sort();
+    return runAuditVerify(auditStore, tenants, out, checkpoints);
   }
 
   const container = cosmos.database(config.COSMOS_DATABASE).container('incidents');

@@ -10,6 +10,7 @@ import type { HandlerEnv } from './http/api.js';
 import { mountedRoutes } from './http/routes.js';
 import { activities, clientActivities, orchestrators } from './registry.js';
 import { RETENTION_SWEEP_SCHEDULE, retentionSweeper } from './triggers/retention-sweeper.js';
+import { AUDIT_CHECKPOINT_SCHEDULE, auditCheckpoint } from './triggers/audit-checkpoint.js';
 import { onEvidenceUploaded } from './triggers/on-evidence-uploaded.js';
 import { onRedactionResult } from './triggers/on-redaction-result.js';
 import { onWebhookEvent } from './triggers/on-webhook-event.js';
@@ -74,5 +75,13 @@ app.timer('retentionSweeper', {
   extraInputs: [df.input.durableClient()],
   handler: async (_timer, ctx) => {
     await retentionSweeper(ctx, await envFor(ctx));
+  },
+});
+
+// The audit chains' heads, anchored outside the chains (immutable blob container) for `audit verify`.
+app.timer('auditCheckpoint', {
+  schedule: AUDIT_CHECKPOINT_SCHEDULE,
+  handler: async (_timer, ctx) => {
+    await auditCheckpoint(await envFor(ctx));
   },
 });

@@ -19,6 +19,9 @@ import { onRedactionResult } from '../functions/triggers/on-redaction-result.js'
 import { onWebhookEvent } from '../functions/triggers/on-webhook-event.js';
 import { WEBHOOK_EVENTS_POISON_QUEUE, WEBHOOK_EVENTS_QUEUE } from '../shared/webhooks/events.js';
 import { runWorkerLoop } from '../worker/loop.js';
+import { auditCheckpoint } from '../functions/triggers/audit-checkpoint.js';
+import { LOCAL_CHECKPOINT_MS } from '../shared/audit/checkpoint.js';
+import { flushShareDenials } from '../shared/usecases/shares.js';
 import { COSMOS_EMULATOR_KEY, startLocalServices, type LocalServices } from './services.js';
 import { createLocalHttpServer } from './http-server.js';
 import { LocalOrchestrationRuntime } from './orchestration-runtime.js';
@@ -106,6 +109,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let runtime: LocalOrchestrationRuntime | undefined;
   let workerDone: Promise<void> | undefined;
   let saveRecords: (() => Promise<unknown>) | undefined;
+  /** Coalesced share denials still open, and a last audit checkpoint (set once the app exists). */
+  let finalAuditWrites: (() => Promise<void>) | undefined;
   let settingsFile: string | undefined;
   const save = () => saveRecords?.().catch((err) => logger.error('could not save the local records snapshot', { error: String(err) }));
   const stop = async () => {
@@ -118,6 +123,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
     server?.closeAllConnections?.();
     await workerDone?.catch(() => undefined);
+    await finalAuditWrites?.();
     await save();
     if (settingsFile) await rm(settingsFile, { force: true });
     await services.stop();
@@ -139,6 +145,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const running: RunningStackSettings = { pid: process.pid, settings: localSettings(services, dataDir, options.settings) };
       await writeFile(settingsFile, JSON.stringify(running, null, 2), { mode: 0o600 });
     }
+    // Each audit chain's head, anchored outside the chain (a checkpoint file) at start and every 10 s.
+    const checkpoint = () => auditCheckpoint({ app }).catch((err) => logger.error('audit checkpoint failed', { error: String(err) }));
+    await checkpoint();
+    timers.push(setInterval(() => void checkpoint(), LOCAL_CHECKPOINT_MS));
+    finalAuditWrites = async () => {
+      await flushShareDenials(app.deps, true).catch((err) => logger.error('share denials not written', { error: String(err) }));
+      await checkpoint();
+    };
     let rtRef: LocalOrchestrationRuntime | undefined;
     const allActivities = { ...activities(async () => app), ...bindClientActivities(clientActivities(async () => app), () => rtRef!) };
     const rt = new LocalOrchestrationRuntime(orchestrators, allActivities, app.deps.clock, logger);

@@ -14,6 +14,14 @@ import { KeyVaultKeyWrapper } from './adapters/keyvault/key-vault-key-wrapper.js
 import { LocalKeyWrapper } from './adapters/local-keys/local-key-wrapper.js';
 import { DataKeyService, type KeyWrapper } from './crypto/key-wrapper.js';
 import { createAuditSink, AUDIT_CONTAINER } from './adapters/azure/audit-sink.js';
+import { CosmosAuditStore } from './adapters/azure/cosmos-audit-store.js';
+import { BlobCheckpointStore } from './adapters/azure/blob-checkpoint-store.js';
+import { JournaledAuditStore } from './adapters/local-audit/journaled-audit-store.js';
+import { FileCheckpointStore } from './adapters/local-audit/file-checkpoint-store.js';
+import type { AuditStore } from './audit/store.js';
+import type { CheckpointStore } from './audit/checkpoint.js';
+import type { CosmosClient } from '@azure/cosmos';
+import type { BlobStore } from './ports/index.js';
 import { DevTokenIssuer, createTokenVerifier, remoteKeys, type TokenVerifier } from './auth/tokens.js';
 import type { Deps } from './usecases/deps.js';
 import type { Clock, Logger } from './ports/index.js';
@@ -43,6 +51,8 @@ export interface App {
   tokens: TokenVerifier;
   /** Local mode only: signs development tokens through the same verifier path. */
   devTokens?: DevTokenIssuer;
+  /** The audit chain's store and the checkpoints of its heads (checkpointed by a timer). */
+  auditTrail: AuditTrail;
   /** Retailer event webhooks: endpoints, stored events, signing secrets, URL rules and the HTTP sender. */
   webhooks: WebhookPorts;
   health(): Promise<Record<string, { ok: boolean; detail?: string }>>;
@@ -102,6 +112,25 @@ export function keyWrapperFor(config: Pick<Config, 'KEYVAULT__uri' | 'KEYVAULT__
   return new LocalKeyWrapper({ directory: join(config.BYSTANDER_DATA_DIR, 'keys', 'kek'), name: config.KEYVAULT__keyName });
 }
 
+export interface AuditTrail {
+  store: AuditStore;
+  checkpoints: CheckpointStore;
+}
+
+/**
+ * The audit chain's store and its head checkpoints. Azure: Cosmos DB (durable when acknowledged),
+ * checkpoints in the immutable `audit-checkpoints` container. Locally: the emulator (in memory)
+ * behind an fsynced journal under the data folder, restored by createApp, and a checkpoint file.
+ */
+export function auditTrailFor(config: Pick<Config, 'BYSTANDER_MODE' | 'BYSTANDER_DATA_DIR' | 'COSMOS_DATABASE'>, cosmos: CosmosClient, blobs: BlobStore, logger?: Logger): AuditTrail {
+  const store = new CosmosAuditStore(cosmos, config.COSMOS_DATABASE, AUDIT_CONTAINER);
+  if (config.BYSTANDER_MODE === 'local') {
+    const dir = join(config.BYSTANDER_DATA_DIR, 'audit');
+    return { store: new JournaledAuditStore(store, join(dir, 'journal.ndjson'), logger), checkpoints: new FileCheckpointStore(join(dir, 'checkpoints.ndjson')) };
+  }
+  return { store, checkpoints: new BlobCheckpointStore(blobs) };
+}
+
 export async function createApp(
   config: Config = loadConfig(),
   overrides: { clock?: Clock; logger?: Logger; /** Local stack: its URL once listening (share links). */ publicBaseUrl?: () => string } = {},
@@ -130,6 +159,9 @@ export async function createApp(
     tokens = createTokenVerifier({ issuer: config.AUTH__issuer, audience: config.AUTH__audience, keys: remoteKeys(config.AUTH__jwksUri!) });
   }
 
+  const auditTrail = auditTrailFor(config, cosmos, blobs, logger);
+  // Locally: events the emulator lost in a crash come back from the journal before anything is recorded.
+  if (auditTrail.store instanceof JournaledAuditStore) await auditTrail.store.restore();
   const dataKeys = new DataKeyService(keyWrapperFor(config), { clock, logger });
   const strictWebhooks = config.BYSTANDER_MODE === 'azure';
   const webhooks: WebhookPorts = {
@@ -147,7 +179,7 @@ export async function createApp(
     incidents: sealedIncidentStore(new CosmosDocumentStore(cosmos, config.COSMOS_DATABASE, 'incidents', IncidentRecordSchema), dataKeys),
     // Audited actions that retailers may hear about also publish a webhook event (after the audit write).
     audit: webhookEventAudit(
-      createAuditSink(cosmos, config.COSMOS_DATABASE, clock, logger, {
+      createAuditSink(auditTrail.store, clock, logger, {
         id: config.AUDIT_ORIGIN_KEY_ID,
         key: config.AUDIT_ORIGIN_KEY ? Buffer.from(config.AUDIT_ORIGIN_KEY, 'base64') : await localSecret(join(config.AUTH_DEV_KEY_DIR!, 'audit-origin.key')),
       }),
@@ -180,6 +212,7 @@ export async function createApp(
   return {
     deps,
     tokens,
+    auditTrail,
     ...(devTokens ? { devTokens } : {}),
     webhooks,
     async health() {

@@ -4,3 +4,4 @@ export * from './origin.js';
 export * from './store.js';
 export * from './audit-log.js';
 export * from './verify.js';
+export * from './checkpoint.js';

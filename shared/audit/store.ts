@@ -41,6 +41,8 @@ export interface AuditStore {
   /** Appends iff the head is still `expected`; returns the new head. @throws ConflictError */
   append(event: AuditEvent, expected: ChainHead | undefined): Promise<ChainHead>;
   list(tenantId: string, fromSeq: number, limit: number): Promise<AuditPage>;
+  /** Every tenant with a chain (verification and checkpoints walk them all). */
+  tenants(): Promise<string[]>;
 }
 
 /**
@@ -83,6 +85,10 @@ export class InMemoryAuditStore implements AuditStore {
     const last = page.at(-1);
     const more = last !== undefined && events.some((e) => e.seq > last.seq);
     return { events: structuredClone(page), ...(more && last ? { nextSeq: last.seq + 1 } : {}) };
+  }
+
+  async tenants(): Promise<string[]> {
+    return [...this.chains.keys()].sort();
   }
 
   /** Test helper: direct access to the stored array, to simulate an attacker with DB access. */

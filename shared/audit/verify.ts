@@ -9,11 +9,14 @@
  * without rewriting every later event. A writer who can rewrite the whole tail, or delete the
  * newest events, is caught only against an external anchor: pass `expectedHead` (e.g. the
  * head hash periodically copied to immutable storage) and `anchor` when an old prefix was removed
- * by audit retention.
+ * by audit retention. `checkpoints` (checkpoint.ts) are such copies: the chain must hold every
+ * checkpointed (seq, hash) — a different hash there is a fork, a chain ending before the last
+ * checkpoint lost its tail.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { AuditEventSchema, GENESIS_HASH, computeEventHash, type AuditEvent } from './event.js';
 import type { AuditStore, ChainHead } from './store.js';
+import type { Checkpoint } from './checkpoint.js';
 
 /** Result of a verification. `brokenAt` is the seq position of the first event that fails. */
 export type VerifyResult =
@@ -28,6 +31,8 @@ export interface VerifyOptions {
   anchor?: { seq: number; hash: string };
   /** Trusted head (seq and hash) the chain must end at (detects a removed tail). */
   expectedHead?: { seq: number; hash: string };
+  /** Heads copied outside the chain (checkpoint.ts): the chain must pass through each and not end before the last. */
+  checkpoints?: Pick<Checkpoint, 'seq' | 'hash' | 'at'>[];
 }
 
 function sameHash(a: string, b: string): boolean {
@@ -43,11 +48,16 @@ export class ChainVerifier {
   private tenantId: string | undefined;
   private count = 0;
   private failure: Extract<VerifyResult, { ok: false }> | undefined;
+  private readonly checkpoints: Map<number, Pick<Checkpoint, 'seq' | 'hash' | 'at'>>;
+  private readonly lastCheckpoint: Pick<Checkpoint, 'seq' | 'hash' | 'at'> | undefined;
 
   constructor(private readonly options: VerifyOptions = {}) {
     this.expectedSeq = (options.anchor?.seq ?? 0) + 1;
     this.prevHash = options.anchor?.hash ?? GENESIS_HASH;
     this.tenantId = options.tenantId;
+    const after = (options.checkpoints ?? []).filter((c) => c.seq >= this.expectedSeq);
+    this.checkpoints = new Map(after.map((c) => [c.seq, c]));
+    this.lastCheckpoint = after.reduce<Pick<Checkpoint, 'seq' | 'hash' | 'at'> | undefined>((a, c) => (!a || c.seq > a.seq ? c : a), undefined);
   }
 
   /** Checks the next event; returns false once the chain is broken (later events are ignored). */
@@ -74,6 +84,10 @@ export class ChainVerifier {
     }
     if (!sameHash(e.hash, computeEventHash(e))) return fail('hash mismatch: event content was altered');
     if (!sameHash(e.prevHash, this.prevHash)) return fail(`broken link: prevHash does not match the hash of event ${e.seq - 1}`);
+    const checkpoint = this.checkpoints.get(e.seq);
+    if (checkpoint && !sameHash(e.hash, checkpoint.hash)) {
+      return fail(`forks from the checkpoint at seq ${e.seq} (taken ${checkpoint.at}): the event there now has another hash`);
+    }
     this.prevHash = e.hash;
     this.expectedSeq++;
     this.count++;
@@ -84,6 +98,10 @@ export class ChainVerifier {
     if (this.failure) return this.failure;
     const lastSeq = this.expectedSeq - 1;
     const head = lastSeq === 0 ? undefined : { seq: lastSeq, hash: this.prevHash };
+    const cp = this.lastCheckpoint;
+    if (cp && lastSeq < cp.seq) {
+      return { ok: false, brokenAt: lastSeq + 1, reason: `chain ends at seq ${lastSeq}, before its last checkpoint (seq ${cp.seq}, taken ${cp.at}): events were lost or removed`, count: this.count };
+    }
     const want = this.options.expectedHead;
     if (want && (head?.seq !== want.seq || !sameHash(head.hash, want.hash))) {
       return {

@@ -1,9 +1,8 @@
-import type { CosmosClient } from '@azure/cosmos';
 import type { AuditInput, AuditSink, Clock, Logger } from '../../ports/index.js';
 import { AuditLog } from '../../audit/audit-log.js';
 import type { AuditInput as ChainInput } from '../../audit/event.js';
 import { pseudonymiseIp, type OriginKey } from '../../audit/origin.js';
-import { CosmosAuditStore } from './cosmos-audit-store.js';
+import type { AuditStore } from '../../audit/store.js';
 
 export const AUDIT_CONTAINER = 'audit';
 
@@ -56,6 +55,6 @@ export function createChainedAuditSink(log: AuditLog, originKey: OriginKey): Aud
   };
 }
 
-export function createAuditSink(client: CosmosClient, database: string, clock: Clock, logger: Logger, originKey: OriginKey) {
-  return createChainedAuditSink(new AuditLog(new CosmosAuditStore(client, database, AUDIT_CONTAINER), { clock, logger }), originKey);
+export function createAuditSink(store: AuditStore, clock: Clock, logger: Logger, originKey: OriginKey) {
+  return createChainedAuditSink(new AuditLog(store, { clock, logger }), originKey);
 }

@@ -43,6 +43,12 @@ export class CosmosAuditStore implements AuditStore {
     return { seq: event.seq, hash: event.hash };
   }
 
+  /** Every tenant's chain starts at seq 1 (read-only, cross-partition). */
+  async tenants(): Promise<string[]> {
+    const { resources } = await this.container.items.query<{ tenantId: unknown }>('SELECT c.tenantId FROM c WHERE c.seq = 1').fetchAll();
+    return [...new Set(resources.map((r) => r.tenantId).filter((t): t is string => typeof t === 'string'))].sort();
+  }
+
   async list(tenantId: string, fromSeq: number, limit: number): Promise<AuditPage> {
     const { resources } = await this.container.items
       .query<Record<string, unknown>>(

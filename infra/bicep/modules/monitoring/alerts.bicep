@@ -79,6 +79,15 @@ var rules = [
     query: '${alertLines} | where tostring(line.alert) == "audit-write-failed" | summarize failures = count() by bin(TimeGenerated, 5m)'
   }
   {
+    name: 'audit-chain-truncated'
+    displayName: 'Audit chain ends before its last checkpoint'
+    description: 'A tenant audit chain is shorter than its last immutable checkpoint: events were lost or removed (alert: audit-chain-truncated). Run npx bystander audit verify --tenant <id>.'
+    severity: 1
+    frequency: 'PT5M'
+    window: 'PT15M'
+    query: '${alertLines} | where tostring(line.alert) == "audit-chain-truncated" | summarize truncated = count() by bin(TimeGenerated, 5m), tenant = tostring(line.tenantId)'
+  }
+  {
     name: 'share-notification-failed'
     displayName: 'Police notification failed'
     description: 'A share notification (ACS e-mail or agency webhook) failed after its retries (alert: share-notification-failed).'

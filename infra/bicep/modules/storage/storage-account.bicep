@@ -36,6 +36,11 @@ param quarantineRetentionDays int = 30
 @maxValue(30)
 param exportRetentionDays int = 7
 
+@description('Optional. Days each audit checkpoint blob version stays immutable (WORM): at least the audit retention.')
+@minValue(365)
+@maxValue(3650)
+param auditCheckpointImmutableDays int = 365
+
 @description('Optional. CIDR ranges of the retailer upload systems. When set, only these ranges (and the private endpoints) reach the account.')
 param uploadAllowedCidrs string[] = []
 
@@ -176,6 +181,31 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
     }
   }
 ]
+
+// Audit chain heads (AUDIT_CHECKPOINTS_CONTAINER in shared/adapters/azure/blob-checkpoint-store.ts), written
+// every 5 minutes by the app's auditCheckpoint timer: version-level immutability with a default time-based
+// policy, so no identity (the app's, a stamp administrator's) can overwrite or delete a checkpoint before it
+// expires, and `bystander audit verify` can tell a chain that lost or rewrote its tail. The policy is left
+// unlocked at deployment (a locked period can only grow); lock it once the stamp is accepted (infra/README.md).
+resource auditCheckpoints 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'audit-checkpoints'
+  properties: {
+    publicAccess: 'None'
+    immutableStorageWithVersioning: {
+      enabled: true
+    }
+  }
+}
+
+resource auditCheckpointsPolicy 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = {
+  parent: auditCheckpoints
+  name: 'default'
+  properties: {
+    immutabilityPeriodSinceCreationInDays: auditCheckpointImmutableDays
+    allowProtectedAppendWrites: false
+  }
+}
 
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
   parent: storage
