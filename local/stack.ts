@@ -19,6 +19,7 @@ import { onRedactionResult } from '../functions/triggers/on-redaction-result.js'
 import { onWebhookEvent } from '../functions/triggers/on-webhook-event.js';
 import { WEBHOOK_EVENTS_POISON_QUEUE, WEBHOOK_EVENTS_QUEUE } from '../shared/webhooks/events.js';
 import { runWorkerLoop } from '../worker/loop.js';
+import { checkFfmpegVersions } from '../worker/engine/ffmpeg.js';
 import { auditCheckpoint } from '../functions/triggers/audit-checkpoint.js';
 import { LOCAL_CHECKPOINT_MS } from '../shared/audit/checkpoint.js';
 import { flushShareDenials } from '../shared/usecases/shares.js';
@@ -242,6 +243,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     );
 
     if (options.worker ?? config.WORKER_ENABLED) {
+      // The worker decodes untrusted uploads: not with an FFmpeg older than the minimum.
+      await checkFfmpegVersions();
       const tmpDir = join(dataDir, 'worker-tmp');
       await mkdir(tmpDir, { recursive: true });
       workerDone = runWorkerLoop({

@@ -1,4 +1,5 @@
 import { mkdtemp } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
@@ -36,6 +37,22 @@ describe('the redaction job process (worker/main.ts)', () => {
     });
     expect(errors).toMatch(/cannot start: the decoder \(BYSTANDER_HWACCEL=cuda\) cannot run here/);
     expect(errors).toMatch(/BYSTANDER_HWACCEL: Invalid option/);
+  });
+
+  it('refuses to start with an ffmpeg older than 5.1 (the npm 2018 build), naming the setting', async () => {
+    const { storageConnectionString } = inject('services');
+    const dataDir = await mkdtemp(join(tmpdir(), 'bystander-worker-main-'));
+    const saved = process.env.FFMPEG_PATH;
+    process.env.FFMPEG_PATH = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+    const errors = await stderrOf(async () => {
+      try {
+        expect(await runWorker({ STORAGE_CONNECTION_STRING: storageConnectionString, BYSTANDER_DATA_DIR: dataDir })).toBe(2);
+      } finally {
+        if (saved === undefined) delete process.env.FFMPEG_PATH;
+        else process.env.FFMPEG_PATH = saved;
+      }
+    });
+    expect(errors).toMatch(/cannot start: ffmpeg at .* is version N-47683-g0e8eb07980-static .*older than FFmpeg 5\.1.*FFMPEG_PATH/);
   });
 
   it('drains the queue and exits once idle (an event-driven job execution ends by itself)', async () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { copyFile, link, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -89,6 +90,23 @@ describe('bystander redact CLI', () => {
       expect(await main(['redact', png, '-o', join(dir, 'still.jpg')], a.io)).toBe(EXIT.usage);
       expect(a.err()).toMatch(/a PNG image is written as PNG; name the output \.png/);
     });
+  });
+
+  it('refuses to decode with an ffmpeg older than 5.1 (issue 14: the npm 2018 build), in one line, writing nothing', async () => {
+    const dir = join(process.cwd(), '.test-data', 'worker-cli-ffmpeg');
+    await mkdir(dir, { recursive: true });
+    const demo = await ensureDemoClip(join(process.cwd(), '.test-data', 'worker-engine'));
+    const saved = process.env.FFMPEG_PATH;
+    process.env.FFMPEG_PATH = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+    try {
+      const a = io();
+      expect(await main(['redact', demo.path, '-o', join(dir, 'out.mp4')], a.io)).toBe(EXIT.error);
+      expect(a.err()).toMatch(/^bystander redact: ffmpeg at .* older than FFmpeg 5\.1, and must not decode uploads: .*FFMPEG_PATH.*\n$/);
+      expect(existsSync(join(dir, 'out.mp4'))).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.FFMPEG_PATH;
+      else process.env.FFMPEG_PATH = saved;
+    }
   });
 
   describe('progress (issue 14: three phases interleaved on one line; 450 lines for 300 frames without a terminal)', () => {

@@ -6,6 +6,7 @@ import { CudaUnavailableError, MediaRejectedError, redactMedia, type RedactProgr
 import { DetectorUnavailableError } from './engine/detect/azure-vision.js';
 import { parsePlateDetector, type PlateDetectorName } from './engine/detect/plate-detector.js';
 import { sniffImage } from './engine/probe.js';
+import { checkFfmpegVersions } from './engine/ffmpeg.js';
 
 /**
  * `bystander redact` — redact one file.
@@ -118,6 +119,13 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   } catch (err) {
     io.stderr.write(`bystander redact: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.usage;
+  }
+
+  try {
+    await checkFfmpegVersions();
+  } catch (err) {
+    io.stderr.write(`bystander redact: ${(err as Error).message}\n`);
+    return EXIT.error;
   }
 
   const progress = progressPrinter(io.stderr);

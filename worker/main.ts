@@ -15,6 +15,7 @@ import type { MessageQueue } from '../shared/ports/index.js';
 import { visionSettingsFromEnv } from './engine/detect/azure-vision.js';
 import { PLATE_DETECTORS } from './engine/detect/plate-detector.js';
 import { checkMediaToolchain } from './engine/video.js';
+import { checkFfmpegVersions } from './engine/ffmpeg.js';
 import { runWorkerLoop } from './loop.js';
 
 export const WorkerConfigSchema = z
@@ -93,6 +94,8 @@ export async function runWorker(env: Record<string, string | undefined> = proces
   const tmpDir = join(config.BYSTANDER_DATA_DIR, 'tmp');
   await mkdir(tmpDir, { recursive: true });
   try {
+    // The binaries the engine will run (FFMPEG_PATH/FFPROBE_PATH or PATH, from this process's environment).
+    await checkFfmpegVersions();
     await checkMediaToolchain(tmpDir, { ...env, BYSTANDER_H264_ENCODER: config.BYSTANDER_H264_ENCODER, BYSTANDER_HWACCEL: config.BYSTANDER_HWACCEL });
   } catch (err) {
     process.stderr.write(`The redaction worker cannot start: ${(err as Error).message}\n`);

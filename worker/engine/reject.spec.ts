@@ -90,7 +90,9 @@ const cases: [string, MediaRejectionCode, () => Promise<string>][] = [
     await writeFile(p, bytes.subarray(0, Math.floor(bytes.length / 3)));
     return p;
   }],
-  ['an MPEG-TS of sync bytes and noise (no stream in it)', 'media-no-video', async () => {
+  // FFmpeg 5.1's ffprobe does not open a transport stream without a single program (2023 snapshots
+  // listed it with no streams): a file that starts like a video container but cannot be read.
+  ['an MPEG-TS of sync bytes and noise (no stream in it)', 'media-corrupt', async () => {
     const p = join(dir, 'noise.ts');
     const b = Buffer.alloc(188 * 20);
     for (let i = 0; i < b.length; i++) b[i] = i % 188 === 0 ? 0x47 : (i * 131 + 7) % 256;
