@@ -110,9 +110,9 @@ describe('bystander redact CLI', () => {
   });
 
   describe('progress (issue 14: three phases interleaved on one line; 450 lines for 300 frames without a terminal)', () => {
-    function feed(tty: boolean, frames: number, stepMs: number) {
+    function feed(tty: boolean, frames: number, stepMs: number, columns = 120) {
       const chunks: string[] = [];
-      const out = Object.assign(new PassThrough(), { isTTY: tty, columns: 120 });
+      const out = Object.assign(new PassThrough(), { isTTY: tty, columns });
       out.on('data', (b: Buffer) => chunks.push(b.toString()));
       let t = 0;
       const p = progressPrinter(out, () => t);
@@ -146,6 +146,9 @@ describe('bystander redact CLI', () => {
       expect(draws.length).toBeLessThanOrEqual(32);
       for (const d of draws) expect(d).toMatch(/^\[[#-]+\] analyse \d+\/300/);
       expect(draws.at(-1)).toMatch(/analyse 300\/300 · render 300\/300 · verify 150\/150/);
+      // A narrow terminal: each draw stays within one row (a wrapped line cannot be redrawn in place).
+      const narrow = feed(true, 300, 10, 60).split('\r').filter(Boolean);
+      for (const d of narrow) expect(d.replace('\x1b[K', '').replace(/\n$/, '').length).toBeLessThanOrEqual(59);
     });
   });
 });

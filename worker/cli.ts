@@ -260,9 +260,12 @@ export function progressPrinter(out: Io['stderr'], now: () => number = Date.now,
   const draw = () => {
     const { share, text } = line();
     if (tty) {
-      const width = Math.max(10, Math.min(30, (out.columns ?? 80) - text.length - 4));
-      const filled = Math.round(share * width);
-      out.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${text}\x1b[K`);
+      // Never wider than the terminal: a wrapped line cannot be redrawn in place.
+      const cols = Math.max(20, out.columns ?? 80);
+      const width = Math.min(30, cols - 1 - text.length - 3);
+      const filled = Math.round(share * Math.max(0, width));
+      const bar = width >= 10 ? `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ` : '';
+      out.write(`\r${(bar + text).slice(0, cols - 1)}\x1b[K`);
     } else {
       out.write(`${Math.round(share * 100)}%  ${text}\n`);
     }
