@@ -97,7 +97,7 @@ export async function startShareHttp(services: ShareServices, database: string, 
       const video = randomBytes(200_000);
       const created = await api('POST', 'incidents', {
         storeId: 'store-7',
-        occurredAt: '2026-11-19T10:00:00Z',
+        occurredAt: new Date(clock.now().getTime() - 23 * 3600_000).toISOString(), // yesterday on the fixture's clock
         category: 'theft',
         description: 'Items concealed near the exit',
         evidence: [{ fileName: 'aisle.mp4', contentType: 'video/mp4', sizeBytes: video.length }],
