@@ -1,7 +1,7 @@
 import { open, realpath, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type RedactionTarget, RedactionTargetSchema, ObscureStyleSchema, type SubjectHint } from '../shared/domain/redaction.js';
+import { BystanderModeSchema, type RedactionTarget, RedactionTargetSchema, ObscureStyleSchema, type SubjectHint } from '../shared/domain/redaction.js';
 import { CudaUnavailableError, MediaRejectedError, redactMedia, type RedactProgress, VerificationFailedError } from './engine/index.js';
 import { DetectorUnavailableError } from './engine/detect/azure-vision.js';
 import { parsePlateDetector, type PlateDetectorName } from './engine/detect/plate-detector.js';
@@ -23,9 +23,15 @@ export const USAGE = `usage: bystander redact <input> -o <output> [options]
   -o, --output <file>        redacted output (video → H.264 MP4, named .mp4; images keep their
                              format and extension); never the input file
       --report <file>        write the JSON redaction report here
-      --subject <s>:<x>,<y>,<w>,<h>
+      --subject <s>:<x>,<y>,<w>,<h> | <s>:<x>,<y>
                              keep this person visible: time in seconds and a box in pixels
-                             (repeatable; a hint that matches nobody is obscured and reported)
+                             around their body or face, or a point on them (repeatable; a hint
+                             that matches nobody, or several people, keeps nobody and is
+                             reported with the candidate track ids)
+      --keep-track <id>      keep the track with this id visible (ids from an earlier run's
+                             report of the same input and options; repeatable)
+      --bystanders <mode>    heads | bodies: obscure the heads (default) or whole bodies of
+                             people other than the subject
       --targets <list>       faces,plates (default: faces,plates)
       --style <style>        pixelate | blur | solid (default: pixelate)
       --keep-audio           keep the audio track (dropped by default)
@@ -37,8 +43,10 @@ export const USAGE = `usage: bystander redact <input> -o <output> [options]
 exit codes: 0 ok, 1 error, 2 usage, 3 input rejected, 4 verification failed`;
 
 export function parseSubject(s: string): SubjectHint {
+  const pt = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)$/.exec(s.trim());
+  if (pt) return { atSeconds: Number(pt[1]), point: { x: Number(pt[2]), y: Number(pt[3]) } };
   const m = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?),(\d+(?:\.\d+)?),(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)$/.exec(s.trim());
-  if (!m) throw new UsageError(`--subject must look like <seconds>:<x>,<y>,<w>,<h>, got "${s}"`);
+  if (!m) throw new UsageError(`--subject must look like <seconds>:<x>,<y>,<w>,<h> (a box) or <seconds>:<x>,<y> (a point), got "${s}"`);
   const [, t, x, y, w, h] = m.map(Number) as [number, number, number, number, number, number];
   if (!(w > 0 && h > 0)) throw new UsageError('--subject box needs a positive width and height');
   return { atSeconds: t, box: { x, y, w, h } };
@@ -65,6 +73,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         output: { type: 'string', short: 'o' },
         report: { type: 'string' },
         subject: { type: 'string', multiple: true },
+        'keep-track': { type: 'string', multiple: true },
+        bystanders: { type: 'string' },
         targets: { type: 'string' },
         style: { type: 'string' },
         'keep-audio': { type: 'boolean' },
@@ -98,6 +108,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   let style;
   let device: 'cpu' | 'cuda';
   let plateDetector: PlateDetectorName;
+  let keepTracks: number[];
+  let bystanders: 'heads' | 'bodies';
   try {
     targets = ((values.targets as string | undefined) ?? 'faces,plates').split(',').map((t) => {
       const r = RedactionTargetSchema.safeParse(t.trim());
@@ -111,6 +123,13 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     if (dev !== 'cpu' && dev !== 'cuda') throw new UsageError(`unknown device "${dev}" (cpu, cuda)`);
     device = dev;
     subjects = ((values.subject as string[] | undefined) ?? []).map(parseSubject);
+    keepTracks = ((values['keep-track'] as string[] | undefined) ?? []).map((v) => {
+      if (!/^\d{1,7}$/.test(v.trim())) throw new UsageError(`--keep-track takes a track id from a report (a whole number), got "${v}"`);
+      return Number(v.trim());
+    });
+    const by = BystanderModeSchema.safeParse((values.bystanders as string | undefined) ?? 'heads');
+    if (!by.success) throw new UsageError(`unknown --bystanders "${String(values.bystanders)}" (heads, bodies)`);
+    bystanders = by.data;
     try {
       plateDetector = parsePlateDetector((values.plates as string | undefined) ?? process.env.BYSTANDER_PLATE_DETECTOR);
     } catch (err) {
@@ -134,6 +153,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       targets,
       style,
       subjects,
+      keepTracks,
+      bystanders,
       keepAudio: Boolean(values['keep-audio']),
       device,
       plateDetector,

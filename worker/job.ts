@@ -80,6 +80,8 @@ export async function handleRedactionJob(job: RedactionJob, deps: JobDeps): Prom
         targets: job.targets,
         style: job.style,
         subjects: job.subjects,
+        ...(job.keepTracks ? { keepTracks: job.keepTracks } : {}),
+        ...(job.bystanders ? { bystanders: job.bystanders } : {}),
         keepAudio: job.keepAudio,
         signal: deps.signal,
         ...deps.engine,

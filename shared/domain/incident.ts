@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SubjectHintSchema } from './redaction.js';
+import { KeepTracksSchema, SubjectHintSchema } from './redaction.js';
 import { WrappedKeySchema } from '../crypto/key-wrapper.js';
 
 /**
@@ -44,6 +44,8 @@ export const DeclaredEvidenceSchema = z
     sizeBytes: z.number().int().positive(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'lower-case hex SHA-256').optional(),
     subjectHints: z.array(SubjectHintSchema).max(16).optional(),
+    /** Track ids from an earlier redaction report of this file to keep visible (the engine's ids are deterministic). */
+    keepTracks: KeepTracksSchema.optional(),
   })
   .strict();
 export type DeclaredEvidence = z.infer<typeof DeclaredEvidenceSchema>;
@@ -80,6 +82,8 @@ export const EvidenceRecordSchema = z
     subjectHints: z.array(SubjectHintSchema),
     /** Storage form of subjectHints (field-encrypted); never present in memory, see sealed-incidents.ts. */
     sealedSubjectHints: z.string().optional(),
+    /** Track ids to keep visible (ids only: no personal data). */
+    keepTracks: KeepTracksSchema.optional(),
     status: EvidenceStatusSchema,
     uploadExpiresAt: z.string(),
     original: z.object({ sha256, sizeBytes: z.number().int().min(0), receivedAt: z.string() }).strict().optional(),

@@ -16,14 +16,26 @@ export const BoxSchema = z
   .strict();
 export type Box = z.infer<typeof BoxSchema>;
 
-/** The person the uploader wants kept visible: a moment in the media and a box around them (pixels). */
+export const PointSchema = z.object({ x: z.number().min(0), y: z.number().min(0) }).strict();
+
+/**
+ * The person the uploader wants kept visible: a moment in the media and either a box (pixels)
+ * around their body or their face, or a point on them.
+ */
 export const SubjectHintSchema = z
   .object({
     atSeconds: z.number().min(0).max(24 * 3600),
-    box: BoxSchema,
+    box: BoxSchema.optional(),
+    point: PointSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((h) => (h.box === undefined) !== (h.point === undefined), { message: 'a subject hint has either a box or a point' });
 export type SubjectHint = z.infer<typeof SubjectHintSchema>;
+
+/** Track ids from an earlier run's report to keep visible (the engine's ids are deterministic). */
+export const KeepTracksSchema = z.array(z.number().int().min(0).max(1_000_000)).max(64);
+/** What is obscured of people other than the subject: their heads (default) or their whole bodies. */
+export const BystanderModeSchema = z.enum(['heads', 'bodies']);
 
 export const RedactionTargetSchema = z.enum(['faces', 'plates']);
 export type RedactionTarget = z.infer<typeof RedactionTargetSchema>;
@@ -56,6 +68,10 @@ export const RedactionJobSchema = z
     targets: z.array(RedactionTargetSchema).min(1),
     style: ObscureStyleSchema,
     subjects: z.array(SubjectHintSchema).max(16),
+    /** Track ids to keep visible (from an earlier run's report). */
+    keepTracks: KeepTracksSchema.optional(),
+    /** Whole-body bystander mode; default heads. */
+    bystanders: BystanderModeSchema.optional(),
     keepAudio: z.boolean(),
     /**
      * The output is encrypted at rest (AES-256-GCM segments) with the incident's data key, which

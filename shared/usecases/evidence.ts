@@ -182,6 +182,7 @@ export async function dispatchRedaction(deps: Deps, input: { ref: EvidenceRef; a
     targets: ['faces', 'plates'],
     style: 'pixelate',
     subjects: evidence.subjectHints,
+    ...(evidence.keepTracks?.length ? { keepTracks: evidence.keepTracks } : {}),
     keepAudio: false,
     encryption: await sealingFor(deps, ref.tenantId, ref.incidentId),
   });

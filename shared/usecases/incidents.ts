@@ -75,6 +75,7 @@ export async function createIncident(deps: Deps, principal: Principal, body: unk
     declaredSizeBytes: e.sizeBytes,
     ...(e.sha256 ? { declaredSha256: e.sha256 } : {}),
     subjectHints: e.subjectHints ?? [],
+    ...(e.keepTracks?.length ? { keepTracks: e.keepTracks } : {}),
     status: 'awaiting-upload',
     uploadExpiresAt: expiresAt.toISOString(),
     updatedAt: now.toISOString(),

@@ -7,6 +7,8 @@ import type { Device } from './detect/blazeface.js';
 import { DEFAULT_FACE_SCAN, FaceScanner, type FaceScanParams } from './detect/faces.js';
 import { createPlateDetector, type PlateDetector, type PlateDetectorChoice } from './detect/plate-detector.js';
 import { DEFAULT_PLATES, type PlateParams } from './detect/plates.js';
+import { PersonDetector } from './detect/persons.js';
+import { type BystanderMode, DEFAULT_PERSONS, PersonSource, type PersonOptions, personTracking } from './persons-track.js';
 import { AbortedError, MediaRejectedError, VerificationFailedError } from './errors.js';
 import { type Frame, padRect, type Rect } from './frame.js';
 import { sha256File } from './hash.js';
@@ -66,6 +68,12 @@ export interface RedactOptions {
   plates?: Partial<PlateParams>;
   /** Plate detector: `local` (PP-OCRv4, default) or `azure-vision`; default from BYSTANDER_PLATE_DETECTOR. */
   plateDetector?: PlateDetectorChoice;
+  /** People (issue 12): person detection on a cadence; `{ enabled: false }` turns it off (faces and plates only). */
+  persons?: Partial<PersonOptions>;
+  /** What is obscured of people other than the subject: `heads` (default) or whole `bodies`. */
+  bystanders?: BystanderMode;
+  /** Track ids (from an earlier run's report of the same input and options) kept visible. */
+  keepTracks?: readonly number[];
   /** Evaluation hook: receives the per-frame regions as obscured (padded) and kept, before rendering. */
   onPlan?: (plan: { obscured: Rect[][]; kept: Rect[][] }) => void;
   /** Independent verification of the output (default on). */
@@ -106,6 +114,11 @@ export async function redactMedia(inputPath: string, outputPath: string, options
   const plateFullEvery = Math.max(1, Math.round(plateParams.fullScanEvery / plateParams.cadence)) * plateParams.cadence;
   tracking.platePreRoll = Math.max(tracking.platePreRoll ?? 0, plateFullEvery + 1);
   const verifyParams = { ...DEFAULT_VERIFY, ...options.verifyParams };
+  const personOpts = { ...DEFAULT_PERSONS, ...options.persons, ...(options.bystanders ? { mode: options.bystanders } : {}) };
+  personOpts.cadence = Math.max(1, Math.round(personOpts.cadence));
+  const usePersons = personOpts.enabled && options.targets.includes('faces');
+  const personTrack = personTracking(tracking, personOpts.cadence);
+  const keepTracks = new Set(options.keepTracks ?? []);
   const motion = { ...DEFAULT_MOTION, ...options.motion };
   // A name that needs no escaping (the encoder's tee muxer takes it in a list).
   const tmpPath = join(dirname(outputPath), `.bystander-${randomUUID()}.partial`);
@@ -118,6 +131,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
   let plateScanner: PlateDetector | undefined;
   let verifier: Verifier | undefined;
   let verifierThread: VerifierThread | undefined;
+  let personDetector: PersonDetector | undefined;
   try {
     checkAbort();
     const info = await probeMedia(inputPath, limits, signal);
@@ -135,6 +149,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     // The models load concurrently; if one fails, the others are released below.
     const loading = await Promise.allSettled([
       FaceScanner.create(scan, device).then((s) => (scanner = s)),
+      usePersons ? PersonDetector.create(undefined, device).then((d) => (personDetector = d)) : undefined,
       wantPlates ? createPlateDetector(options.plateDetector, plateParams, device, process.env, { thread: info.kind === 'video' }).then((p) => (plateScanner = p)) : undefined,
       verify && info.kind === 'image' ? Verifier.create(verifyParams, device).then((v) => (verifier = v)) : undefined,
       verify && info.kind === 'video' ? loadModelFile('blazeface-back-256').then(async ({ info: model }) => (verifierThread = await VerifierThread.create(verifyParams, device, model))) : undefined,
@@ -167,12 +182,15 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     if (info.kind === 'image') {
       const ta = performance.now();
       const frame = await readImage(inputPath, info);
-      const faceTracks = buildTracks([await schedule.faces(frame, 0)], 'face', tracking);
-      const plateTracks = buildTracks([schedule.isPlateFrame(0) ? await schedule.plates(frame, 0) : undefined], 'plate', tracking, faceTracks.length);
+      const faceTracks = buildTracks([await schedule.faces(frame, 0)], 'face', tracking, keepTracks);
+      const plateTracks = buildTracks([schedule.isPlateFrame(0) ? await schedule.plates(frame, 0) : undefined], 'plate', tracking, keepTracks);
       tracks = [...faceTracks, ...plateTracks];
       assignRolls(tracks, frame.width, frame.height, tracking);
-      matches = applySubjectHints(tracks, options.subjects, 1, 1, tracking);
-      const plan = planFrames(tracks, 1, tracking);
+      const personTracks = personDetector ? buildTracks([await personDetector.detect(frame)], 'person', personTrack, keepTracks) : [];
+      assignRolls(personTracks, frame.width, frame.height, personTrack);
+      tracks.push(...personTracks);
+      matches = applySubjectHints(tracks, options.subjects, 1, 1, tracking, personDetector ? personTrack : undefined);
+      const plan = planFrames(tracks, 1, tracking, personDetector ? { p: personTrack, mode: personOpts.mode } : undefined);
       planStats = { regionsObscured: plan.obscure[0]!.length, framesWithRegions: plan.obscure[0]!.length ? 1 : 0 };
       options.onPlan?.({ obscured: plan.obscure.map(pad), kept: plan.kept });
       timings.analyse = performance.now() - ta;
@@ -190,20 +208,19 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       }
       out = { width: frame.width, height: frame.height, frames: 1, fps: 0, durationSeconds: 0, audio: false, contentType: `image/${info.format}` };
     } else {
-      const run = await redactVideo({ inputPath, tmpPath, info, options, tracking, plateCadence: plateParams.cadence, verifyParams, schedule, verifierThread, pad, obscure: params, timings, limits });
+      const persons = personDetector && { source: new PersonSource(personDetector, personOpts.cadence, options.profile), tracking: personTrack, mode: personOpts.mode };
+      const run = await redactVideo({ inputPath, tmpPath, info, options, tracking, plateCadence: plateParams.cadence, verifyParams, schedule, verifierThread, persons, keepTracks, pad, obscure: params, timings, limits });
       ({ out, tracks, matches, planStats } = run);
       if (run.verification) verification = run.verification;
     }
     checkAbort();
-    for (const mt of matches!) {
-      if (mt.outcome === 'not-matched') warnings.push(`subject hint ${mt.hint} matched no face at frame ${mt.frame}; everyone was obscured (fail-safe)`);
-      if (mt.outcome === 'ambiguous') warnings.push(`subject hint ${mt.hint} matched several faces at frame ${mt.frame}; everyone was obscured (fail-safe)`);
-    }
+    warnings.push(...subjectWarnings(matches!, tracks!, keepTracks));
     const frames = out.frames;
     const output = await sha256File(tmpPath);
     timings.total = performance.now() - t0;
     const models = [{ ...scanner.detector.model, role: 'face-detector' }];
     if (plateScanner) models.push({ ...plateScanner.model, role: 'plate-detector' });
+    if (personDetector) models.push({ ...personDetector.model, role: 'person-detector' });
     const verifierModel = verifier?.model ?? verifierThread?.model;
     if (verifierModel) models.push({ ...verifierModel, role: 'verifier' });
     const report = RedactionReportSchema.parse({
@@ -227,7 +244,9 @@ export async function redactMedia(inputPath: string, outputPath: string, options
           fullScanEvery,
           motionGating: motion.enabled && info.kind === 'video',
           ...(motion.enabled && info.kind === 'video' ? { motionCell: motion.cell, motionThreshold: motion.threshold, motionGlobalShare: motion.globalShare, motionSafetyEvery: motion.safetyEvery, motionPlateSafetyEvery: motion.plateSafetyEvery } : {}),
-          ...(plateScanner ? { plateCadence: plateParams.cadence, plateFullScanEvery: plateFullEvery, plateThreshold: plateParams.boxThreshold } : {}) },
+          ...(plateScanner ? { plateCadence: plateParams.cadence, plateFullScanEvery: plateFullEvery, plateThreshold: plateParams.boxThreshold } : {}),
+          personDetection: !!personDetector,
+          ...(personDetector ? { personCadence: personOpts.cadence, personInputLong: personDetector.params.inputLong, personThreshold: personDetector.params.scoreThreshold, bystanders: personOpts.mode } : {}) },
         tracking: { ...tracking },
       },
       tracks: tracks!.map((t) => ({
@@ -236,9 +255,10 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         firstFrame: t.frames[0]!,
         lastFrame: t.frames[t.frames.length - 1]!,
         detections: t.frames.length,
-        obscured: t.kept ? [] : [trackRange(t, frames, tracking)],
+        obscured: t.kept ? [] : [trackRange(t, frames, t.cls === 'person' ? personTrack : tracking)],
         kept: t.kept,
         ...(t.subjectHint !== undefined ? { subjectHint: t.subjectHint } : {}),
+        boxes: keyframeBoxes(t, Math.max(1, Math.round(out.fps))),
       })),
       regionsObscured: planStats!.regionsObscured,
       framesWithRegions: planStats!.framesWithRegions,
@@ -246,6 +266,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         hints: options.subjects.length,
         matches: matches!,
         matched: options.subjects.length ? matches!.every((mt) => mt.outcome === 'kept') : null,
+        ...(keepTracks.size ? { keepTracks: { asked: [...keepTracks], found: tracks!.filter((t) => keepTracks.has(t.id)).map((t) => t.id) } } : {}),
       },
       verification,
       timingsMs: roundAll(timings),
@@ -264,7 +285,42 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     await plateScanner?.release();
     await verifier?.release();
     await verifierThread?.release();
+    await personDetector?.release();
   }
+}
+
+/** Warnings about subject hints that kept nobody and keep-track ids that name no track. */
+function subjectWarnings(matches: readonly SubjectMatch[], tracks: readonly Track[], keep: ReadonlySet<number>): string[] {
+  const warnings: string[] = [];
+  const box = (b: Rect) => `${b.x},${b.y} ${b.w}×${b.h}`;
+  for (const mt of matches) {
+    if (mt.outcome === 'not-matched') warnings.push(`subject hint ${mt.hint} matched no person or face at frame ${mt.frame}; everyone was obscured (fail-safe)`);
+    if (mt.outcome === 'ambiguous') {
+      const what = mt.via === 'face' ? 'faces' : 'people';
+      const listed = (mt.candidates ?? []).map((c) => `track ${c.trackId} (${c.class}) at ${box(c.box)}`).join('; ');
+      warnings.push(`subject hint ${mt.hint} matched several ${what} at frame ${mt.frame}: ${listed}; everyone was obscured (fail-safe) — keep one with --keep-track <id>`);
+    }
+  }
+  const missing = [...keep].filter((id) => !tracks.some((t) => t.id === id));
+  if (missing.length) warnings.push(`keep-track id(s) ${missing.join(', ')} name no track in this run (ids hold for the same input and options); nothing was kept for them`);
+  return warnings;
+}
+
+/** A track's detected boxes at keyframes: its first and last detection and the first in every `every` frames. */
+function keyframeBoxes(t: Track, every: number): { frame: number; x: number; y: number; w: number; h: number }[] {
+  const out: { frame: number; x: number; y: number; w: number; h: number }[] = [];
+  let bucket = -1;
+  t.frames.forEach((f, i) => {
+    const b = Math.floor(f / every);
+    if (b === bucket && i !== t.frames.length - 1) return;
+    bucket = b;
+    out.push({ frame: f, ...roundBox(t.boxes[i]!) });
+  });
+  return out;
+}
+
+function roundBox(r: Rect): Rect {
+  return { x: Math.round(r.x), y: Math.round(r.y), w: Math.round(r.w), h: Math.round(r.h) };
 }
 
 function roundAll<T extends Record<string, number>>(o: T): T {

@@ -19,8 +19,9 @@ export const ModelRefSchema = z.object({ name: z.string(), version: z.string(), 
 
 export const TrackReportSchema = z
   .object({
+    /** Deterministic for the same input and options (a second run can keep a track by id). */
     id: z.number().int().min(0),
-    class: z.enum(['face', 'plate']),
+    class: z.enum(['face', 'plate', 'person']),
     firstFrame: z.number().int().min(0),
     lastFrame: z.number().int().min(0),
     detections: z.number().int().min(0),
@@ -29,6 +30,8 @@ export const TrackReportSchema = z
     kept: z.boolean(),
     /** Index of the subject hint this track matched (kept tracks only). */
     subjectHint: z.number().int().min(0).optional(),
+    /** Detected boxes at keyframes (first and last detection, and about one a second between). */
+    boxes: z.array(z.object({ frame: z.number().int().min(0), x: z.number(), y: z.number(), w: z.number(), h: z.number() }).strict()).optional(),
   })
   .strict();
 
@@ -98,10 +101,16 @@ export const RedactionReportSchema = z
               /** Share of the matched track's life in which it was kept visible. */
               keptShare: z.number().min(0).max(1),
               outcome: z.enum(['kept', 'not-matched', 'ambiguous']),
+              /** Matched against person tracks, or face tracks where no person was found. */
+              via: z.enum(['person', 'face']).optional(),
+              /** Ambiguous hints: the tracks the hint could mean, at its frame. */
+              candidates: z.array(z.object({ trackId: z.number().int().min(0), class: z.enum(['face', 'plate', 'person']), box: RectSchema }).strict()).optional(),
             })
             .strict(),
         ),
         matched: z.boolean().nullable(),
+        /** Track ids asked to be kept (--keep-track) and those of them that exist in this run. */
+        keepTracks: z.object({ asked: z.array(z.number().int().min(0)), found: z.array(z.number().int().min(0)) }).strict().optional(),
       })
       .strict(),
     verification: z

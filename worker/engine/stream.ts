@@ -3,8 +3,9 @@ import { type Frame, frameByteLength, type Rect } from './frame.js';
 import type { RedactOptions, RedactProgress } from './index.js';
 import { obscureFrame, type ObscureParams } from './obscure.js';
 import { type MediaLimits, probeMedia, type VideoInfo } from './probe.js';
+import type { BystanderMode, PersonSource } from './persons-track.js';
 import type { DetectionSchedule } from './schedule.js';
-import { assignRolls, lagFrames, StreamPlanner, type SubjectMatch, type Track, TrackBuilder, type TrackParams } from './track.js';
+import { assignRolls, StreamPlanner, type SubjectMatch, type Track, TrackBuilder, type TrackParams } from './track.js';
 import { finish as finishVerification, record, type Verification, type VerifierThread, type VerifyParams } from './verify.js';
 import { decodeH264Stream, decodeVideo, openEncoder, videoGeometry } from './video.js';
 
@@ -26,6 +27,10 @@ export interface VideoPass {
   verifyParams: VerifyParams;
   schedule: DetectionSchedule;
   verifierThread?: VerifierThread;
+  /** Person detection and tracks (persons-track.ts); absent: faces and plates only. */
+  persons?: { source: PersonSource; tracking: TrackParams & { edgeRollMax: number }; mode: BystanderMode };
+  /** Track ids kept visible from their start (an earlier run's report). */
+  keepTracks?: ReadonlySet<number>;
   /** Pads an obscured box by the margin. */
   pad: (rs: Rect[]) => Rect[];
   obscure: ObscureParams;
@@ -62,8 +67,10 @@ export async function redactVideo(v: VideoPass): Promise<VideoPassResult> {
   // window would not fit in `DECODE_SHARE_BYTES` (a subject hint far into the clip, very large
   // frames) a second decoder feeds the renderer instead and nothing is held: it waits on its pipe.
   const tr = performance.now();
-  const planner = new StreamPlanner(new TrackBuilder('face', tracking), new TrackBuilder('plate', tracking), tracking, geo.width, geo.height);
-  const lag = lagFrames(tracking);
+  const keep = v.keepTracks;
+  const persons = v.persons && { builder: new TrackBuilder('person', v.persons.tracking, keep), p: v.persons.tracking, mode: v.persons.mode };
+  const planner = new StreamPlanner(new TrackBuilder('face', tracking, keep), new TrackBuilder('plate', tracking, keep), tracking, geo.width, geo.height, persons);
+  const lag = planner.lag();
   const hintFrames = options.subjects.map((h) => Math.round(h.atSeconds * geo.fps));
   // The analysis may be ahead of the renderer by the lag (or the last hint) plus the plate
   // pipeline's slack (3 plate frames) before the renderer can take its next frame.
@@ -102,6 +109,8 @@ export async function redactVideo(v: VideoPass): Promise<VideoPassResult> {
       }
       const faceDets = await schedule.faces(frame, f);
       if (faceDets) planner.faces.push(f, faceDets);
+      const personDets = persons && (await v.persons!.source.at(frame, f));
+      if (personDets) persons!.builder.push(f, personDets);
       if (schedule.isPlateFrame(f)) {
         const done = plateChain.then(async () => {
           planner.plates.push(f, await schedule.plates(frame, f));
@@ -234,9 +243,13 @@ export async function redactVideo(v: VideoPass): Promise<VideoPassResult> {
   if (verifierThread) timings.verify = Math.max(0, verifyDone - tr - timings.render);
   const faceTracks = planner.faces.all();
   const plateTracks = planner.plates.all();
-  for (const t of plateTracks) t.id += faceTracks.length;
   const tracks = [...faceTracks, ...plateTracks];
   assignRolls(tracks, geo.width, geo.height, tracking);
+  if (persons) {
+    const personTracks = persons.builder.all();
+    assignRolls(personTracks, geo.width, geo.height, persons.p);
+    tracks.push(...personTracks);
+  }
   if (fullPlan) options.onPlan?.(fullPlan);
   let verification: Verification | undefined;
   if (verifierThread) {

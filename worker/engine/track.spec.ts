@@ -57,7 +57,7 @@ describe('StreamPlanner', () => {
 
     // Two-pass reference.
     const ft = buildTracks(faces, 'face', p);
-    const pt = buildTracks(plates, 'plate', p, ft.length);
+    const pt = buildTracks(plates, 'plate', p);
     const all = [...ft, ...pt];
     assignRolls(all, W, H, p);
     const refMatches = applySubjectHints(all, hints, fps, n, p);

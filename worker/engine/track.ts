@@ -1,5 +1,7 @@
 import type { SubjectHint } from '../../shared/domain/redaction.js';
+import { headFromBody } from './detect/head-from-body.js';
 import { coverage, iou, type Rect } from './frame.js';
+import { type BystanderMode, frameRegions, type Placed } from './persons-track.js';
 
 /**
  * Links per-frame detections into tracks and turns them into a per-frame obscuring plan.
@@ -9,9 +11,16 @@ import { coverage, iou, type Rect } from './frame.js';
  * - A track is obscured from `preRoll` frames before its first detection to `postRoll` after its
  *   last, and through every gap inside it (boxes interpolated between detections).
  * - Subject hints keep the matching track visible for its whole life; a hint that matches nothing
- *   or several tracks keeps nothing (fail-safe) and is reported.
+ *   or several tracks keeps nothing (fail-safe) and is reported. With person tracks the subject is
+ *   a person (persons-track.ts); a hint may be a box around the body or the face, or a point.
+ * - Track ids are deterministic and known when a track starts: the n-th track of a class gets
+ *   3n + (0 face, 1 plate, 2 person), so the ids of one class never depend on how many tracks of
+ *   another class there are (a second run can keep a track by id).
  */
-export type TargetClass = 'face' | 'plate';
+export type TargetClass = 'face' | 'plate' | 'person';
+
+const CLASS_ORDER: Record<TargetClass, number> = { face: 0, plate: 1, person: 2 };
+const CLASSES = 3;
 
 export interface Detection extends Rect {
   score: number;
@@ -28,6 +37,8 @@ export interface TrackParams {
   rollGrowth: number;
   /** Pre-roll of confirmed plate tracks when longer than `preRoll` (plates are scanned whole-frame less often than faces). */
   platePreRoll?: number;
+  /** Frames between detection scans of this class when none is missed (person tracks); gaps up to it get no slack. Default 1. */
+  scanEvery?: number;
 }
 
 export const DEFAULT_TRACKING: TrackParams & { edgeRollMax: number } = { maxGap: 12, preRoll: 4, postRoll: 4, minIou: 0.2, rollGrowth: 0.04, edgeRollMax: 25, platePreRoll: 4 };
@@ -54,6 +65,10 @@ export interface SubjectMatch {
   iou: number;
   keptShare: number;
   outcome: 'kept' | 'not-matched' | 'ambiguous';
+  /** What the hint was matched against: person tracks, or face tracks (no person found there). */
+  via?: 'person' | 'face';
+  /** Ambiguous hints: the tracks it could mean (ids and boxes at the hint's frame). */
+  candidates?: { trackId: number; class: TargetClass; box: Rect }[];
 }
 
 /**
@@ -66,14 +81,17 @@ export class TrackBuilder {
   /** Retired tracks whose rolls may still reach the frames asked of liveFrom. */
   private doneLive: Track[] = [];
   private active: Track[] = [];
-  private nextId: number;
+  private count = 0;
 
   constructor(
     readonly cls: TargetClass,
     private readonly p: TrackParams,
-    firstId = 0,
-  ) {
-    this.nextId = firstId;
+    /** Track ids kept visible from their start (a second run's --keep-track). */
+    private readonly keep: ReadonlySet<number> = new Set(),
+  ) {}
+
+  private nextId(): number {
+    return CLASSES * this.count++ + CLASS_ORDER[this.cls];
   }
 
   push(f: number, dets: readonly Detection[]): void {
@@ -116,7 +134,9 @@ export class TrackBuilder {
       t.boxes.push({ x: d.x, y: d.y, w: d.w, h: d.h });
     }
     dets.forEach((d, di) => {
-      if (!usedD.has(di)) active.push({ id: this.nextId++, cls: this.cls, frames: [f], boxes: [{ x: d.x, y: d.y, w: d.w, h: d.h }], kept: false });
+      if (usedD.has(di)) return;
+      const id = this.nextId();
+      active.push({ id, cls: this.cls, frames: [f], boxes: [{ x: d.x, y: d.y, w: d.w, h: d.h }], kept: this.keep.has(id) });
     });
   }
 
@@ -133,8 +153,8 @@ export class TrackBuilder {
 }
 
 /** Frame-by-frame association; `detections[f]` is undefined for frames that were not analysed. */
-export function buildTracks(detections: readonly (readonly Detection[] | undefined)[], cls: TargetClass, p: TrackParams, firstId = 0): Track[] {
-  const b = new TrackBuilder(cls, p, firstId);
+export function buildTracks(detections: readonly (readonly Detection[] | undefined)[], cls: TargetClass, p: TrackParams, keep?: ReadonlySet<number>): Track[] {
+  const b = new TrackBuilder(cls, p, keep);
   for (let f = 0; f < detections.length; f++) {
     const dets = detections[f];
     if (dets) b.push(f, dets);
@@ -206,7 +226,7 @@ export function boxAt(t: Track, f: number, p: TrackParams): Rect | undefined {
   const u = (f - fa) / (fb - fa);
   const box = { x: a.x + (b.x - a.x) * u, y: a.y + (b.y - a.y) * u, w: a.w + (b.w - a.w) * u, h: a.h + (b.h - a.h) * u };
   // Inside a gap the face may have wandered off the straight line: cover both ends' extent a little.
-  const slack = Math.min(0.5, 0.05 * (fb - fa - 1));
+  const slack = Math.max(0, Math.min(0.5, 0.05 * (fb - fa - (p.scanEvery ?? 1))));
   return { x: box.x - box.w * slack / 2, y: box.y - box.h * slack / 2, w: box.w * (1 + slack), h: box.h * (1 + slack) };
 }
 
@@ -255,30 +275,87 @@ function clampAbs(v: number, max: number): number {
 }
 
 /**
- * Marks the tracks matched by subject hints as kept. A hint matches the tracks whose box at the hint
- * frame lies mostly inside the hint box; among several, one must clearly overlap best, else the hint
- * is ambiguous and nothing is kept for it.
+ * Marks the tracks matched by subject hints as kept.
+ *
+ * With person tracks (`personP` given), the subject is a person: a box hint lying on a person's
+ * head region (a box around the face) matches that person; any other box matches the persons it
+ * mostly holds, by overlap (a box around the body); a point matches the persons whose box holds it,
+ * by how central it lies. The matched person's track is kept, and so are the face tracks on its
+ * head at the hint's frame. Where no person matches, the hint is matched against face tracks as
+ * before: the faces whose box lies mostly inside the hint box (or around the point). Among several
+ * candidates one must clearly score best, else the hint is ambiguous, nothing is kept for it, and
+ * the candidates (ids, boxes) are reported.
  */
-export function applySubjectHints(tracks: Track[], hints: readonly SubjectHint[], fps: number, frameCount: number, p: TrackParams): SubjectMatch[] {
+export function applySubjectHints(tracks: Track[], hints: readonly SubjectHint[], fps: number, frameCount: number, p: TrackParams, personP?: TrackParams): SubjectMatch[] {
   return hints.map((hint, index) => {
     const frame = Math.max(0, Math.min(frameCount - 1, Math.round(hint.atSeconds * fps)));
-    const candidates = tracks
-      .filter((t) => t.cls === 'face')
-      .map((t) => {
-        const b = nearestBox(t, frame, p);
-        return b ? { t, cover: coverage(b, hint.box), overlap: iou(b, hint.box) } : undefined;
-      })
-      .filter((c): c is { t: Track; cover: number; overlap: number } => !!c && c.cover >= 0.6)
-      .sort((a, b) => b.overlap - a.overlap || b.cover - a.cover);
+    const placed = (cls: TargetClass, params: TrackParams) =>
+      tracks.filter((t) => t.cls === cls).flatMap((t) => {
+        const b = nearestBox(t, frame, params);
+        return b ? [{ t, b }] : [];
+      });
+    const persons = personP ? matchPersons(placed('person', personP), hint) : [];
+    const faces = placed('face', p);
+    const via = persons.length ? ('person' as const) : ('face' as const);
+    const candidates = persons.length ? persons : matchFaces(faces, hint);
     if (candidates.length === 0) return { hint: index, frame, trackId: null, iou: 0, keptShare: 0, outcome: 'not-matched' as const };
     const [best, second] = candidates;
-    if (second && !(best!.overlap >= 0.3 && best!.overlap >= 1.5 * second.overlap)) {
-      return { hint: index, frame, trackId: null, iou: round(best!.overlap), keptShare: 0, outcome: 'ambiguous' as const };
+    if (second && !(best!.score >= (via === 'face' ? 0.3 : 0) && best!.score >= 1.5 * second.score)) {
+      const listed = candidates.slice(0, 8).map((c) => ({ trackId: c.t.id, class: c.t.cls, box: roundRect(c.b) }));
+      return { hint: index, frame, trackId: null, iou: round(best!.score), keptShare: 0, outcome: 'ambiguous' as const, via, candidates: listed };
     }
-    best!.t.kept = true;
-    best!.t.subjectHint ??= index;
-    return { hint: index, frame, trackId: best!.t.id, iou: round(best!.overlap), keptShare: 1, outcome: 'kept' as const };
+    const keep = (t: Track) => {
+      t.kept = true;
+      t.subjectHint ??= index;
+    };
+    keep(best!.t);
+    if (via === 'person') {
+      const head = headFromBody(best!.b);
+      for (const f of faces) if (coverage(f.b, head) >= 0.5) keep(f.t);
+    }
+    return { hint: index, frame, trackId: best!.t.id, iou: round(best!.score), keptShare: 1, outcome: 'kept' as const, via };
   });
+}
+
+type Candidate = { t: Track; b: Rect; score: number };
+
+/** How central a point lies in a box: 1 at its centre, 0 on its edge. */
+function centrality(b: Rect, x: number, y: number): number {
+  return 1 - Math.max(Math.abs(x - (b.x + b.w / 2)) / (b.w / 2), Math.abs(y - (b.y + b.h / 2)) / (b.h / 2));
+}
+
+function matchPersons(persons: { t: Track; b: Rect }[], hint: SubjectHint): Candidate[] {
+  const sorted = (cs: Candidate[]) => cs.filter((c) => c.score > 0).sort((a, b) => b.score - a.score || a.t.id - b.t.id);
+  if (hint.point) {
+    const { x, y } = hint.point;
+    return sorted(persons.map(({ t, b }) => ({ t, b, score: centrality(b, x, y) })));
+  }
+  const box = hint.box!;
+  // A box lying on a person's head region and much smaller than the body: a box around the face.
+  const onHead = sorted(
+    persons.map(({ t, b }) => {
+      const head = headFromBody(b);
+      const fits = coverage(box, head) >= 0.6 && box.w * box.h <= 0.5 * b.w * b.h;
+      return { t, b, score: fits ? (iou(box, head) + coverage(box, head)) / 2 : 0 };
+    }),
+  );
+  if (onHead.length) return onHead;
+  // Otherwise a box around the body: the persons it mostly holds, by overlap.
+  return sorted(persons.map(({ t, b }) => ({ t, b, score: coverage(b, box) >= 0.6 || iou(b, box) >= 0.3 ? iou(b, box) : 0 })));
+}
+
+function matchFaces(faces: { t: Track; b: Rect }[], hint: SubjectHint): Candidate[] {
+  const cs = hint.point
+    ? faces.map(({ t, b }) => ({ t, b, score: centrality({ x: b.x - b.w / 2, y: b.y - b.h / 2, w: 2 * b.w, h: 2 * b.h }, hint.point!.x, hint.point!.y), cover: 1 }))
+    : faces.map(({ t, b }) => ({ t, b, score: iou(b, hint.box!), cover: coverage(b, hint.box!) }));
+  return cs
+    .filter((c) => c.cover >= 0.6 && (!hint.point || c.score > 0))
+    .sort((a, b) => b.score - a.score || b.cover - a.cover)
+    .map(({ t, b, score }) => ({ t, b, score }));
+}
+
+function roundRect(r: Rect): Rect {
+  return { x: Math.round(r.x), y: Math.round(r.y), w: Math.round(r.w), h: Math.round(r.h) };
 }
 
 function nearestBox(t: Track, f: number, p: TrackParams): Rect | undefined {
@@ -296,10 +373,24 @@ export interface FramePlan {
   kept: Rect[][];
 }
 
+/** Person tracks in a plan: their tracking parameters and what is obscured of bystanders. */
+export interface PersonPlanning {
+  p: TrackParams & { edgeRollMax: number };
+  mode: BystanderMode;
+}
+
 /** Per-frame regions for all tracks. Memory is O(frames × regions), boxes only. */
-export function planFrames(tracks: readonly Track[], frameCount: number, p: TrackParams): FramePlan {
+export function planFrames(tracks: readonly Track[], frameCount: number, p: TrackParams, persons?: PersonPlanning): FramePlan {
   const obscure: Rect[][] = Array.from({ length: frameCount }, () => []);
   const kept: Rect[][] = Array.from({ length: frameCount }, () => []);
+  if (persons) {
+    for (let f = 0; f < frameCount; f++) {
+      const r = regionsAt(f, tracks, p, persons);
+      obscure[f] = r.obscure;
+      kept[f] = r.kept;
+    }
+    return { obscure, kept };
+  }
   for (const t of tracks) {
     const from = Math.max(0, t.frames[0]! - (t.preRoll ?? p.preRoll));
     const to = Math.min(frameCount - 1, t.frames[t.frames.length - 1]! + (t.postRoll ?? p.postRoll));
@@ -309,6 +400,16 @@ export function planFrames(tracks: readonly Track[], frameCount: number, p: Trac
     }
   }
   return { obscure, kept };
+}
+
+/** One frame's regions from tracks of every class (persons-track.ts frameRegions). */
+function regionsAt(f: number, tracks: readonly Track[], p: TrackParams, persons: PersonPlanning): { obscure: Rect[]; kept: Rect[] } {
+  const at = (cls: TargetClass, params: TrackParams): Placed[] =>
+    tracks.filter((t) => t.cls === cls).flatMap((t) => {
+      const box = boxAt(t, f, params);
+      return box ? [{ t, box }] : [];
+    });
+  return frameRegions(at('face', p), at('plate', p), at('person', persons.p), persons.mode);
 }
 
 /** Inclusive frame range a track is obscured in (clipped to the media). */
@@ -339,15 +440,25 @@ export class StreamPlanner {
     private readonly p: TrackParams & { edgeRollMax: number },
     private readonly width: number,
     private readonly height: number,
+    /** Person tracks (issue 12): the subject is a person, bystanders' heads (or bodies) are obscured. */
+    readonly persons?: { builder: TrackBuilder } & PersonPlanning,
   ) {
     this.maxPostRoll = Math.max(p.postRoll, p.edgeRollMax, p.preRoll) + 1;
+  }
+
+  /** The lag after which a frame's regions are final (lagFrames over every class's parameters). */
+  lag(): number {
+    return Math.max(lagFrames(this.p), this.persons ? lagFrames(this.persons.p) : 0);
   }
 
   /** Matches the subject hints against the tracks so far (call once the analysis is past every hint frame + lag). */
   applyHints(hints: readonly SubjectHint[], fps: number, frameCount: number): SubjectMatch[] {
     const tracks = [...this.faces.all(), ...this.plates.all()];
     assignRolls(tracks, this.width, this.height, this.p);
-    return applySubjectHints(tracks, hints, fps, frameCount, this.p);
+    if (!this.persons) return applySubjectHints(tracks, hints, fps, frameCount, this.p);
+    const persons = this.persons.builder.all();
+    assignRolls(persons, this.width, this.height, this.persons.p);
+    return applySubjectHints([...tracks, ...persons], hints, fps, frameCount, this.p, this.persons.p);
   }
 
   /** Regions (obscured, kept) at frame `f`; frames must be asked for in ascending order. */
@@ -355,6 +466,17 @@ export class StreamPlanner {
     // Tracks retired before f − maxPostRoll can no longer reach f (or any later frame).
     this.liveFaces = this.faces.liveFrom(f, this.maxPostRoll);
     this.livePlates = this.plates.liveFrom(f, this.maxPostRoll);
+    if (this.persons) {
+      const pp = this.persons.p;
+      const livePersons = this.persons.builder.liveFrom(f, Math.max(pp.postRoll, pp.edgeRollMax, pp.preRoll) + 1);
+      const place = (ts: Track[], params: TrackParams & { edgeRollMax: number }): Placed[] =>
+        ts.flatMap((t) => {
+          assignRolls([t], this.width, this.height, params);
+          const box = boxAt(t, f, params);
+          return box ? [{ t, box }] : [];
+        });
+      return frameRegions(place(this.liveFaces, this.p), place(this.livePlates, this.p), place(livePersons, pp), this.persons.mode);
+    }
     const obscure: Rect[] = [];
     const kept: Rect[] = [];
     for (const t of [...this.liveFaces, ...this.livePlates]) {

@@ -1,0 +1,140 @@
+import type { Frame, Rect } from './frame.js';
+import { coverage } from './frame.js';
+import { headFromBody } from './detect/head-from-body.js';
+import type { PersonDetector } from './detect/persons.js';
+import type { Detection, Track, TrackParams } from './track.js';
+
+/**
+ * People in the redaction (issue 12): person detection on a cadence, person tracks, and what a
+ * frame's person tracks change in the plan.
+ *
+ * - Every person other than the subject has the head region of its body box obscured ("head from
+ *   body", detect/head-from-body.ts), whether or not a face was found there: a face box on the head
+ *   region is no proof that the face is covered (on real vtest frames BlazeFace boxes on a collar
+ *   or chin left the top of the head visible); in `bodies` mode the whole body box is obscured too.
+ * - The subject is a person track (chosen by a hint or kept by id): its box is kept visible, and a
+ *   face box lying on it (its own face, or a false alarm on its torso, hands or what it carries) is
+ *   not obscured — unless that face lies on another person's head region. Bystanders' bodies in
+ *   `bodies` mode are obscured only outside the subject's box (their heads always).
+ */
+export type BystanderMode = 'heads' | 'bodies';
+export const BYSTANDER_MODES = ['heads', 'bodies'] as const;
+
+export interface PersonOptions {
+  /** Person detection on the frames (default on whenever faces are a target). */
+  enabled: boolean;
+  /** Run the person detector on every n-th frame (tracks interpolate between). */
+  cadence: number;
+  /** What is obscured of a person other than the subject. */
+  mode: BystanderMode;
+}
+
+/**
+ * Cadence 8 (≈ 3 scans per second at 25 fps, ~9 ms per frame at 720p on one core here): chosen by
+ * measurement, see worker/README.md "People" (eval/persons-cadence.ts).
+ */
+export const DEFAULT_PERSONS: PersonOptions = { enabled: true, cadence: 8, mode: 'heads' };
+
+/** A face lies on a head region / a body when at least this share of it is inside. */
+const ON = 0.5;
+
+/** Tracking parameters for person tracks: gaps and rolls scaled to the person cadence. */
+export function personTracking<T extends TrackParams & { edgeRollMax: number }>(faces: T, cadence: number): T {
+  return {
+    ...faces,
+    // A person missed by one or two scans (occluded, a detector dip) stays one track.
+    maxGap: Math.max(faces.maxGap, 3 * cadence),
+    // A person first seen at scan f was there (unseen) since the previous scan.
+    preRoll: Math.max(faces.postRoll, cadence + 1),
+    postRoll: Math.max(faces.postRoll, cadence + 1),
+    platePreRoll: 0,
+    // Between two scans `cadence` frames apart nothing was missed: no gap slack (a missed scan gets it).
+    scanEvery: cadence,
+  };
+}
+
+/**
+ * Person detections on every `cadence`-th frame, kept (boxes only) so that a correction round
+ * replays them instead of running the detector again.
+ */
+export class PersonSource {
+  private readonly seen = new Map<number, Detection[]>();
+
+  constructor(
+    private readonly detector: PersonDetector,
+    readonly cadence: number,
+    private readonly prof?: Record<string, number>,
+  ) {}
+
+  get model() {
+    return this.detector.model;
+  }
+
+  async at(frame: Frame, f: number): Promise<Detection[] | undefined> {
+    if (f % this.cadence !== 0) return undefined;
+    const known = this.seen.get(f);
+    if (known) return known;
+    const t = performance.now();
+    const found = (await this.detector.detect(frame)).map(({ x, y, w, h, score }) => ({ x, y, w, h, score }));
+    if (this.prof) {
+      this.prof.persons = (this.prof.persons ?? 0) + performance.now() - t;
+      this.prof.personFrames = (this.prof.personFrames ?? 0) + 1;
+    }
+    this.seen.set(f, found);
+    return found;
+  }
+}
+
+export interface Placed {
+  t: Track;
+  box: Rect;
+}
+
+/**
+ * The regions of one frame from the face, plate and person tracks there (boxes at this frame).
+ * Order is deterministic (the callers pass tracks sorted by id).
+ */
+export function frameRegions(faces: readonly Placed[], plates: readonly Placed[], persons: readonly Placed[], mode: BystanderMode): { obscure: Rect[]; kept: Rect[] } {
+  const obscure: Rect[] = [];
+  const kept: Rect[] = [];
+  const subjects = persons.filter((p) => p.t.kept).map((p) => p.box);
+  const others = persons.filter((p) => !p.t.kept);
+  const otherHeads = others.map((p) => headFromBody(p.box));
+  for (const { t, box } of faces) {
+    if (t.kept) {
+      kept.push(box);
+      continue;
+    }
+    // On the subject and on nobody else's head: the subject's own face or a box on its body.
+    if (subjects.some((s) => coverage(box, s) >= ON) && !otherHeads.some((h) => coverage(box, h) >= ON)) continue;
+    obscure.push(box);
+  }
+  for (const { t, box } of plates) (t.kept ? kept : obscure).push(box);
+  others.forEach((p, i) => {
+    obscure.push(otherHeads[i]!);
+    if (mode === 'bodies') for (const part of subtractAll(p.box, subjects)) obscure.push(part);
+  });
+  kept.push(...subjects);
+  return { obscure, kept };
+}
+
+/** `a` minus `b`: up to four rectangles covering what of `a` lies outside `b`. */
+export function subtract(a: Rect, b: Rect): Rect[] {
+  const x0 = Math.max(a.x, b.x);
+  const y0 = Math.max(a.y, b.y);
+  const x1 = Math.min(a.x + a.w, b.x + b.w);
+  const y1 = Math.min(a.y + a.h, b.y + b.h);
+  if (x1 <= x0 || y1 <= y0) return [a];
+  const out: Rect[] = [];
+  if (y0 > a.y) out.push({ x: a.x, y: a.y, w: a.w, h: y0 - a.y });
+  if (y1 < a.y + a.h) out.push({ x: a.x, y: y1, w: a.w, h: a.y + a.h - y1 });
+  if (x0 > a.x) out.push({ x: a.x, y: y0, w: x0 - a.x, h: y1 - y0 });
+  if (x1 < a.x + a.w) out.push({ x: x1, y: y0, w: a.x + a.w - x1, h: y1 - y0 });
+  return out;
+}
+
+function subtractAll(a: Rect, bs: readonly Rect[]): Rect[] {
+  let parts = [a];
+  for (const b of bs) parts = parts.flatMap((p) => subtract(p, b));
+  return parts.filter((p) => p.w >= 1 && p.h >= 1);
+}
