@@ -10,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{functions,shared,worker,local,infra,bin,cli,eval,bench,models}/**/*.spec.ts'],
+          include: ['{functions,shared,worker,local,infra,bin,cli,eval,bench,models,console}/**/*.spec.ts'],
           exclude: ['**/node_modules/**', '**/*.int.spec.ts', '**/*.e2e.spec.ts'],
           testTimeout: 60_000,
         },

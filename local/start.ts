@@ -5,11 +5,16 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEV_TENANT, startStack } from './stack.js';
+import { buildConsole } from './console-build.js';
 
 const port = Number(process.env.PORT ?? 7071);
 const dataDir = process.env.BYSTANDER_DATA_DIR ?? '.bystander';
 
 console.log('Starting Bystander (local stack: Azurite, Cosmos DB emulator, HTTP API, orchestrations, CPU worker)…');
+await buildConsole().catch((err: unknown) => {
+  console.error(`\nBystander could not build its console: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
 const stack = await startStack({ dataDir, port }).catch((err: unknown) => {
   console.error(`\nBystander could not start: ${err instanceof Error ? err.message : String(err)}`);
   if (String(err).includes('EADDRINUSE')) console.error(`Port ${port} is in use: stop the other process or set PORT=…`);
@@ -27,6 +32,7 @@ await writeFile(join(stack.config.BYSTANDER_DATA_DIR, 'dev-tokens.json'), JSON.s
 console.log(`
 Bystander is running (geography "${stack.config.BYSTANDER_GEOGRAPHY}", tenant "${DEV_TENANT}").
 
+  Console   ${stack.url}/console/   (development sign-in: this local stack only)
   API       ${stack.url.replace('127.0.0.1', 'localhost')}/api
   Health    curl -s http://localhost:${port}/api/health
   Data      ${stack.config.BYSTANDER_DATA_DIR}/ (blobs, queues, records snapshot, keys)

@@ -41,6 +41,8 @@ import type { SecretStore, WebhookSender, WebhookUrlGuard } from './ports/webhoo
 import type { DocumentStore } from './ports/index.js';
 import type { WebhookEndpointRecord } from './webhooks/endpoint.js';
 import type { WebhookEventRecord } from './webhooks/events.js';
+import { cosmosIncidentAuditReader, cosmosIncidentIndex } from './adapters/azure/cosmos-console-queries.js';
+import type { IncidentAuditReader, IncidentIndex } from './ports/console.js';
 
 /**
  * The composition root: the one place that turns validated settings into adapters and use-case
@@ -56,6 +58,13 @@ export interface App {
   /** Retailer event webhooks: endpoints, stored events, signing secrets, URL rules and the HTTP sender. */
   webhooks: WebhookPorts;
   health(): Promise<Record<string, { ok: boolean; detail?: string }>>;
+  /** The investigator console's reads: the incident list and an incident's audit trail. */
+  console: ConsolePorts;
+}
+
+export interface ConsolePorts {
+  incidentIndex: IncidentIndex;
+  auditReader: IncidentAuditReader;
 }
 
 export const COSMOS_CONTAINERS = ['incidents', AUDIT_CONTAINER, 'shares', 'share-links', 'incidentVersions', 'privacyRequests', 'webhooks', 'webhook-events'] as const;
@@ -148,6 +157,9 @@ export async function createApp(
     await blobs.ensureContainers([...Object.values(CONTAINERS), EXPORTS_CONTAINER]);
     await queue.ensureQueues([...Object.values(QUEUES), PURGE_QUEUE, WEBHOOK_EVENTS_QUEUE, WEBHOOK_EVENTS_POISON_QUEUE]);
     await ensureCosmos(cosmos, config.COSMOS_DATABASE, COSMOS_CONTAINERS);
+    // The console uploads from the browser straight to Azurite (another port, so another origin).
+    // Azurite listens on loopback only; in Azure the stamp's Bicep allows the stamp's own origin.
+    await blobs.allowBrowserUploads(['*']);
   }
 
   let tokens: TokenVerifier;
@@ -215,6 +227,10 @@ export async function createApp(
     auditTrail,
     ...(devTokens ? { devTokens } : {}),
     webhooks,
+    console: {
+      incidentIndex: cosmosIncidentIndex(cosmos, config.COSMOS_DATABASE),
+      auditReader: cosmosIncidentAuditReader(cosmos, config.COSMOS_DATABASE),
+    },
     async health() {
       const check = async (fn: () => Promise<unknown>) => {
         try {

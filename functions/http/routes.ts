@@ -8,6 +8,8 @@ import { shareDownloadHandler, shareMediaHandler, sharePageHandler } from './sha
 import * as lifecycle from './lifecycle.js';
 import { createWebhookHandler, deleteWebhookHandler, listWebhooksHandler } from './webhooks.js';
 import { openApiHandler } from './openapi/handler.js';
+import * as consoleApi from './console-api.js';
+import { consoleFileHandler, consoleIndexHandler } from './console-page.js';
 
 export interface RouteDef {
   name: string;
@@ -24,6 +26,11 @@ export const routes: RouteDef[] = [
   { name: 'health', methods: ['GET'], route: 'health', handler: healthHandler },
   { name: 'openApiDocument', methods: ['GET'], route: 'openapi.json', handler: openApiHandler },
   { name: 'createIncident', methods: ['POST'], route: 'incidents', handler: createIncidentHandler },
+  { name: 'listIncidents', methods: ['GET'], route: 'incidents', handler: consoleApi.listIncidentsHandler },
+  { name: 'incidentAudit', methods: ['GET'], route: 'incidents/{id}/audit', handler: consoleApi.incidentAuditHandler },
+  { name: 'evidenceStatus', methods: ['GET'], route: 'incidents/{id}/evidence-status', handler: consoleApi.evidenceStatusHandler },
+  { name: 'consoleSignIn', methods: ['GET'], route: 'console/sign-in', handler: consoleApi.consoleSignInHandler },
+  { name: 'devSignIn', methods: ['POST'], route: 'dev/sign-in', handler: consoleApi.devSignInHandler },
   { name: 'getIncident', methods: ['GET'], route: 'incidents/{id}', handler: getIncidentHandler },
   { name: 'getEvidenceContent', methods: ['GET'], route: 'incidents/{id}/evidence/{evidenceId}/content', handler: getEvidenceContentHandler },
   { name: 'createShare', methods: ['POST'], route: 'incidents/{id}/shares', handler: createShareHandler },
@@ -47,6 +54,8 @@ export const pageRoutes: RouteDef[] = [
   { name: 'sharePage', methods: ['GET'], route: 's/{token}', handler: sharePageHandler },
   { name: 'shareMedia', methods: ['GET'], route: 's/{token}/media/{evidenceId}', handler: shareMediaHandler },
   { name: 'shareDownload', methods: ['GET'], route: 's/{token}/download/{evidenceId}', handler: shareDownloadHandler },
+  { name: 'consoleIndex', methods: ['GET'], route: 'console', handler: consoleIndexHandler },
+  { name: 'consoleFile', methods: ['GET'], route: 'console/{file}', handler: consoleFileHandler },
 ];
 
 /**

@@ -17,6 +17,8 @@ import { z } from 'zod';
 export const AUDIT_ACTIONS = [
   'incident.create',
   'incident.read',
+  /** A tenant's incident list (GET /api/incidents, filters and paging). */
+  'incident.list',
   'incident.update',
   'incident.versions.list',
   'incident.revert',
@@ -44,6 +46,8 @@ export const AUDIT_ACTIONS = [
   'key.rewrap',
   'key.unavailable',
   'auth.denied',
+  /** An incident's audit trail read through the API (the console's incident page). */
+  'audit.read',
   // Retailer event webhooks (shared/usecases/webhooks.ts): target.setting names the endpoint (`webhook:<id>`).
   'webhook.register',
   'webhook.list',

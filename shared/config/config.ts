@@ -123,6 +123,14 @@ export const ConfigSchema = z
     /** The stamp's Azure Front Door profile id (X-Azure-FDID), with CLIENT_ADDRESS_SOURCE=front-door. */
     FRONT_DOOR_ID: z.uuid().optional(),
 
+    // Investigator console sign-in in Azure: Entra ID authorization code + PKCE, as a public SPA client.
+    /** The console's app registration (SPA platform, redirect URI `<stamp>/console/`). */
+    CONSOLE_ENTRA_CLIENT_ID: z.uuid().optional(),
+    /** Authority, e.g. https://login.microsoftonline.com/<tenant id> (https only; authorize and token endpoints live under it). */
+    CONSOLE_ENTRA_AUTHORITY: z.url({ protocol: /^https$/ }).optional(),
+    /** The API scope the console asks for, e.g. api://bystander/access (tokens carry the app roles as today). */
+    CONSOLE_API_SCOPE: z.string().regex(/^[\w.:/-]{3,200}$/).optional(),
+
     /** Local only: where the embedded stack keeps its data. */
     BYSTANDER_DATA_DIR: z.string().default('.bystander'),
     /** Local only: run the CPU redaction worker inside the stack. */
@@ -138,6 +146,10 @@ export const ConfigSchema = z
         path: ['STORAGE__blobServiceUri'],
         message: 'set STORAGE__blobServiceUri and STORAGE__queueServiceUri (managed identity), or STORAGE_CONNECTION_STRING (Azurite only)',
       });
+    }
+    const consoleSignIn = [c.CONSOLE_ENTRA_CLIENT_ID, c.CONSOLE_ENTRA_AUTHORITY, c.CONSOLE_API_SCOPE];
+    if (consoleSignIn.some(Boolean) && !consoleSignIn.every(Boolean)) {
+      ctx.addIssue({ code: 'custom', path: ['CONSOLE_ENTRA_CLIENT_ID'], message: 'set CONSOLE_ENTRA_CLIENT_ID, CONSOLE_ENTRA_AUTHORITY and CONSOLE_API_SCOPE together (console sign-in)' });
     }
     if (c.BYSTANDER_MODE === 'azure') {
       if (c.STORAGE_CONNECTION_STRING) {

@@ -4,43 +4,17 @@
  * (upload ▸ blob event ▸ processEvidence ▸ CPU worker ▸ publish), shared through the API, and the
  * link is read from the local outbox, as an officer would receive it.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { guardBrowser, hasChromium, launchChromium, until } from './chromium.js';
 import type { Stack } from '../../local/stack.js';
 import { readOutboxLink } from '../../shared/adapters/notify/outbox.js';
 import { ensureDemoClip } from '../fixtures/media/generate.js';
 import { client, incidentBody, sha256, testStack } from '../helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-/** Set by .ci/run: CI always runs this test, so a missing browser is a failure there, not a skip. */
-const required = process.env.BYSTANDER_REQUIRE_BROWSER === '1';
-if (!hasChromium && required) {
-  describe('police share page in headless Chromium', () => {
-    it('needs /usr/bin/chromium (BYSTANDER_REQUIRE_BROWSER=1)', () => {
-      expect.fail(`${CHROMIUM} is missing; .ci/run installs the Debian chromium package before npm test`);
-    });
-  });
-} else if (!hasChromium) {
-  console.warn(
-    `\n[share-page browser test] SKIPPED: ${CHROMIUM} not found. Install the Debian package (apt-get install -y chromium) to run it; CI (.ci/run) always installs it.\n`,
-  );
-}
-
-/** Polls `fn` (evaluated by the test, not by a page script: the page's CSP allows no script). */
-async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await fn();
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
+guardBrowser('police share page in headless Chromium');
 
 /** The few members of HTMLVideoElement the test uses (the project compiles without the DOM lib). */
 interface VideoLike {
@@ -98,10 +72,7 @@ describe.skipIf(!hasChromium)('police share page in headless Chromium (local sta
     shareId = ((await shared.json()) as { id: string }).id;
     link = await until('the notification in the outbox', () => readOutboxLink(join(stack.config.BYSTANDER_DATA_DIR, 'outbox'), shareId), (l) => !!l, 30_000).then((l) => l!);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
-    });
+    browser = await launchChromium();
   }, 300_000);
 
   afterAll(async () => {

@@ -1,5 +1,6 @@
 import type { Role } from '../../../shared/auth/tokens.js';
 import type { RequestSchemaName, ResponseSchemaName } from './schemas.js';
+import { consoleOperations } from './console-operations.js';
 
 /**
  * What the OpenAPI document says about each route of the table (functions/http/routes.ts), by
@@ -299,6 +300,7 @@ export const operations: Record<string, OperationDoc> = {
     responses: { 204: { description: 'Removed; deliveries in flight stop at their next attempt' } },
     problems: [404, 503],
   },
+  ...consoleOperations,
 };
 
 const P = 'https://bystander.dev/problems/';

@@ -13,6 +13,7 @@ import {
 import { CreateWebhookSchema, toWebhookView } from '../../../shared/webhooks/endpoint.js';
 import { WebhookEventTypeSchema, WebhookPayloadSchema } from '../../../shared/webhooks/events.js';
 import type { UploadSlot } from '../../../shared/usecases/incidents.js';
+import { DevSignInSchema } from '../../../shared/usecases/console-sign-in.js';
 
 /**
  * The schemas of the OpenAPI document. Request bodies are the very zod schemas the use cases parse
@@ -139,6 +140,7 @@ export const requestSchemas = {
   CreateShare: CreateShareSchema,
   CreatePrivacyRequest: CreatePrivacyRequestSchema,
   CreateWebhook: CreateWebhookSchema,
+  DevSignIn: DevSignInSchema,
 } as const;
 
 /** Response bodies. */

@@ -15,6 +15,18 @@ function isStatus(err: unknown, status: number): boolean {
 }
 
 /**
+ * Permissions of an upload URL. Azure: "c" only — the holder can create this one blob (Put Blob, or
+ * Put Block + Put Block List for a resumable browser upload: service version 2026-04-06, which this
+ * SDK signs, lets Create cover those), never read, list, overwrite or delete it. Azurite (API
+ * 2025-11-05) still demands Write for Put Block and Put Block List, so its account-key SAS adds "w";
+ * the console commits with If-None-Match: *, and what is accepted is pinned at BlobCreated by size
+ * and SHA-256 (the worker refuses a source whose hash differs).
+ */
+export function uploadSasPermissions(target: 'azure' | 'emulator'): string {
+  return target === 'azure' ? 'c' : 'cw';
+}
+
+/**
  * BlobStore over @azure/storage-blob. Production: managed identity + user-delegation SAS.
  * Local: Azurite via connection string (account-key SAS, which Azurite supports over HTTP).
  */
@@ -138,8 +150,7 @@ export class AzureBlobStore implements BlobStore {
   async createUploadUrl(container: string, name: string, expiresOn: Date): Promise<string> {
     const blob = this.service.getContainerClient(container).getBlobClient(name);
     const startsOn = new Date(Date.now() - 60_000);
-    // "c" only: the holder can create this one blob, never read, list, overwrite or delete.
-    const permissions = BlobSASPermissions.parse('c');
+    const permissions = BlobSASPermissions.parse(uploadSasPermissions(this.sharedKey ? 'emulator' : 'azure'));
     if (this.sharedKey) {
       const sas = generateBlobSASQueryParameters(
         { containerName: container, blobName: name, permissions, startsOn, expiresOn },
@@ -154,6 +165,37 @@ export class AzureBlobStore implements BlobStore {
       this.service.accountName,
     ).toString();
     return `${blob.url}?${sas}`;
+  }
+
+  /** Blocks staged for a block blob and not yet committed (Get Block List with the app's identity). */
+  async stagedBlocks(container: string, name: string): Promise<{ committed: boolean; blocks: Array<{ id: string; size: number }> }> {
+    const blob = this.service.getContainerClient(container).getBlockBlobClient(name);
+    if (await blob.exists()) return { committed: true, blocks: [] };
+    try {
+      const list = await blob.getBlockList('uncommitted');
+      return { committed: false, blocks: (list.uncommittedBlocks ?? []).map((b) => ({ id: b.name, size: b.size })) };
+    } catch (err) {
+      if (isStatus(err, 404)) return { committed: false, blocks: [] };
+      throw err;
+    }
+  }
+
+  /**
+   * Lets browsers on `origins` PUT blocks to upload URLs (blob service CORS). The local stack sets
+   * it for its own console origin; in Azure the stamp's Bicep sets the same rule on the account.
+   */
+  async allowBrowserUploads(origins: string[]): Promise<void> {
+    await this.service.setProperties({
+      cors: [
+        {
+          allowedOrigins: origins.join(','),
+          allowedMethods: 'PUT',
+          allowedHeaders: 'content-type,content-length,x-ms-blob-type,x-ms-blob-content-type,x-ms-version,x-ms-client-request-id,if-none-match,x-ms-content-crc64,content-md5',
+          exposedHeaders: 'etag,x-ms-request-id,x-ms-error-code',
+          maxAgeInSeconds: 600,
+        },
+      ],
+    });
   }
 
   private async userDelegationKey(until: Date): Promise<UserDelegationKey> {
