@@ -13,10 +13,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { Tensor } from 'onnxruntime-node';
 import { createSession } from '../worker/engine/detect/blazeface.js';
 import { nms, type PersonDetection } from '../worker/engine/detect/persons.js';
 import { type Frame, resampleToTensor } from '../worker/engine/frame.js';
-import { Tensor } from 'onnxruntime-node';
 
 const require = createRequire(import.meta.url);
 export type PersonRun = (frame: Frame) => Promise<PersonDetection[]>;
@@ -86,7 +86,6 @@ export async function moveNet(humanModelsDir: string, long: number, threshold: n
 
 /** OpenCV's default HOG people detector on the frame upscaled `up`×, windows shrunk to the body. */
 export async function hog(opencvJs: string, up: number, hitThreshold: number): Promise<{ run: PersonRun; release: () => Promise<void> }> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const cv: any = require(opencvJs);
   await new Promise<void>((resolve) => (cv.Mat ? resolve() : (cv.onRuntimeInitialized = () => resolve())));
   const coef = cv.HOGDescriptor.getDefaultPeopleDetector();
