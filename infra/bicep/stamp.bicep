@@ -213,6 +213,8 @@ module storage 'modules/storage/storage-account.bicep' = {
     quarantineRetentionDays: shared.?quarantineRetentionDays ?? 30
     exportRetentionDays: shared.?exportRetentionDays ?? 7
     uploadAllowedCidrs: geography.?uploadAllowedCidrs ?? []
+    // The investigator console at https://<function app>/console/ uploads from the browser.
+    browserUploadOrigins: ['https://${names.functionApp}.azurewebsites.net']
     customerManagedKey: {
       keyVaultUri: keyVault.outputs.uri
       keyName: keyVault.outputs.storageKeyName

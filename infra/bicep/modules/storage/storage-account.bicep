@@ -44,6 +44,9 @@ param auditCheckpointImmutableDays int = 365
 @description('Optional. CIDR ranges of the retailer upload systems. When set, only these ranges (and the private endpoints) reach the account.')
 param uploadAllowedCidrs string[] = []
 
+@description('Optional. Origins whose browsers may PUT blocks to upload URLs (the investigator console, served by the stamp\'s Function app). Blob CORS allows PUT only.')
+param browserUploadOrigins string[] = []
+
 @description('Required. Customer-managed key used for encryption at rest.')
 param customerManagedKey {
   @description('Required. URI of the stamp Key Vault.')
@@ -168,6 +171,21 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
     containerDeleteRetentionPolicy: {
       enabled: true
       days: softDeleteDays
+    }
+    // The console uploads straight to its upload URL (Put Block, Put Block List): PUT from the stamp's
+    // own origin only. Reads never need CORS: the browser never reads a blob.
+    cors: {
+      corsRules: empty(browserUploadOrigins)
+        ? []
+        : [
+            {
+              allowedOrigins: browserUploadOrigins
+              allowedMethods: ['PUT']
+              allowedHeaders: ['content-type', 'content-length', 'x-ms-blob-type', 'x-ms-blob-content-type', 'x-ms-version', 'x-ms-client-request-id', 'if-none-match']
+              exposedHeaders: ['etag', 'x-ms-request-id', 'x-ms-error-code']
+              maxAgeInSeconds: 600
+            }
+          ]
     }
   }
 }
