@@ -41,6 +41,7 @@ import type { SecretStore, WebhookSender, WebhookUrlGuard } from './ports/webhoo
 import type { DocumentStore } from './ports/index.js';
 import type { WebhookEndpointRecord } from './webhooks/endpoint.js';
 import type { WebhookEventRecord } from './webhooks/events.js';
+import type { UploadStorage } from './ports/uploads.js';
 import { cosmosIncidentAuditReader, cosmosIncidentIndex } from './adapters/azure/cosmos-console-queries.js';
 import type { IncidentAuditReader, IncidentIndex } from './ports/console.js';
 
@@ -57,6 +58,8 @@ export interface App {
   auditTrail: AuditTrail;
   /** Retailer event webhooks: endpoints, stored events, signing secrets, URL rules and the HTTP sender. */
   webhooks: WebhookPorts;
+  /** Resumable uploads: upload URLs and the blocks staged for a slot (the blob store). */
+  uploadStorage: UploadStorage;
   health(): Promise<Record<string, { ok: boolean; detail?: string }>>;
   /** The investigator console's reads: the incident list and an incident's audit trail. */
   console: ConsolePorts;
@@ -224,6 +227,7 @@ export async function createApp(
   return {
     deps,
     tokens,
+    uploadStorage: blobs,
     auditTrail,
     ...(devTokens ? { devTokens } : {}),
     webhooks,

@@ -8,6 +8,7 @@ import { shareDownloadHandler, shareMediaHandler, sharePageHandler } from './sha
 import * as lifecycle from './lifecycle.js';
 import { createWebhookHandler, deleteWebhookHandler, listWebhooksHandler } from './webhooks.js';
 import { openApiHandler } from './openapi/handler.js';
+import { getUploadStateHandler, renewUploadUrlHandler } from './uploads.js';
 import * as consoleApi from './console-api.js';
 import { consoleFileHandler, consoleIndexHandler } from './console-page.js';
 
@@ -33,6 +34,8 @@ export const routes: RouteDef[] = [
   { name: 'devSignIn', methods: ['POST'], route: 'dev/sign-in', handler: consoleApi.devSignInHandler },
   { name: 'getIncident', methods: ['GET'], route: 'incidents/{id}', handler: getIncidentHandler },
   { name: 'getEvidenceContent', methods: ['GET'], route: 'incidents/{id}/evidence/{evidenceId}/content', handler: getEvidenceContentHandler },
+  { name: 'getUploadState', methods: ['GET'], route: 'incidents/{id}/evidence/{evidenceId}/upload', handler: getUploadStateHandler },
+  { name: 'renewUploadUrl', methods: ['POST'], route: 'incidents/{id}/evidence/{evidenceId}/upload-url', handler: renewUploadUrlHandler },
   { name: 'createShare', methods: ['POST'], route: 'incidents/{id}/shares', handler: createShareHandler },
   { name: 'listShares', methods: ['GET'], route: 'incidents/{id}/shares', handler: listSharesHandler },
   { name: 'revokeShare', methods: ['DELETE'], route: 'shares/{shareId}', handler: revokeShareHandler },

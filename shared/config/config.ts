@@ -77,6 +77,8 @@ export const ConfigSchema = z
       .optional(),
     /** Minutes an upload URL stays valid (at most 15). */
     UPLOAD_URL_TTL_MINUTES: z.coerce.number().int().min(1).max(15).default(15),
+    /** Fresh upload URLs one evidence slot may get while it is open (resumable uploads; each is audited). */
+    UPLOAD_URL_MAX_RENEWALS: z.coerce.number().int().min(0).max(500).default(48),
     /** Largest accepted upload, in bytes. */
     MAX_UPLOAD_BYTES: positiveInt.default(2 * 1024 ** 3),
     /** How long the pipeline waits for one redaction attempt before retrying. */

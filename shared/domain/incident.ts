@@ -86,6 +86,8 @@ export const EvidenceRecordSchema = z
     keepTracks: KeepTracksSchema.optional(),
     status: EvidenceStatusSchema,
     uploadExpiresAt: z.string(),
+    /** Upload URLs issued for this slot after the first (resumable uploads; bounded by UPLOAD_URL_MAX_RENEWALS). */
+    uploadRenewals: z.number().int().min(0).optional(),
     original: z.object({ sha256, sizeBytes: z.number().int().min(0), receivedAt: z.string() }).strict().optional(),
     redacted: z
       .object({

@@ -89,6 +89,16 @@ const privacyExample = {
 };
 
 const id = 'The incident id';
+const uploadSessionExample = {
+  evidenceId: EVIDENCE_ID,
+  status: 'awaiting-upload',
+  contentType: 'video/mp4',
+  declaredSizeBytes: 3_221_225_472,
+  blockSize: 4_194_304,
+  expiresAt: '2026-11-20T09:30:00.000Z',
+  renewalsLeft: 47,
+  staged: { committed: false, blocks: [{ id: 'MDAwMDAtOWYyYzQxZTBhNzc2YjE1ZDNjOGU5YTBmMjE0ZDZiN2MxZTM4YTVmMg==', size: 4_194_304 }] },
+};
 
 export const operations: Record<string, OperationDoc> = {
   health: {
@@ -178,6 +188,43 @@ export const operations: Record<string, OperationDoc> = {
       206: { description: 'The requested range', binary: ['video/mp4', 'image/jpeg', 'image/png', 'image/webp'], headers: { 'content-range': 'bytes start-end/size' } },
     },
     problems: [404, 416, 503],
+  },
+  getUploadState: {
+    summary: 'The state of an open upload slot (resumable uploads)',
+    description:
+      'The declared size and type, the block size to use, when the newest upload URL expires, the renewals left, and the blocks the service holds ' +
+      '(staged with Put Block, not yet committed) with their ids and sizes, so an interrupted upload resumes where it stopped. Issues no URL. Audited.',
+    tag: 'evidence',
+    roles: ['uploader', 'investigator', 'admin'],
+    params: { id, evidenceId: 'The evidence id' },
+    responses: { 200: { description: 'The slot', schema: 'UploadSession', example: uploadSessionExample } },
+    problems: [404, 503],
+  },
+  renewUploadUrl: {
+    summary: 'A fresh create-only upload URL for the same open slot',
+    description:
+      'For uploads that outlive one URL (multi-gigabyte exports over a store uplink): upload blocks with Put Block to the URL and commit them with ' +
+      'Put Block List (`If-None-Match: *`), renewing the URL when it expires. Allowed while the slot is open (awaiting upload, nothing committed), at most ' +
+      '`UPLOAD_URL_MAX_RENEWALS` times (default 48); each renewal is audited. The size and SHA-256 checks apply when the blob is committed. ' +
+      '`npx bystander upload <incidentId> <evidenceId> <file>` does all of this. The body is an empty JSON object; any field is refused.',
+    tag: 'evidence',
+    roles: ['uploader', 'investigator', 'admin'],
+    params: { id, evidenceId: 'The evidence id' },
+    request: { schema: 'RenewUploadUrl', example: {} },
+    responses: {
+      200: {
+        description: 'The slot with its new URL',
+        schema: 'UploadSession',
+        example: {
+          ...uploadSessionExample,
+          renewalsLeft: 46,
+          method: 'PUT',
+          url: `https://stbystanderau.blob.core.windows.net/ingest/tenant-1/${INCIDENT_ID}/${EVIDENCE_ID}?sv=2026-04-06&sp=c&sig=…`,
+          headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': 'video/mp4' },
+        },
+      },
+    },
+    problems: [400, 404, 409, 415, 503],
   },
   createShare: {
     summary: 'Share published evidence with police',

@@ -13,6 +13,8 @@ import {
 import { CreateWebhookSchema, toWebhookView } from '../../../shared/webhooks/endpoint.js';
 import { WebhookEventTypeSchema, WebhookPayloadSchema } from '../../../shared/webhooks/events.js';
 import type { UploadSlot } from '../../../shared/usecases/incidents.js';
+import { RenewUploadUrlSchema, type UploadSession } from '../../../shared/uploads/sessions.js';
+import { StagedBlocksSchema } from '../../../shared/uploads/blocks.js';
 import { DevSignInSchema } from '../../../shared/usecases/console-sign-in.js';
 
 /**
@@ -74,6 +76,21 @@ export const UploadSlotSchema = z.strictObject({
   url: z.string().describe('Create-only upload URL (SAS), valid until expiresAt'),
   headers: z.record(z.string(), z.string()).describe('Headers to send with the PUT'),
   expiresAt: z.string(),
+});
+
+export const UploadSessionSchema = z.strictObject({
+  evidenceId: z.string(),
+  status: EvidenceStatusSchema.describe('awaiting-upload while the slot is open'),
+  contentType: z.enum(contentTypes),
+  declaredSizeBytes: z.number().int().positive(),
+  declaredSha256: sha256.optional(),
+  blockSize: z.number().int().positive().describe('Block size for Put Block (4 MiB, doubled until the file fits in 50,000 blocks)'),
+  expiresAt: z.string().describe('When the newest upload URL expires'),
+  renewalsLeft: z.number().int().min(0),
+  staged: StagedBlocksSchema.describe('committed: the blob exists; blocks: staged (Put Block) and not yet committed, with their ids and sizes'),
+  method: z.literal('PUT').optional(),
+  url: z.string().optional().describe('POST only: a fresh create-only upload URL (SAS) for Put Block / Put Block List (or one PUT)'),
+  headers: z.record(z.string(), z.string()).optional(),
 });
 
 export const CreatedIncidentSchema = z.strictObject({ incident: IncidentViewSchema, uploads: z.array(UploadSlotSchema) });
@@ -140,6 +157,7 @@ export const requestSchemas = {
   CreateShare: CreateShareSchema,
   CreatePrivacyRequest: CreatePrivacyRequestSchema,
   CreateWebhook: CreateWebhookSchema,
+  RenewUploadUrl: RenewUploadUrlSchema,
   DevSignIn: DevSignInSchema,
 } as const;
 
@@ -149,6 +167,7 @@ export const responseSchemas = {
   Health: HealthSchema,
   Incident: IncidentViewSchema,
   CreatedIncident: CreatedIncidentSchema,
+  UploadSession: UploadSessionSchema,
   Share: ShareViewSchema,
   ShareList: ShareListSchema,
   VersionList: VersionListSchema,
@@ -174,4 +193,5 @@ export type ViewPins = [
   Assert<Fits<ReturnType<typeof toPrivacyRequestView>, typeof PrivacyRequestViewSchema>>,
   Assert<Fits<ReturnType<typeof toWebhookView>, typeof WebhookViewSchema>>,
   Assert<Fits<UploadSlot, typeof UploadSlotSchema>>,
+  Assert<Fits<UploadSession, typeof UploadSessionSchema>>,
 ];
