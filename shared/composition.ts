@@ -198,7 +198,7 @@ export async function createApp(
         id: config.AUDIT_ORIGIN_KEY_ID,
         key: config.AUDIT_ORIGIN_KEY ? Buffer.from(config.AUDIT_ORIGIN_KEY, 'base64') : await localSecret(join(config.AUTH_DEV_KEY_DIR!, 'audit-origin.key')),
       }),
-      { events: webhooks.events, queue, clock, logger },
+      { events: webhooks.events, endpoints: webhooks.endpoints, queue, clock, logger },
     ),
     clock,
     logger,

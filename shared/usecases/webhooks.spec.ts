@@ -12,7 +12,7 @@ import { httpWebhookSender, webhookUrlGuard } from '../adapters/webhooks/http-se
 import { AuthError, type Principal } from '../auth/tokens.js';
 import { ProblemError } from '../http/problem.js';
 import { WebhookEndpointRecordSchema, secretNameFor, type WebhookEndpointRecord } from '../webhooks/endpoint.js';
-import { WEBHOOK_EVENTS_QUEUE, WebhookEventRecordSchema, type WebhookEventRecord } from '../webhooks/events.js';
+import { WEBHOOK_EVENTS_QUEUE, WEBHOOK_EVENT_TYPES, WebhookEventRecordSchema, type WebhookEventRecord } from '../webhooks/events.js';
 import { signWebhookPayload } from '../webhooks/signing.js';
 import {
   DELIVER_WEBHOOK,
@@ -66,7 +66,7 @@ async function setup(strict = false) {
   const queue = new MemoryQueue(clock);
   // The real chained audit trail (strict schema: ids and codes only) behind the webhook-event decorator.
   const chained = createChainedAuditSink(new AuditLog(auditStore, { clock, logger }), { id: 'k1', key: randomBytes(32) });
-  const audit = webhookEventAudit(chained, { events, queue, clock, logger });
+  const audit = webhookEventAudit(chained, { events, endpoints, queue, clock, logger });
   const secrets = new LocalSecretStore(join(dir, 'keys', 'webhooks'));
   let n = 0;
   const admin_ = { endpoints, secrets, guard: webhookUrlGuard(strict), audit, clock, newId: () => `0000000${++n}-aaaa-4bbb-8ccc-${randomUUID().slice(-12)}` };
@@ -110,9 +110,10 @@ describe('webhook endpoints (tenant admin)', () => {
     expect(await s.endpoints.get('t1', created.id)).toBeDefined();
     // t2 revokes a share: the event is t2's, and t1's endpoint gets nothing.
     await s.audit.record({ tenantId: 't2', actor: { type: 'user', id: 'u2' }, action: 'share.revoke', target: { incidentId: 'inc-9', shareId: 'sh-9' }, outcome: 'succeeded' });
-    const [msg] = await s.queue.receive(WEBHOOK_EVENTS_QUEUE, { max: 10, visibilityTimeoutSeconds: 30 });
+    // t2 has no endpoint: its event is neither stored nor queued (t1's subscription does not count).
+    expect(await s.events.find('t2')).toEqual([]);
+    expect(await s.queue.receive(WEBHOOK_EVENTS_QUEUE, { max: 10, visibilityTimeoutSeconds: 30 })).toEqual([]);
     const orchestrations = new FakeOrchestrations();
-    expect(await fanOutWebhookEvent({ events: s.events, endpoints: s.endpoints }, orchestrations, JSON.parse(msg!.body))).toEqual({ started: 0 });
     // The same event type in t1 reaches t1's endpoint.
     await s.audit.record({ tenantId: 't1', actor: { type: 'user', id: 'u1' }, action: 'share.revoke', target: { incidentId: 'inc-1', shareId: 'sh-1' }, outcome: 'succeeded' });
     const [msg1] = await s.queue.receive(WEBHOOK_EVENTS_QUEUE, { max: 10, visibilityTimeoutSeconds: 30 });
@@ -162,8 +163,21 @@ describe('webhook endpoints (tenant admin)', () => {
 });
 
 describe('events from the audit trail', () => {
+  it('stores and queues nothing when no endpoint of the tenant subscribes to the type (no record outlives a deleted incident for nobody)', async () => {
+    const s = await setup();
+    const system = { type: 'system' as const, id: 'pipeline' };
+    await s.audit.record({ tenantId: 't1', actor: system, action: 'evidence.published', target: { incidentId: 'inc-1', evidenceId: 'ev-2' }, outcome: 'succeeded' });
+    await registerWebhook(s.admin, admin, { url: 'http://127.0.0.1:9/hooks', events: ['evidence.quarantined'] });
+    await s.audit.record({ tenantId: 't1', actor: system, action: 'retention.delete', target: { incidentId: 'inc-1' }, outcome: 'succeeded', reason: 'retention-ended', deleted: [{ kind: 'record', id: 'inc-1' }] });
+    expect(await s.events.find('t1')).toEqual([]);
+    expect(await s.queue.receive(WEBHOOK_EVENTS_QUEUE, { max: 20, visibilityTimeoutSeconds: 30 })).toEqual([]);
+    await s.audit.record({ tenantId: 't1', actor: system, action: 'evidence.quarantined', target: { incidentId: 'inc-1', evidenceId: 'ev-1' }, outcome: 'failed', reason: 'verification-failed' });
+    expect((await s.events.find('t1')).map((e) => e.type)).toEqual(['evidence.quarantined']);
+  });
+
   it('quarantine, publish, share view/expiry/revocation and retention deletion become ids-and-codes events; a repeated step is one event', async () => {
     const s = await setup();
+    await registerWebhook(s.admin, admin, { url: 'http://127.0.0.1:9/hooks', events: [...WEBHOOK_EVENT_TYPES] });
     const system = { type: 'system' as const, id: 'pipeline' };
     await s.audit.record({ tenantId: 't1', actor: system, action: 'evidence.quarantined', target: { incidentId: 'inc-1', evidenceId: 'ev-1' }, outcome: 'failed', reason: 'verification-failed' });
     await s.audit.record({ tenantId: 't1', actor: system, action: 'evidence.quarantined', target: { incidentId: 'inc-1', evidenceId: 'ev-1' }, outcome: 'failed', reason: 'verification-failed' });
@@ -190,11 +204,12 @@ describe('events from the audit trail', () => {
 
   it('an action whose audit write fails raises no event; a lost event never fails the action (alert, ids only)', async () => {
     const s = await setup();
-    const failing = webhookEventAudit({ record: async () => Promise.reject(new Error('audit down')) }, { events: s.events, queue: s.queue, clock: s.clock, logger: s.logger });
+    await registerWebhook(s.admin, admin, { url: 'http://127.0.0.1:9/hooks', events: ['evidence.published'] });
+    const failing = webhookEventAudit({ record: async () => Promise.reject(new Error('audit down')) }, { events: s.events, endpoints: s.endpoints, queue: s.queue, clock: s.clock, logger: s.logger });
     await expect(failing.record({ tenantId: 't1', actor: { type: 'system', id: 'p' }, action: 'evidence.published', target: { incidentId: 'i', evidenceId: 'e' }, outcome: 'succeeded' })).rejects.toThrow(/audit down/);
     expect(await s.events.find('t1')).toEqual([]);
     const brokenQueue = { ...s.queue, send: async () => Promise.reject(new Error('queue down')) } as unknown as MemoryQueue;
-    const lossy = webhookEventAudit({ record: async () => undefined }, { events: s.events, queue: brokenQueue, clock: s.clock, logger: s.logger });
+    const lossy = webhookEventAudit({ record: async () => undefined }, { events: s.events, endpoints: s.endpoints, queue: brokenQueue, clock: s.clock, logger: s.logger });
     await lossy.record({ tenantId: 't1', actor: { type: 'system', id: 'p' }, action: 'evidence.published', target: { incidentId: 'i', evidenceId: 'e' }, outcome: 'succeeded' });
     expect(s.logger.lines.at(-1)).toMatch(/"alert":"webhook-event-lost"/);
   });

@@ -100,11 +100,18 @@ export async function deleteWebhook(p: Pick<WebhookAdminPorts, 'endpoints' | 'se
 
 export interface EventPorts {
   events: DocumentStore<WebhookEventRecord>;
+  endpoints: Pick<DocumentStore<WebhookEndpointRecord>, 'find'>;
   queue: MessageQueue;
 }
 
-/** Stores an event (once per id) and queues it for fan-out. Re-publishing the same id queues it again (fan-out is idempotent). */
-export async function publishWebhookEvent(p: EventPorts, event: WebhookEventRecord): Promise<void> {
+/**
+ * Stores an event (once per id) and queues it for fan-out. Re-publishing the same id queues it again
+ * (fan-out is idempotent). Minimisation: nothing is stored or queued when no endpoint of the tenant
+ * subscribes to the event's type (a deleted incident leaves no event record behind for nobody).
+ */
+export async function publishWebhookEvent(p: EventPorts, event: WebhookEventRecord): Promise<'published' | 'no-subscriber'> {
+  const subscribed = (await p.endpoints.find(event.tenantId)).some((e) => e.events.includes(event.type));
+  if (!subscribed) return 'no-subscriber';
   try {
     await p.events.create(event);
   } catch (err) {
@@ -112,6 +119,7 @@ export async function publishWebhookEvent(p: EventPorts, event: WebhookEventReco
   }
   const message: WebhookEventMessage = { tenantId: event.tenantId, eventId: event.id };
   await p.queue.send(WEBHOOK_EVENTS_QUEUE, message);
+  return 'published';
 }
 
 /**
