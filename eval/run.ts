@@ -7,9 +7,10 @@
  * verifier's verdict. Exits 1 when a target is missed.
  *
  * Options: --clips a,b  --tile <px>  --crop <scale>,<min>,<input>  --cadence <n>  --full <n>  --plate-cadence <n>  --plate-full <n>  --no-verify  --json <file>
+ *          --no-persons (faces and plates only: the engine before person detection)  --person-every <s> (seconds between person scans)
  *
  * `--real` runs the real-footage set instead (eval/real/README.md; fetch its media first with
- * `bash eval/real/fetch.sh`); with it only --no-verify and --json apply.
+ * `bash eval/real/fetch.sh`); with it only --no-verify, --no-persons, --person-every and --json apply.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,6 +25,11 @@ function cropOption() {
   if (!values.crop) return {};
   const [cropScale, cropMin, cropInput] = values.crop.split(',').map(Number);
   return { cropScale, cropMin, cropInput };
+}
+
+/** --no-persons / --person-every <s>: person detection off, or its interval (persons-track.ts). */
+function personsOption(): { enabled: boolean; everySeconds?: number } {
+  return { enabled: !values['no-persons'], ...(values['person-every'] ? { everySeconds: Number(values['person-every']) } : {}) };
 }
 
 export const TARGETS = { recall: 0.99, longestRun: 2, subject: 0.95, plates: 0.95 };
@@ -44,12 +50,14 @@ const { values } = parseArgs({
     'motion-threshold': { type: 'string' },
     json: { type: 'string' },
     real: { type: 'boolean' },
+    'no-persons': { type: 'boolean' },
+    'person-every': { type: 'string' },
   },
 });
 
 if (values.real) {
   const { runRealEval } = await import('./real/run.js');
-  process.exit(await runRealEval({ verify: !values['no-verify'], ...(values.json ? { json: values.json } : {}) }));
+  process.exit(await runRealEval({ verify: !values['no-verify'], persons: personsOption(), ...(values.json ? { json: values.json } : {}) }));
 }
 
 const dir = join(process.cwd(), '.test-data', 'eval');
@@ -74,6 +82,7 @@ for (const clip of clips) {
       faceScan: { ...(values.tile ? { tileSize: Number(values.tile) } : {}), ...cropOption() },
       ...(values.cadence ? { cadence: Number(values.cadence) } : {}),
       ...(values.full ? { fullScanEvery: Number(values.full) } : {}),
+      persons: personsOption(),
       motion: {
         enabled: !values['no-motion'],
         ...(values.safety ? { safetyEvery: Number(values.safety) } : {}),

@@ -5,6 +5,7 @@ import { BystanderModeSchema, type RedactionTarget, RedactionTargetSchema, Obscu
 import { CudaUnavailableError, MediaRejectedError, redactMedia, type RedactProgress, VerificationFailedError } from './engine/index.js';
 import { DetectorUnavailableError } from './engine/detect/azure-vision.js';
 import { parsePlateDetector, type PlateDetectorName } from './engine/detect/plate-detector.js';
+import { PERSON_EVERY_SECONDS } from './engine/persons-track.js';
 import { sniffImage } from './engine/probe.js';
 import { checkFfmpegVersions } from './engine/ffmpeg.js';
 
@@ -32,6 +33,7 @@ export const USAGE = `usage: bystander redact <input> -o <output> [options]
                              report of the same input and options; repeatable)
       --bystanders <mode>    heads | bodies: obscure the heads (default) or whole bodies of
                              people other than the subject
+      --person-every <s>     seconds between person scans (default 0.3; 0.02–2)
       --targets <list>       faces,plates (default: faces,plates)
       --style <style>        pixelate | blur | solid (default: pixelate)
       --keep-audio           keep the audio track (dropped by default)
@@ -75,6 +77,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         subject: { type: 'string', multiple: true },
         'keep-track': { type: 'string', multiple: true },
         bystanders: { type: 'string' },
+        'person-every': { type: 'string' },
         targets: { type: 'string' },
         style: { type: 'string' },
         'keep-audio': { type: 'boolean' },
@@ -110,6 +113,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   let plateDetector: PlateDetectorName;
   let keepTracks: number[];
   let bystanders: 'heads' | 'bodies';
+  let personEvery: number | undefined;
   try {
     targets = ((values.targets as string | undefined) ?? 'faces,plates').split(',').map((t) => {
       const r = RedactionTargetSchema.safeParse(t.trim());
@@ -130,6 +134,12 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     const by = BystanderModeSchema.safeParse((values.bystanders as string | undefined) ?? 'heads');
     if (!by.success) throw new UsageError(`unknown --bystanders "${String(values.bystanders)}" (heads, bodies)`);
     bystanders = by.data;
+    if (values['person-every'] !== undefined) {
+      personEvery = Number(values['person-every']);
+      if (!(personEvery >= PERSON_EVERY_SECONDS.min && personEvery <= PERSON_EVERY_SECONDS.max)) {
+        throw new UsageError(`--person-every takes seconds between ${PERSON_EVERY_SECONDS.min} and ${PERSON_EVERY_SECONDS.max}, got "${String(values['person-every'])}"`);
+      }
+    }
     try {
       plateDetector = parsePlateDetector((values.plates as string | undefined) ?? process.env.BYSTANDER_PLATE_DETECTOR);
     } catch (err) {
@@ -155,6 +165,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       subjects,
       keepTracks,
       bystanders,
+      ...(personEvery !== undefined ? { persons: { everySeconds: personEvery } } : {}),
       keepAudio: Boolean(values['keep-audio']),
       device,
       plateDetector,

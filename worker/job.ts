@@ -24,7 +24,7 @@ export interface JobDeps {
   logger?: Logger;
   signal?: AbortSignal;
   /** Engine settings that are the worker's, not the job's (device, tuning). */
-  engine?: Pick<RedactOptions, 'device' | 'faceScan' | 'limits' | 'onProgress' | 'plateDetector'>;
+  engine?: Pick<RedactOptions, 'device' | 'faceScan' | 'limits' | 'onProgress' | 'plateDetector' | 'persons'>;
   /** The engine; replaceable in tests. */
   redact?: typeof redactMedia;
 }

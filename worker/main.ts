@@ -14,6 +14,7 @@ import { DataKeyService } from '../shared/crypto/key-wrapper.js';
 import type { MessageQueue } from '../shared/ports/index.js';
 import { visionSettingsFromEnv } from './engine/detect/azure-vision.js';
 import { PLATE_DETECTORS } from './engine/detect/plate-detector.js';
+import { PERSON_EVERY_SECONDS } from './engine/persons-track.js';
 import { checkMediaToolchain } from './engine/video.js';
 import { checkFfmpegVersions } from './engine/ffmpeg.js';
 import { runWorkerLoop } from './loop.js';
@@ -36,6 +37,8 @@ export const WorkerConfigSchema = z
     WORKER_VISIBILITY_SECONDS: z.coerce.number().int().min(30).max(7 * 24 * 3600).default(300),
     /** `azure-vision`: plates by Azure AI Vision Read (VISION__endpoint, managed identity; no keys). */
     BYSTANDER_PLATE_DETECTOR: z.enum(PLATE_DETECTORS).default('local'),
+    /** Seconds between person scans (default: the engine's, DEFAULT_PERSONS in engine/persons-track.ts). */
+    BYSTANDER_PERSON_EVERY_SECONDS: z.coerce.number().min(PERSON_EVERY_SECONDS.min).max(PERSON_EVERY_SECONDS.max).optional(),
     VISION__endpoint: z.url().optional(),
     VISION__clientId: z.string().optional(),
     VISION__key: z.undefined({ error: 'API keys are not accepted for Azure AI Vision; use the managed identity' }).optional(),
@@ -118,7 +121,11 @@ export async function runWorker(env: Record<string, string | undefined> = proces
       signal: stop.signal,
       logger,
       visibilityTimeoutSeconds: config.WORKER_VISIBILITY_SECONDS,
-      engine: { device: config.BYSTANDER_DEVICE, plateDetector: config.BYSTANDER_PLATE_DETECTOR },
+      engine: {
+        device: config.BYSTANDER_DEVICE,
+        plateDetector: config.BYSTANDER_PLATE_DETECTOR,
+        ...(config.BYSTANDER_PERSON_EVERY_SECONDS ? { persons: { everySeconds: config.BYSTANDER_PERSON_EVERY_SECONDS } } : {}),
+      },
     });
   } finally {
     clearInterval(watchdog);

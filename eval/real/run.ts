@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { redactMedia, type RedactionReport, VerificationFailedError } from '../../worker/engine/index.js';
+import { redactMedia, type RedactionReport, type RedactOptions, VerificationFailedError } from '../../worker/engine/index.js';
 import type { Rect } from '../metrics.js';
 import { expandTruth, type LabelFile, loadLabelFiles } from './labels.js';
 import { BANDS, bandOf, combine, type RealScore, scoreReal } from './metrics.js';
@@ -61,7 +61,7 @@ interface Row {
   people: Map<string, Set<string>>;
 }
 
-export async function runRealEval(o: { verify: boolean; json?: string; root?: string }): Promise<number> {
+export async function runRealEval(o: { verify: boolean; json?: string; root?: string; persons?: RedactOptions['persons'] }): Promise<number> {
   const files = await loadLabelFiles();
   let media: Map<LabelFile, string>;
   try {
@@ -87,6 +87,7 @@ export async function runRealEval(o: { verify: boolean; json?: string; root?: st
         subjects: labels.subject ? [labels.subject.hint] : [],
         keepAudio: false,
         verify: o.verify,
+        ...(o.persons ? { persons: o.persons } : {}),
         onPlan: (plan) => {
           obscured = plan.obscured;
         },

@@ -8,7 +8,7 @@ import { DEFAULT_FACE_SCAN, FaceScanner, type FaceScanParams } from './detect/fa
 import { createPlateDetector, type PlateDetector, type PlateDetectorChoice } from './detect/plate-detector.js';
 import { DEFAULT_PLATES, type PlateParams } from './detect/plates.js';
 import { PersonDetector } from './detect/persons.js';
-import { type BystanderMode, DEFAULT_PERSONS, PersonSource, type PersonOptions, personTracking } from './persons-track.js';
+import { type BystanderMode, DEFAULT_PERSONS, PERSON_EVERY_SECONDS, personCadence, PersonSource, type PersonOptions, personTracking } from './persons-track.js';
 import { AbortedError, MediaRejectedError, VerificationFailedError } from './errors.js';
 import { type Frame, padRect, type Rect } from './frame.js';
 import { sha256File } from './hash.js';
@@ -115,9 +115,13 @@ export async function redactMedia(inputPath: string, outputPath: string, options
   tracking.platePreRoll = Math.max(tracking.platePreRoll ?? 0, plateFullEvery + 1);
   const verifyParams = { ...DEFAULT_VERIFY, ...options.verifyParams };
   const personOpts = { ...DEFAULT_PERSONS, ...options.persons, ...(options.bystanders ? { mode: options.bystanders } : {}) };
-  personOpts.cadence = Math.max(1, Math.round(personOpts.cadence));
+  if (!(personOpts.everySeconds >= PERSON_EVERY_SECONDS.min && personOpts.everySeconds <= PERSON_EVERY_SECONDS.max)) {
+    throw new RangeError(`persons.everySeconds must be between ${PERSON_EVERY_SECONDS.min} and ${PERSON_EVERY_SECONDS.max} s, got ${personOpts.everySeconds}`);
+  }
   const usePersons = personOpts.enabled && options.targets.includes('faces');
-  const personTrack = personTracking(tracking, personOpts.cadence);
+  // Person scans are timed in seconds; the cadence in frames follows the video's rate (below).
+  let personEvery = 1;
+  let personTrack = personTracking(tracking, personEvery);
   const keepTracks = new Set(options.keepTracks ?? []);
   const motion = { ...DEFAULT_MOTION, ...options.motion };
   // A name that needs no escaping (the encoder's tee muxer takes it in a list).
@@ -136,6 +140,10 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     checkAbort();
     const info = await probeMedia(inputPath, limits, signal);
     timings.probe = performance.now() - t0;
+    if (info.kind === 'video') {
+      personEvery = personCadence(personOpts.everySeconds, info.fps);
+      personTrack = personTracking(tracking, personEvery);
+    }
     const th = performance.now();
     const input = await sha256File(inputPath);
     timings.hash = performance.now() - th;
@@ -208,7 +216,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       }
       out = { width: frame.width, height: frame.height, frames: 1, fps: 0, durationSeconds: 0, audio: false, contentType: `image/${info.format}` };
     } else {
-      const persons = personDetector && { source: new PersonSource(personDetector, personOpts.cadence, options.profile), tracking: personTrack, mode: personOpts.mode };
+      const persons = personDetector && { source: new PersonSource(personDetector, personEvery, options.profile), tracking: personTrack, mode: personOpts.mode };
       const run = await redactVideo({ inputPath, tmpPath, info, options, tracking, plateCadence: plateParams.cadence, verifyParams, schedule, verifierThread, persons, keepTracks, pad, obscure: params, timings, limits });
       ({ out, tracks, matches, planStats } = run);
       if (run.verification) verification = run.verification;
@@ -246,7 +254,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
           ...(motion.enabled && info.kind === 'video' ? { motionCell: motion.cell, motionThreshold: motion.threshold, motionGlobalShare: motion.globalShare, motionSafetyEvery: motion.safetyEvery, motionPlateSafetyEvery: motion.plateSafetyEvery } : {}),
           ...(plateScanner ? { plateCadence: plateParams.cadence, plateFullScanEvery: plateFullEvery, plateThreshold: plateParams.boxThreshold } : {}),
           personDetection: !!personDetector,
-          ...(personDetector ? { personCadence: personOpts.cadence, personInputLong: personDetector.params.inputLong, personThreshold: personDetector.params.scoreThreshold, bystanders: personOpts.mode } : {}) },
+          ...(personDetector ? { personEverySeconds: personOpts.everySeconds, personCadence: personEvery, personInputLong: personDetector.params.inputLong, personThreshold: personDetector.params.scoreThreshold, bystanders: personOpts.mode } : {}) },
         tracking: { ...tracking },
       },
       tracks: tracks!.map((t) => ({

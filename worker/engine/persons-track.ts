@@ -23,17 +23,33 @@ export const BYSTANDER_MODES = ['heads', 'bodies'] as const;
 export interface PersonOptions {
   /** Person detection on the frames (default on whenever faces are a target). */
   enabled: boolean;
-  /** Run the person detector on every n-th frame (tracks interpolate between). */
-  cadence: number;
+  /**
+   * Seconds between person scans (tracks interpolate between): a time, so a 10 fps export and a
+   * 30 fps one are scanned as often per second; in frames it is `personCadence(everySeconds, fps)`.
+   */
+  everySeconds: number;
   /** What is obscured of a person other than the subject. */
   mode: BystanderMode;
 }
 
 /**
- * Cadence 8 (≈ 3 scans per second at 25 fps, ~9 ms per frame at 720p on one core here): chosen by
- * measurement, see worker/README.md "People" (eval/persons-cadence.ts).
+ * A scan every 0.3 s (3 frames at 10 fps, 7 at 25): chosen by measurement and cost, see
+ * worker/README.md "People in the pipeline" (eval/persons-cadence.ts, npm run eval, npm run bench).
  */
-export const DEFAULT_PERSONS: PersonOptions = { enabled: true, cadence: 8, mode: 'heads' };
+export const DEFAULT_PERSONS: PersonOptions = { enabled: true, everySeconds: 0.3, mode: 'heads' };
+
+/** Bounds of `everySeconds` (a scan at least every 2 s; at most every frame). */
+export const PERSON_EVERY_SECONDS = { min: 0.02, max: 2 } as const;
+
+/**
+ * The person cadence in frames for a scan interval in seconds: the largest whole number of frames
+ * not longer than the interval (never less than 1), so the time between scans never exceeds it.
+ * Deterministic in (everySeconds, fps): track ids, which follow scan order, repeat between runs.
+ */
+export function personCadence(everySeconds: number, fps: number): number {
+  if (!(everySeconds > 0) || !(fps > 0)) return 1;
+  return Math.max(1, Math.floor(everySeconds * fps + 1e-6));
+}
 
 /** A face lies on a head region / a body when at least this share of it is inside. */
 const ON = 0.5;
