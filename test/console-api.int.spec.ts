@@ -10,6 +10,8 @@ import { DEV_TENANT } from '../local/stack.js';
 import { DEV_CONSOLE_TENANT, consoleSignIn, makeDevSignIn } from '../shared/usecases/console-sign-in.js';
 import { uploadSasPermissions } from '../shared/adapters/azure/blob-store.js';
 import { buildConsole } from '../local/console-build.js';
+import azureFunctions from '@azure/functions';
+import { devSignInHandler } from '../functions/http/console-api.js';
 import { cosmosClient } from '../shared/adapters/azure/cosmos-store.js';
 import { COSMOS_EMULATOR_KEY } from '../local/services.js';
 import { client, incidentBody, testStack } from './helpers.js';
@@ -196,6 +198,18 @@ describe('sign-in for the console', () => {
     expect((await post(JSON.stringify({ subject: 'someone@example.com' }))).status).toBe(400);
     expect((await post('{'))).toHaveProperty('status', 400);
     expect((await post('x', 'text/plain')).status).toBe(415);
+  });
+
+  it('in Azure mode the route answers 404 even where a development signer exists (the handler, over the Functions request type)', async () => {
+    const { HttpRequest, InvocationContext } = azureFunctions;
+    const azureApp = { ...stack.app, deps: { ...stack.app.deps, config: { ...stack.config, BYSTANDER_MODE: 'azure' as const } } };
+    const env = { app: azureApp, orchestrations: () => stack.runtime };
+    const request = (body: string) =>
+      new HttpRequest({ method: 'POST', url: `${stack.url}/api/dev/sign-in`, headers: { 'content-type': 'application/json' }, body: { string: body } });
+    const refused = await devSignInHandler(request('{"roles":["admin"]}'), new InvocationContext(), env);
+    expect(refused.status).toBe(404);
+    expect(JSON.stringify(refused.jsonBody)).not.toMatch(/accessToken|eyJ/);
+    expect((await devSignInHandler(request('{"roles":["admin"]}'), new InvocationContext(), { app: stack.app, orchestrations: () => stack.runtime })).status).toBe(200); // same request, local mode
   });
 
   it('in Azure mode: development sign-in is refused (404) and the console signs in with Entra ID', async () => {

@@ -68,6 +68,20 @@ describe('npm start', () => {
     expect(found.filter((l) => !isLoopback(l.address))).toEqual([]);
   });
 
+  it('prints the console address; the page is served and offers the development sign-in', async () => {
+    const consoleUrl = /Console\s+(http:\/\/\S+\/console\/)/.exec(output)?.[1];
+    expect(consoleUrl, output).toBeDefined();
+    const page = await fetch(consoleUrl!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('src="/console/main.js"');
+    expect((await fetch(new URL('main.js', consoleUrl))).status).toBe(200); // compiled by npm start
+    expect(await (await fetch(new URL('/api/console/sign-in', consoleUrl))).json()).toMatchObject({ signIn: 'development', tenantId: 'dev-tenant' });
+    const signIn = await fetch(new URL('/api/dev/sign-in', consoleUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ roles: ['investigator'] }) });
+    expect(signIn.status).toBe(200);
+    const { accessToken } = (await signIn.json()) as { accessToken: string };
+    expect((await fetch(`${apiUrl}/incidents`, { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(200);
+  });
+
   it('serves `npx bystander audit verify` and `keys rewrap` with no extra settings, then saves the records on Ctrl+C before stopping the emulators', async () => {
     const tokens = JSON.parse(await readFile(join(cwd, '.bystander', 'dev-tokens.json'), 'utf8')) as { admin: string };
     const created = await fetch(`${apiUrl}/incidents`, {
