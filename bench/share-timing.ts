@@ -38,7 +38,7 @@ async function target(start: typeof startShareHttp, services: ShareServices, dat
   const revoked = await h.share(incidentId, [evidenceId]);
   const expired = await h.share(incidentId, [evidenceId], { expiresInHours: 1 });
   if ((await h.api('DELETE', `shares/${revoked.shareId}`)).status !== 200) throw new Error('revoke failed');
-  h.clock.offsetMs = 2 * 3600_000;
+  h.clock.advance(2 * 3600_000);
   await h.expire(incidentId, expired.shareId);
   const classes: Record<string, () => string> = {
     'page unknown': () => `/s/${newShareToken()}`,

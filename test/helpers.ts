@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { silentLogger } from '../shared/adapters/console-logger.js';
 import { startStack, type Stack, type StackOptions } from '../local/stack.js';
-import type { Clock } from '../shared/ports/index.js';
+export { ShiftedClock } from './clock.js';
 
 /** A local stack on the shared Azurite + Cosmos emulator, on a free port, with its own database. */
 export async function testStack(name: string, options: Partial<StackOptions> = {}): Promise<Stack> {
@@ -19,23 +19,6 @@ export async function testStack(name: string, options: Partial<StackOptions> = {
     ...options,
     settings: { COSMOS_DATABASE: `it-${name}`, ...options.settings },
   });
-}
-
-/**
- * The stack's clock for tests that need time to pass (an incident becoming overdue): the real clock
- * plus an offset the test moves. Real services (Azurite SAS, token times) keep the real clock.
- */
-export class ShiftedClock implements Clock {
-  private offsetMs = 0;
-  now() {
-    return new Date(Date.now() + this.offsetMs);
-  }
-  advance(ms: number) {
-    this.offsetMs += ms;
-  }
-  reset() {
-    this.offsetMs = 0;
-  }
 }
 
 export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');

@@ -30,7 +30,7 @@ describe('dead links take as long as links that never existed (timing oracle)', 
     const expired = await h.share(incidentId, [evidenceId], { expiresInHours: 1 });
     const expiredUntimed = await h.share(incidentId, [evidenceId], { expiresInHours: 1 });
     expect((await h.api('DELETE', `shares/${revoked.shareId}`)).status).toBe(200);
-    h.clock.offsetMs += 2 * 3600_000;
+    h.clock.advance(2 * 3600_000);
     await h.expire(incidentId, expired.shareId); // the timer fired: status expired; expiredUntimed is past expiresAt, still `active` in its record
 
     const classes: Record<string, () => string> = {
@@ -117,7 +117,7 @@ describe('denials on a known link cost a bounded number of writes', () => {
     const during = (await h.api('GET', `incidents/${incidentId}/shares`)).body.shares.find((s: { id: string }) => s.id === revoked.shareId);
     expect(during.access.denied).toBe(1); // the first denial of the window, written after its response
 
-    h.clock.offsetMs += 5 * 60_000; // the window closes: its 59 repeats become one summary event
+    h.clock.advance(5 * 60_000); // the window closes: its 59 repeats become one summary event
     await flushShareDenials(h.app.deps);
     const after = (await h.api('GET', `incidents/${incidentId}/shares`)).body.shares.find((s: { id: string }) => s.id === revoked.shareId);
     expect(after.access.denied).toBe(2);

@@ -27,22 +27,16 @@ import { LocalOrchestrationRuntime } from '../../local/orchestration-runtime.js'
 import { activities, orchestrators } from '../../functions/registry.js';
 import { mountedRoutes } from '../../functions/http/routes.js';
 import type { Role } from '../../shared/auth/tokens.js';
-import type { Clock, Logger } from '../../shared/ports/index.js';
+import type { Logger } from '../../shared/ports/index.js';
+import { ShiftedClock } from '../clock.js';
 
 export type ShareServices = Pick<LocalServices, 'storageConnectionString' | 'blobEndpoint' | 'cosmosEndpoint'>;
 
-/** Real time plus an offset the test moves forward. */
-export class OffsetClock implements Clock {
-  offsetMs = 0;
-  now() {
-    return new Date(Date.now() + this.offsetMs);
-  }
-}
 
 export interface ShareHttp {
   app: App;
   url: string;
-  clock: OffsetClock;
+  clock: ShiftedClock;
   runtime: LocalOrchestrationRuntime;
   tenantId: string;
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
@@ -58,7 +52,7 @@ export interface ShareHttp {
 export async function startShareHttp(services: ShareServices, database: string, options: { logger?: Logger; settings?: Record<string, string> } = {}): Promise<ShareHttp> {
   const tenantId = 'tenant-timing';
   const dataDir = await mkdtemp(join(tmpdir(), 'bystander-share-http-'));
-  const clock = new OffsetClock();
+  const clock = new ShiftedClock();
   const logger = options.logger ?? silentLogger;
   const config = loadConfig(localSettings({ ...services, pids: [], stop: async () => undefined }, dataDir, { COSMOS_DATABASE: database, ...options.settings }));
   let base = '';
