@@ -47,7 +47,8 @@ export function listView(render: Render): () => void {
       }
       for (const row of page.incidents) body.append(rowOf(row));
       shown += page.incidents.length;
-      continuation = page.continuation;
+      // A store may hand out a token and then an empty page: that ends the list too.
+      continuation = append && page.incidents.length === 0 ? undefined : page.continuation;
       more.hidden = !continuation;
       count.textContent = shown ? `${shown} incident${shown === 1 ? '' : 's'} shown${continuation ? ' (more available)' : ''}` : 'No incidents match.';
     } catch (err) {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { blockId as cliBlockId } from '../../shared/uploads/blocks.js';
 import { blockId, blockListXml, blockRanges, consoleBlockSize, sha256Hex } from './upload.js';
 
 describe('console block uploads (pure parts)', () => {
@@ -7,7 +8,10 @@ describe('console block uploads (pure parts)', () => {
     const bytes = new TextEncoder().encode('some block content');
     const hex = await sha256Hex(bytes.buffer as ArrayBuffer);
     expect(hex).toBe(createHash('sha256').update(bytes).digest('hex'));
-    for (const index of [0, 7, 49_999]) expect(blockId(index, hex)).toBe(Buffer.from(`${String(index).padStart(5, '0')}-${hex.slice(0, 40)}`, 'latin1').toString('base64'));
+    for (const index of [0, 7, 49_999]) {
+      expect(blockId(index, hex)).toBe(Buffer.from(`${String(index).padStart(5, '0')}-${hex.slice(0, 40)}`, 'latin1').toString('base64'));
+      expect(blockId(index, hex)).toBe(cliBlockId(index, hex)); // the same ids as `npx bystander upload`: either resumes the other
+    }
     expect(new Set([0, 1].map((i) => blockId(i, hex).length)).size).toBe(1); // the service wants ids of one length
     expect(() => blockId(50_000, hex)).toThrow(/out of range/);
   });

@@ -123,10 +123,13 @@ export async function uploadFile(file: Blob, options: UploadOptions): Promise<{ 
       resumed++;
     } else {
       await attempt(`block ${r.index + 1} of ${ranges.length}`, async () => {
-        if (held.has(`${id}:${r.length}`)) return new Response(null, { status: 201 }); // staged before the connection dropped
+        if (held.has(`${id}:${r.length}`)) {
+          resumed++; // it reached the service before the connection dropped: not sent again
+          return new Response(null, { status: 201 });
+        }
         return doFetch(withQuery(options.url(), `comp=block&blockid=${encodeURIComponent(id)}`), { method: 'PUT', body: bytes });
       });
-      sentBlocks++;
+      if (!held.has(`${id}:${r.length}`)) sentBlocks++;
       held.add(`${id}:${r.length}`);
     }
     sent += r.length;
