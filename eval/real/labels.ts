@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { SubjectHintSchema } from '../../shared/domain/redaction.js';
 import type { Rect } from '../metrics.js';
+import { type Derivation, DerivedSetSchema, expandDerived } from './derive.js';
 
 export const CONDITIONS = ['frontal', 'profile', 'down', 'back', 'occluded', 'edge', 'low-light', 'motion-blur'] as const;
 export type Condition = (typeof CONDITIONS)[number];
@@ -42,7 +43,7 @@ export const LabelFileSchema = z
   .object({
     name: z.string().min(1),
     kind: z.enum(['video', 'image']),
-    /** Source id in eval/real/SOURCES.json. */
+    /** Folder of the source under the media root: the Debian package or the npm package name (eval/real/fetch.sh). */
     source: z.string().min(1),
     /** Path of the media inside the extracted package. */
     file: z.string().min(1),
@@ -123,8 +124,12 @@ export function expandTruth(l: LabelFile): FrameTruth[] {
 
 export const LABELS_DIR = join(import.meta.dirname, 'labels');
 
+/** The file of derived items (derive.ts); every other `*.json` in the folder is a label file. */
+export const DERIVED_FILE = 'derived.json';
+
+/** The label files of untouched media. */
 export async function loadLabelFiles(dir = LABELS_DIR): Promise<LabelFile[]> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.json') && f !== DERIVED_FILE).sort();
   return Promise.all(
     files.map(async (f) => {
       const parsed = LabelFileSchema.safeParse(JSON.parse(await readFile(join(dir, f), 'utf8')));
@@ -132,4 +137,23 @@ export async function loadLabelFiles(dir = LABELS_DIR): Promise<LabelFile[]> {
       return parsed.data;
     }),
   );
+}
+
+/** A label file of the set: untouched media, or an item derived from one (derive.ts). */
+export type RealItem = LabelFile & { derived?: Derivation };
+
+/** Every item of the set: the untouched label files, then the derived items expanded from them. */
+export async function loadRealItems(dir = LABELS_DIR): Promise<RealItem[]> {
+  const untouched = await loadLabelFiles(dir);
+  const path = join(dir, DERIVED_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return untouched;
+    throw err;
+  }
+  const parsed = DerivedSetSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`${DERIVED_FILE}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return [...untouched, ...expandDerived(untouched, parsed.data.items)];
 }
