@@ -77,10 +77,12 @@ describe.skipIf(!hasChromium)('investigator console in headless Chromium (local 
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https:/);
     await page.waitForSelector('#dev-signin');
+    expect(await page.isVisible('#nav')).toBe(false); // no navigation before signing in
     await page.screenshot({ path: join(OUT, '1-sign-in.png') });
     await page.focus('#dev-signin button[type=submit]');
     await page.keyboard.press('Enter');
     await page.waitForSelector('#incidents');
+    expect(await page.isVisible('#nav')).toBe(true);
 
     // ---- create an incident; the local file plays from an object URL; drag a box on the offender
     await page.click('#new-incident');
