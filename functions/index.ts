@@ -16,6 +16,10 @@ import { onRedactionResult } from './triggers/on-redaction-result.js';
 import { onWebhookEvent } from './triggers/on-webhook-event.js';
 import { WEBHOOK_EVENTS_QUEUE } from '../shared/webhooks/events.js';
 import { QUEUES } from '../shared/domain/incident.js';
+import { startTelemetry } from '../shared/adapters/telemetry/otel.js';
+
+// OpenTelemetry before anything runs: Application Insights when APPLICATIONINSIGHTS_CONNECTION_STRING is set.
+await startTelemetry({ serviceName: 'bystander-functions' });
 
 // @azure/functions is a CommonJS bundle without static named exports: take values from its default export.
 const { app } = azureFunctions;

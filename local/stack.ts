@@ -178,7 +178,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         const tries = seen.get(blob.name) ?? 0;
         if (tries < 0 || tries >= 5) continue;
         try {
-          const ctx = new InvocationContext({ functionName: 'onEvidenceUploaded' });
+          const ctx = new InvocationContext({ functionName: 'onEvidenceUploaded', invocationId: crypto.randomUUID() });
           await onEvidenceUploaded(blobCreatedEvent(CONTAINERS.ingest, blob.name, `${services.blobEndpoint}/${CONTAINERS.ingest}/${blob.name}`, blob.size), ctx, env);
           seen.set(blob.name, -1);
         } catch (err) {
@@ -192,7 +192,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const messages = await app.deps.queue.receive(QUEUES.results, { max: 16, visibilityTimeoutSeconds: 30 });
       for (const m of messages) {
         try {
-          await onRedactionResult(JSON.parse(m.body), new InvocationContext({ functionName: 'onRedactionResult' }), env);
+          await onRedactionResult(JSON.parse(m.body), new InvocationContext({ functionName: 'onRedactionResult', invocationId: crypto.randomUUID() }), env);
           await app.deps.queue.delete(QUEUES.results, m);
         } catch (err) {
           logger.error('redaction result handler failed', { error: String(err), dequeueCount: m.dequeueCount });
@@ -208,7 +208,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const messages = await app.deps.queue.receive(WEBHOOK_EVENTS_QUEUE, { max: 16, visibilityTimeoutSeconds: 30 });
       for (const m of messages) {
         try {
-          await onWebhookEvent(JSON.parse(m.body), new InvocationContext({ functionName: 'onWebhookEvent' }), env);
+          await onWebhookEvent(JSON.parse(m.body), new InvocationContext({ functionName: 'onWebhookEvent', invocationId: crypto.randomUUID() }), env);
           await app.deps.queue.delete(WEBHOOK_EVENTS_QUEUE, m);
         } catch (err) {
           logger.error('webhook event handler failed', { error: String(err), dequeueCount: m.dequeueCount });

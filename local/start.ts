@@ -6,11 +6,15 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEV_TENANT, startStack } from './stack.js';
 import { buildConsole } from './console-build.js';
+import { startTelemetry } from '../shared/adapters/telemetry/otel.js';
 
 const port = Number(process.env.PORT ?? 7071);
 const dataDir = process.env.BYSTANDER_DATA_DIR ?? '.bystander';
 
 console.log('Starting Bystander (local stack: Azurite, Cosmos DB emulator, HTTP API, orchestrations, CPU worker)…');
+// Traces and metrics: OTLP with OTEL_EXPORTER_OTLP_ENDPOINT, the console with BYSTANDER_TELEMETRY=console.
+const telemetry = await startTelemetry({ serviceName: 'bystander-local' });
+if (telemetry.exporter !== 'none') console.log(`Telemetry: ${telemetry.exporter}`);
 await buildConsole().catch((err: unknown) => {
   console.error(`\nBystander could not build its console: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

@@ -42,6 +42,9 @@ import type { DocumentStore } from './ports/index.js';
 import type { WebhookEndpointRecord } from './webhooks/endpoint.js';
 import type { WebhookEventRecord } from './webhooks/events.js';
 import type { UploadStorage } from './ports/uploads.js';
+import { invocationLogger } from './telemetry/invocation.js';
+import { outcomeMetricsAudit } from './telemetry/audit-metrics.js';
+import { KeyUnavailableError } from './crypto/errors.js';
 import { cosmosIncidentAuditReader, cosmosIncidentIndex } from './adapters/azure/cosmos-console-queries.js';
 import type { IncidentAuditReader, IncidentIndex } from './ports/console.js';
 
@@ -61,6 +64,8 @@ export interface App {
   /** Resumable uploads: upload URLs and the blocks staged for a slot (the blob store). */
   uploadStorage: UploadStorage;
   health(): Promise<Record<string, { ok: boolean; detail?: string }>>;
+  /** Redaction jobs waiting in the queue, and how long the oldest has waited. */
+  redactionBacklog(): Promise<{ messages: number; oldestSeconds: number | null }>;
   /** The investigator console's reads: the incident list and an incident's audit trail. */
   console: ConsolePorts;
 }
@@ -147,7 +152,8 @@ export async function createApp(
   config: Config = loadConfig(),
   overrides: { clock?: Clock; logger?: Logger; /** Local stack: its URL once listening (share links). */ publicBaseUrl?: () => string } = {},
 ): Promise<App> {
-  const logger = overrides.logger ?? consoleLogger('bystander');
+  // Inside a Functions invocation every entry carries its invocation id (and the trace); in Azure it goes through the invocation context.
+  const logger = invocationLogger(overrides.logger ?? consoleLogger('bystander'), { toInvocation: config.BYSTANDER_MODE === 'azure' });
   const clock = overrides.clock ?? { now: () => new Date() };
   const { blobs, queue } = storageAdapters(config);
   const cosmos = cosmosClient({
@@ -177,7 +183,8 @@ export async function createApp(
   const auditTrail = auditTrailFor(config, cosmos, blobs, logger);
   // Locally: events the emulator lost in a crash come back from the journal before anything is recorded.
   if (auditTrail.store instanceof JournaledAuditStore) await auditTrail.store.restore();
-  const dataKeys = new DataKeyService(keyWrapperFor(config), { clock, logger });
+  const keyWrapper = keyWrapperFor(config);
+  const dataKeys = new DataKeyService(keyWrapper, { clock, logger });
   const strictWebhooks = config.BYSTANDER_MODE === 'azure';
   const webhooks: WebhookPorts = {
     endpoints: new CosmosDocumentStore(cosmos, config.COSMOS_DATABASE, 'webhooks', WebhookEndpointRecordSchema),
@@ -193,13 +200,14 @@ export async function createApp(
     dataKeys,
     incidents: sealedIncidentStore(new CosmosDocumentStore(cosmos, config.COSMOS_DATABASE, 'incidents', IncidentRecordSchema), dataKeys),
     // Audited actions that retailers may hear about also publish a webhook event (after the audit write).
-    audit: webhookEventAudit(
+    // …and evidence outcomes are counted for the operator's metrics.
+    audit: outcomeMetricsAudit(webhookEventAudit(
       createAuditSink(auditTrail.store, clock, logger, {
         id: config.AUDIT_ORIGIN_KEY_ID,
         key: config.AUDIT_ORIGIN_KEY ? Buffer.from(config.AUDIT_ORIGIN_KEY, 'base64') : await localSecret(join(config.AUTH_DEV_KEY_DIR!, 'audit-origin.key')),
       }),
       { events: webhooks.events, endpoints: webhooks.endpoints, queue, clock, logger },
-    ),
+    )),
     clock,
     logger,
     screener: createScreener(config.SCREENING_EXTRA_TERMS),
@@ -248,8 +256,15 @@ export async function createApp(
         blobStorage: await check(() => blobs.getProperties(CONTAINERS.ingest, '__health__')),
         queueStorage: await check(() => queue.ping()),
         cosmos: await check(() => cosmos.database(config.COSMOS_DATABASE).read()),
+        // The KEK's current version (cached by the wrapper for 5 minutes); the detail is a reason code, never the vault's address.
+        keyVault: await check(() =>
+          keyWrapper.currentKeyId().catch((err: unknown) => {
+            throw new Error(err instanceof KeyUnavailableError ? `key service: ${err.reason}` : 'key service unavailable');
+          }),
+        ),
       };
     },
+    redactionBacklog: () => queue.backlog(QUEUES.jobs, clock.now()),
   };
 }
 

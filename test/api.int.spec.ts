@@ -123,7 +123,7 @@ describe('authentication and tenant isolation', () => {
     const res = await fetch(`${stack.url}/api/health`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as any;
-    expect(Object.keys(body.dependencies).sort()).toEqual(['blobStorage', 'cosmos', 'queueStorage']);
+    expect(Object.keys(body.dependencies).sort()).toEqual(['blobStorage', 'cosmos', 'keyVault', 'queueStorage']);
     expect(Object.values(body.dependencies).every((d: any) => d.ok)).toBe(true);
   });
 });

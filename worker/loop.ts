@@ -3,6 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type RedactionJob, RedactionJobSchema, type RedactionResult, RedactionResultSchema } from '../shared/domain/redaction.js';
 import type { BlobStore, Logger, MessageQueue, QueueMessage } from '../shared/ports/index.js';
 import { failedResult, handleRedactionJob, type JobDeps, removeStaleWorkDirs } from './job.js';
+import { SpanKind, inSpan, traceparentOf } from '../shared/telemetry/trace.js';
+import { telemetryMetrics } from '../shared/telemetry/metrics.js';
 
 export interface WorkerLoopOptions {
   queue: MessageQueue;
@@ -89,46 +91,74 @@ export async function processMessage(o: WorkerLoopOptions, message: QueueMessage
       return await poison(reason);
     }
     const job = parsed.data;
-    if (message.dequeueCount > (o.maxDeliveries ?? 5)) {
-      return await finish(failedResult(job, 'worker-crash', `the job was delivered ${message.dequeueCount} times without finishing`, false));
-    }
-
-    const controller = new AbortController();
-    const onStop = () => controller.abort();
-    o.signal.addEventListener('abort', onStop, { once: true });
-    const renew = setInterval(() => {
-      o.queue
-        .extend(jobsQueue, current, o.visibilityTimeoutSeconds ?? 300)
-        .then((popReceipt) => {
-          current = { ...current, popReceipt };
-        })
-        .catch((err: unknown) => log?.warn('could not renew job visibility', { jobId: job.jobId, error: errorText(err) }));
-    }, (o.renewEverySeconds ?? 60) * 1000);
-    let result: RedactionResult;
-    try {
-      result = await (o.handle ?? handleRedactionJob)(job, {
-        blobs: o.blobs,
-        dataKeys: o.dataKeys,
-        tmpDir: o.tmpDir ?? tmpdir(),
-        logger: o.logger,
-        signal: controller.signal,
-        engine: o.engine,
-      });
-    } catch (err) {
-      result = failedResult(job, 'worker-crash', `worker error: ${errorText(err)}`, true);
-    } finally {
-      clearInterval(renew);
-      o.signal.removeEventListener('abort', onStop);
-    }
-    if (o.signal.aborted) {
-      log?.warn('worker stopping: job left on the queue for redelivery', { jobId: job.jobId });
-      return;
-    }
-    await finish(result);
+    if (message.insertedOn && message.dequeueCount === 1) telemetryMetrics.queueAge(jobsQueue, (Date.now() - message.insertedOn.getTime()) / 1000);
+    // The job is a span in the evidence item's trace; its result carries this span back.
+    return await inSpan('redaction-job', { kind: SpanKind.CONSUMER, parent: job.traceparent ?? null, attributes: { 'bystander.evidence_id': job.evidenceId, 'bystander.job_id': job.jobId, 'bystander.attempt': job.attempt } }, async (span) => {
+      const traced = (r: RedactionResult): RedactionResult => {
+        const tp = traceparentOf();
+        span.setAttribute('bystander.outcome', r.outcome === 'succeeded' ? 'succeeded' : r.code);
+        return tp ? { ...r, traceparent: tp } : r;
+      };
+      return runJob(o, job, message, () => current, (c) => (current = c), async (r) => finish(traced(r)));
+    });
   } catch (err) {
     // Sending or deleting failed: leave the message; it reappears and the job is idempotent.
     log?.error('could not complete redaction message', { messageId: message.id, error: errorText(err) });
   }
+}
+
+/** Runs one parsed job: visibility renewal, the handler, metrics, and exactly one result (or none when stopping). */
+async function runJob(
+  o: WorkerLoopOptions,
+  job: RedactionJob,
+  message: QueueMessage,
+  current: () => QueueMessage,
+  setCurrent: (m: QueueMessage) => void,
+  finish: (result: RedactionResult) => Promise<void>,
+): Promise<void> {
+  const jobsQueue = o.jobsQueue ?? QUEUES.jobs;
+  const log = o.logger;
+  if (message.dequeueCount > (o.maxDeliveries ?? 5)) {
+    return await finish(failedResult(job, 'worker-crash', `the job was delivered ${message.dequeueCount} times without finishing`, false));
+  }
+
+  const controller = new AbortController();
+  const onStop = () => controller.abort();
+  o.signal.addEventListener('abort', onStop, { once: true });
+  const renew = setInterval(() => {
+    o.queue
+      .extend(jobsQueue, current(), o.visibilityTimeoutSeconds ?? 300)
+      .then((popReceipt) => {
+        setCurrent({ ...current(), popReceipt });
+      })
+      .catch((err: unknown) => log?.warn('could not renew job visibility', { jobId: job.jobId, error: errorText(err) }));
+  }, (o.renewEverySeconds ?? 60) * 1000);
+  let result: RedactionResult;
+  const started = performance.now();
+  try {
+    result = await (o.handle ?? handleRedactionJob)(job, {
+      blobs: o.blobs,
+      dataKeys: o.dataKeys,
+      tmpDir: o.tmpDir ?? tmpdir(),
+      logger: o.logger,
+      signal: controller.signal,
+      engine: o.engine,
+    });
+  } catch (err) {
+    result = failedResult(job, 'worker-crash', `worker error: ${errorText(err)}`, true);
+  } finally {
+    clearInterval(renew);
+    o.signal.removeEventListener('abort', onStop);
+  }
+  if (o.signal.aborted) {
+    log?.warn('worker stopping: job left on the queue for redelivery', { jobId: job.jobId });
+    return;
+  }
+  if (result.outcome === 'succeeded') {
+    telemetryMetrics.redaction(result.summary, (performance.now() - started) / 1000);
+    telemetryMetrics.verification(result.summary.verification, undefined);
+  } else if (result.code === 'verification-failed') telemetryMetrics.verification('failed', undefined);
+  await finish(result);
 }
 
 function parseIds(body: unknown): Pick<RedactionJob, 'jobId' | 'tenantId' | 'incidentId' | 'evidenceId' | 'attempt'> | undefined {

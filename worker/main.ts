@@ -18,6 +18,7 @@ import { PERSON_EVERY_SECONDS } from './engine/persons-track.js';
 import { checkMediaToolchain } from './engine/video.js';
 import { checkFfmpegVersions } from './engine/ffmpeg.js';
 import { runWorkerLoop } from './loop.js';
+import { startTelemetry, type Telemetry } from '../shared/adapters/telemetry/otel.js';
 
 export const WorkerConfigSchema = z
   .object({
@@ -91,6 +92,14 @@ export async function runWorker(env: Record<string, string | undefined> = proces
     return 2;
   }
   const config = parsed.data;
+  // OpenTelemetry (Application Insights in Azure): each job is a span in its evidence item's trace.
+  let telemetry: Telemetry;
+  try {
+    telemetry = await startTelemetry({ serviceName: 'bystander-worker', env });
+  } catch (err) {
+    process.stderr.write(`The redaction worker cannot start: ${(err as Error).message}\n`);
+    return 2;
+  }
   const logger = consoleLogger('worker');
   const { blobs, queue } = storageAdapters(config);
   const dataKeys = new DataKeyService(keyWrapperFor(config), { logger });
@@ -131,6 +140,7 @@ export async function runWorker(env: Record<string, string | undefined> = proces
     clearInterval(watchdog);
   }
   logger.info('redaction worker stopped');
+  await telemetry.shutdown().catch(() => undefined); // exports what is still buffered
   return 0;
 }
 

@@ -1,6 +1,7 @@
 import type { HttpMethod } from '@azure/functions';
 import type { RawHandler } from './api.js';
-import { healthHandler } from './health.js';
+import { healthHandler, liveHandler, readyHandler } from './health.js';
+import { tracedRoute } from './traced.js';
 import { createIncidentHandler, getIncidentHandler } from './incidents.js';
 import { getEvidenceContentHandler } from './evidence.js';
 import { createShareHandler, listSharesHandler, revokeShareHandler } from './shares.js';
@@ -25,6 +26,8 @@ export interface RouteDef {
 /** The one route table: registered with the Functions host and served by the local stack. */
 export const routes: RouteDef[] = [
   { name: 'health', methods: ['GET'], route: 'health', handler: healthHandler },
+  { name: 'healthLive', methods: ['GET'], route: 'health/live', handler: liveHandler },
+  { name: 'healthReady', methods: ['GET'], route: 'health/ready', handler: readyHandler },
   { name: 'openApiDocument', methods: ['GET'], route: 'openapi.json', handler: openApiHandler },
   { name: 'createIncident', methods: ['POST'], route: 'incidents', handler: createIncidentHandler },
   { name: 'listIncidents', methods: ['GET'], route: 'incidents', handler: consoleApi.listIncidentsHandler },
@@ -68,6 +71,6 @@ export const pageRoutes: RouteDef[] = [
  */
 export const API_PREFIX = 'api/';
 export const mountedRoutes: Array<{ prefix: string; route: RouteDef }> = [
-  ...routes.map((route) => ({ prefix: API_PREFIX, route })),
-  ...pageRoutes.map((route) => ({ prefix: '', route })),
+  ...routes.map((route) => ({ prefix: API_PREFIX, route: tracedRoute(API_PREFIX, route) })),
+  ...pageRoutes.map((route) => ({ prefix: '', route: tracedRoute('', route) })),
 ];

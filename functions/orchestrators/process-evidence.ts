@@ -31,8 +31,14 @@ activityRetry.backoffCoefficient = 2;
  */
 export const processEvidenceOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<ProcessEvidenceInput>();
-  const ref: EvidenceRef = { tenantId: input.tenantId, incidentId: input.incidentId, evidenceId: input.evidenceId };
-  const status = (s: ProcessEvidenceStatus) => context.df.setCustomStatus(s);
+  const ref: EvidenceRef = {
+    tenantId: input.tenantId,
+    incidentId: input.incidentId,
+    evidenceId: input.evidenceId,
+    ...(input.traceparent ? { traceparent: input.traceparent } : {}),
+  };
+  // The trace id rides along in the custom status too (an opaque id, copied from the input).
+  const status = (s: ProcessEvidenceStatus) => context.df.setCustomStatus(input.traceparent ? { ...s, traceparent: input.traceparent } : s);
   const call = (name: string, arg: unknown): Task => context.df.callActivityWithRetry(name, activityRetry, arg);
 
   function* quarantine(code: string, reason: string): Generator<Task, ProcessEvidenceOutput, unknown> {

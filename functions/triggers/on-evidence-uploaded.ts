@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { CONTAINERS } from '../../shared/domain/incident.js';
 import { acceptUpload, type UploadOutcome } from '../../shared/usecases/evidence.js';
 import type { HandlerEnv } from '../http/api.js';
+import { inInvocation } from '../../shared/telemetry/invocation.js';
+import { SpanKind, inSpan } from '../../shared/telemetry/trace.js';
 
 const BlobCreatedSchema = z.object({
   eventType: z.literal('Microsoft.Storage.BlobCreated'),
@@ -24,9 +26,14 @@ export async function onEvidenceUploaded(event: EventGridEvent | unknown, ctx: I
     ctx.warn('ignoring BlobCreated outside the ingest container');
     return undefined;
   }
-  const outcome = await acceptUpload(env.app.deps, env.orchestrations(), decodeURIComponent(m[2]!));
-  env.app.deps.logger.info('upload event handled', { outcome: outcome.outcome, ...('ref' in outcome ? { evidenceId: outcome.ref.evidenceId } : { reason: outcome.reason }) });
-  return outcome;
+  const name = decodeURIComponent(m[2]!);
+  return inInvocation(ctx, () =>
+    inSpan('blob-created ingest', { kind: SpanKind.CONSUMER, parent: ctx.traceContext?.traceParent ?? null, attributes: { 'faas.invocation_id': ctx.invocationId } }, async () => {
+      const outcome = await acceptUpload(env.app.deps, env.orchestrations(), name);
+      env.app.deps.logger.info('upload event handled', { outcome: outcome.outcome, ...('ref' in outcome ? { evidenceId: outcome.ref.evidenceId } : { reason: outcome.reason }) });
+      return outcome;
+    }),
+  );
 }
 
 /** The event Azure Storage emits, built by the local stack for the same handler. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KeepTracksSchema, SubjectHintSchema } from './redaction.js';
 import { WrappedKeySchema } from '../crypto/key-wrapper.js';
+import { TraceparentSchema } from './traceparent.js';
 
 /**
  * The incident record and its input schema. The schemas ARE the data-minimisation policy: every
@@ -88,6 +89,8 @@ export const EvidenceRecordSchema = z
     uploadExpiresAt: z.string(),
     /** Upload URLs issued for this slot after the first (resumable uploads; bounded by UPLOAD_URL_MAX_RENEWALS). */
     uploadRenewals: z.number().int().min(0).optional(),
+    /** The trace this item belongs to (W3C traceparent of its declaration): one evidence item, one trace. */
+    traceparent: TraceparentSchema.optional(),
     original: z.object({ sha256, sizeBytes: z.number().int().min(0), receivedAt: z.string() }).strict().optional(),
     redacted: z
       .object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TraceparentSchema } from './traceparent.js';
 import { WrappedKeySchema } from '../crypto/key-wrapper.js';
 
 /**
@@ -73,6 +74,8 @@ export const RedactionJobSchema = z
     /** Whole-body bystander mode; default heads. */
     bystanders: BystanderModeSchema.optional(),
     keepAudio: z.boolean(),
+    /** The evidence item's trace (W3C traceparent): the worker's spans join it. */
+    traceparent: TraceparentSchema.optional(),
     /**
      * The output is encrypted at rest (AES-256-GCM segments) with the incident's data key, which
      * travels only wrapped by the geography's key-encryption key; the worker unwraps it itself.
@@ -108,6 +111,8 @@ const resultIds = {
   incidentId: z.string().min(1),
   evidenceId: z.string().min(1),
   attempt: z.number().int().min(1),
+  /** The worker's span (W3C traceparent): the result's handling joins the evidence item's trace. */
+  traceparent: TraceparentSchema.optional(),
 };
 
 export const RedactionResultSchema = z.discriminatedUnion('outcome', [

@@ -49,6 +49,8 @@ export interface QueueMessage {
   popReceipt: string;
   dequeueCount: number;
   body: string;
+  /** When it was enqueued (queue age metrics), if the queue says. */
+  insertedOn?: Date;
 }
 
 export interface MessageQueue {

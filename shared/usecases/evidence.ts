@@ -15,6 +15,8 @@ export interface EvidenceRef {
   tenantId: string;
   incidentId: string;
   evidenceId: string;
+  /** The item's trace (opaque W3C traceparent), carried so every step joins it. */
+  traceparent?: string;
 }
 
 export const PROCESS_EVIDENCE = 'processEvidence';
@@ -49,6 +51,7 @@ export function processEvidenceInput(deps: Pick<Deps, 'config'>, ref: EvidenceRe
     tenantId: ref.tenantId,
     incidentId: ref.incidentId,
     evidenceId: ref.evidenceId,
+    ...(ref.traceparent ? { traceparent: ref.traceparent } : {}),
     redactionTimeoutMinutes: deps.config.REDACTION_TIMEOUT_MINUTES,
     maxAttempts: deps.config.REDACTION_MAX_ATTEMPTS,
   };
@@ -90,12 +93,13 @@ export async function acceptUpload(deps: Deps, orchestrations: Orchestrations, b
   const found = await deps.incidents.get(ref.tenantId, ref.incidentId);
   const evidence = found && findEvidence(found.doc, ref.evidenceId);
   if (!found || !evidence) return reject('no upload slot for this blob', found ? ref.tenantId : undefined, ref);
+  const traced: EvidenceRef = evidence.traceparent ? { ...ref, traceparent: evidence.traceparent } : ref;
 
   if (evidence.status !== 'awaiting-upload') {
     // A duplicate event (or a retry after a crash between the update and the start): make sure the
     // orchestration exists, start nothing new.
     if (evidence.status === 'processing') {
-      const started = await orchestrations.start(PROCESS_EVIDENCE, ref.evidenceId, processEvidenceInput(deps, ref));
+      const started = await orchestrations.start(PROCESS_EVIDENCE, ref.evidenceId, processEvidenceInput(deps, traced));
       return { outcome: started === 'started' ? 'started' : 'duplicate', ref };
     }
     return { outcome: 'duplicate', ref };
@@ -123,7 +127,7 @@ export async function acceptUpload(deps: Deps, orchestrations: Orchestrations, b
     e.updatedAt = now;
     return incident;
   });
-  const started = await orchestrations.start(PROCESS_EVIDENCE, ref.evidenceId, processEvidenceInput(deps, ref));
+  const started = await orchestrations.start(PROCESS_EVIDENCE, ref.evidenceId, processEvidenceInput(deps, traced));
   return { outcome: started === 'started' ? 'started' : 'duplicate', ref };
 }
 
@@ -184,6 +188,7 @@ export async function dispatchRedaction(deps: Deps, input: { ref: EvidenceRef; a
     subjects: evidence.subjectHints,
     ...(evidence.keepTracks?.length ? { keepTracks: evidence.keepTracks } : {}),
     keepAudio: false,
+    ...(ref.traceparent ? { traceparent: ref.traceparent } : {}),
     encryption: await sealingFor(deps, ref.tenantId, ref.incidentId),
   });
   await deps.queue.send(QUEUES.jobs, job);

@@ -33,7 +33,15 @@ export interface UploadSlot {
  * A retailer system declares an incident and its evidence; gets one create-only upload URL per item.
  * The strict schema rejects unknown fields; free text is screened for special-category terms.
  */
-export async function createIncident(deps: Deps, principal: Principal, body: unknown, origin?: string, orchestrations?: Orchestrations) {
+export async function createIncident(
+  deps: Deps,
+  principal: Principal,
+  body: unknown,
+  origin?: string,
+  orchestrations?: Orchestrations,
+  /** The trace each evidence item will belong to (an opaque traceparent from the HTTP binding). */
+  traceFor?: (evidenceId: string) => string | undefined,
+) {
   requireRole(principal, ['uploader', 'investigator', 'admin']);
   const parsed = CreateIncidentSchema.safeParse(body);
   if (!parsed.success) throw new ProblemError(problems.validation(parsed.error));
@@ -80,6 +88,11 @@ export async function createIncident(deps: Deps, principal: Principal, body: unk
     uploadExpiresAt: expiresAt.toISOString(),
     updatedAt: now.toISOString(),
   }));
+  // Each item's trace: an opaque id from the HTTP binding (its spans are the binding's business).
+  for (const e of evidence) {
+    const traceparent = traceFor?.(e.id);
+    if (traceparent) e.traceparent = traceparent;
+  }
   // The incident's own data key, wrapped by the geography's KEK (fails closed if Key Vault is unusable).
   const { wrapped } = await deps.dataKeys.create({ tenantId: principal.tenantId, incidentId });
   const incident: IncidentRecord = {

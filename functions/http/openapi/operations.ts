@@ -89,6 +89,7 @@ const privacyExample = {
 };
 
 const id = 'The incident id';
+const healthyDependencies = { blobStorage: { ok: true }, queueStorage: { ok: true }, cosmos: { ok: true }, keyVault: { ok: true } };
 const uploadSessionExample = {
   evidenceId: EVIDENCE_ID,
   status: 'awaiting-upload',
@@ -102,11 +103,29 @@ const uploadSessionExample = {
 
 export const operations: Record<string, OperationDoc> = {
   health: {
-    summary: 'State of each dependency',
+    summary: 'State of each dependency and the redaction backlog',
+    description: 'Blob and queue storage, Cosmos DB and Key Vault (the key-encryption key, checked at most every 5 minutes), and the redaction jobs waiting. For probes use /api/health/live and /api/health/ready.',
     tag: 'system',
     responses: {
-      200: { description: 'Every dependency answers', schema: 'Health', example: { status: 'ok', geography: 'au', dependencies: { blobStorage: { ok: true }, queueStorage: { ok: true }, cosmos: { ok: true } } } },
-      503: { description: 'A dependency does not answer', schema: 'Health', example: { status: 'degraded', geography: 'au', dependencies: { blobStorage: { ok: true }, queueStorage: { ok: true }, cosmos: { ok: false, detail: 'unavailable' } } } },
+      200: { description: 'Every dependency answers', schema: 'Health', example: { status: 'ok', geography: 'au', dependencies: { ...healthyDependencies }, backlog: { redactionJobs: { messages: 2, oldestSeconds: 41 } } } },
+      503: { description: 'A dependency does not answer', schema: 'Health', example: { status: 'degraded', geography: 'au', dependencies: { ...healthyDependencies, keyVault: { ok: false, detail: 'key service: unreachable' } }, backlog: { redactionJobs: { messages: 0, oldestSeconds: null } } } },
+    },
+    problems: [],
+  },
+  healthLive: {
+    summary: 'Liveness: the process answers',
+    description: 'Calls no dependency: a failure means the instance should be restarted.',
+    tag: 'system',
+    responses: { 200: { description: 'Alive', schema: 'Liveness', example: { status: 'alive' } } },
+    problems: [],
+  },
+  healthReady: {
+    summary: 'Readiness: every dependency answers',
+    description: 'Route traffic here only on 200; 503 names the dependency that does not answer.',
+    tag: 'system',
+    responses: {
+      200: { description: 'Ready', schema: 'Readiness', example: { status: 'ready', dependencies: healthyDependencies } },
+      503: { description: 'Not ready', schema: 'Readiness', example: { status: 'not-ready', dependencies: { ...healthyDependencies, cosmos: { ok: false, detail: 'unavailable' } } } },
     },
     problems: [],
   },

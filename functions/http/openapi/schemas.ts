@@ -137,11 +137,18 @@ export const PrivacyRequestViewSchema = z.strictObject({
   download: z.strictObject({ url: z.string(), expiresAt: z.string(), sizeBytes: z.number().int().min(0), sha256 }).optional(),
 });
 
+const DependencySchema = z.strictObject({ ok: z.boolean(), detail: z.string().optional() });
 export const HealthSchema = z.strictObject({
   status: z.enum(['ok', 'degraded']),
   geography: z.string(),
-  dependencies: z.record(z.string(), z.strictObject({ ok: z.boolean(), detail: z.string().optional() })),
+  dependencies: z.record(z.string(), DependencySchema).describe('blobStorage, queueStorage, cosmos, keyVault'),
+  backlog: z
+    .strictObject({ redactionJobs: z.strictObject({ messages: z.number().int().min(0), oldestSeconds: z.number().int().min(0).nullable() }) })
+    .optional()
+    .describe('Redaction jobs waiting, and how long the oldest has waited'),
 });
+export const LivenessSchema = z.strictObject({ status: z.literal('alive') });
+export const ReadinessSchema = z.strictObject({ status: z.enum(['ready', 'not-ready']), dependencies: z.record(z.string(), DependencySchema) });
 
 export const WebhookViewSchema = z.strictObject({ id: z.string(), url: z.string(), events: z.array(WebhookEventTypeSchema), createdAt: z.string() });
 export const CreatedWebhookSchema = WebhookViewSchema.extend({
@@ -165,6 +172,8 @@ export const requestSchemas = {
 export const responseSchemas = {
   Problem: ProblemSchema,
   Health: HealthSchema,
+  Liveness: LivenessSchema,
+  Readiness: ReadinessSchema,
   Incident: IncidentViewSchema,
   CreatedIncident: CreatedIncidentSchema,
   UploadSession: UploadSessionSchema,

@@ -26,6 +26,17 @@ export class AzureMessageQueue implements MessageQueue {
     await this.service.getQueueClient('redaction-jobs').getProperties();
   }
 
+  /** Backlog for health: approximate message count and the age of the oldest visible message. */
+  async backlog(queue: string, now: Date = new Date()): Promise<{ messages: number; oldestSeconds: number | null }> {
+    const client = this.service.getQueueClient(queue);
+    const props = await client.getProperties();
+    const [oldest] = (await client.peekMessages({ numberOfMessages: 1 })).peekedMessageItems;
+    return {
+      messages: props.approximateMessagesCount ?? 0,
+      oldestSeconds: oldest?.insertedOn ? Math.max(0, Math.round((now.getTime() - oldest.insertedOn.getTime()) / 1000)) : null,
+    };
+  }
+
   async send(queue: string, body: unknown, options: { visibilityTimeoutSeconds?: number } = {}): Promise<void> {
     const text = Buffer.from(JSON.stringify(body), 'utf8').toString('base64');
     await this.service.getQueueClient(queue).sendMessage(text, {
@@ -44,6 +55,7 @@ export class AzureMessageQueue implements MessageQueue {
       popReceipt: m.popReceipt,
       dequeueCount: m.dequeueCount,
       body: decode(m.messageText),
+      insertedOn: m.insertedOn,
     }));
   }
 
