@@ -10,7 +10,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="${BYSTANDER_REAL_MEDIA:-$here/../../.test-data/real}"
 # package=version the labels were made on; if the archive no longer has that version, the current one
 # is taken and the checksums decide whether the labelled files are unchanged.
-packages=("opencv-doc=4.6.0+dfsg-12" "python3-skimage=0.19.3-8" "python-matplotlib-data=3.6.3-1")
+packages=("opencv-doc=4.6.0+dfsg-12" "python3-skimage=0.19.3-8" "python-matplotlib-data=3.6.3-1" "python3-scipy=1.10.1-2")
 # npm packages (devDependencies, installed by npm ci) and the files taken from them.
 npm_files=("@vladmandic/face-api:demo/sample1.jpg demo/sample2.jpg demo/sample3.jpg demo/sample4.jpg demo/sample5.jpg demo/sample6.jpg")
 

@@ -1,7 +1,9 @@
 /**
  * The real-footage evaluation set: hand labels (eval/real/labels/*.json) for real photographs and
- * videos of real people that ship in Debian packages (eval/real/README.md). The media is not in the
- * repository: `eval/real/fetch.sh` extracts it from the Debian package and checks its SHA-256.
+ * videos of real people that ship in Debian packages or an installed npm package (eval/real/README.md).
+ * The media is not in the repository: `eval/real/fetch.sh` extracts or copies it and checks its
+ * SHA-256. `labels/derived.json` lists derived items (derive.ts): pictures made from a labelled photo
+ * whose labels follow from the original's.
  *
  * A label file lists people; each person has keys (frames) with a head box — class `face` when the
  * face is visible at all (frontal, profile, looking down), `head` when it is seen from behind — a body
@@ -47,6 +49,8 @@ export const LabelFileSchema = z
     source: z.string().min(1),
     /** Path of the media inside the extracted package. */
     file: z.string().min(1),
+    /** The file is not a picture format: `python-pickle-grey` — a pickled list of rows of 8-bit grey values, written as PNG before redacting (decode.ts). */
+    decode: z.literal('python-pickle-grey').optional(),
     width: z.number().int().positive(),
     height: z.number().int().positive(),
     fps: z.number().positive().optional(),

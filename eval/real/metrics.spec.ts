@@ -52,6 +52,7 @@ describe('real-footage labels', () => {
   it('the committed label files parse, and every head lies in the picture and in its body box', async () => {
     const files = await loadLabelFiles();
     expect(files.map((f) => f.name).sort()).toEqual([
+      'ascent',
       'astronaut',
       'basketball1',
       'camera',

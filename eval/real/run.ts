@@ -16,6 +16,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { redactMedia, type RedactionReport, type RedactOptions, VerificationFailedError } from '../../worker/engine/index.js';
 import type { Rect } from '../metrics.js';
+import { pickleToPng } from './decode.js';
 import { describeOp, type Group, groupOf, renderDerived } from './derive.js';
 import { expandTruth, type LabelFile, loadRealItems, type RealItem } from './labels.js';
 import { BANDS, bandOf, combine, type RealScore, scoreReal } from './metrics.js';
@@ -88,6 +89,13 @@ export async function runRealEval(o: { verify: boolean; json?: string; root?: st
   }
   const outDir = join(process.cwd(), '.test-data', 'eval-real');
   await mkdir(join(outDir, 'derived'), { recursive: true });
+  for (const [l, path] of media) {
+    if (l.decode !== 'python-pickle-grey') continue;
+    const png = join(outDir, 'derived', `${l.name}.decoded.png`);
+    const g = await pickleToPng(await readFile(path), png);
+    if (g.width !== l.width || g.height !== l.height) throw new Error(`${l.name}: decoded ${g.width}×${g.height}, labels say ${l.width}×${l.height}`);
+    media.set(l, png);
+  }
   const rows: Row[] = [];
   for (const labels of wanted) {
     let input = media.get(byName.get(labels.derived?.root ?? labels.name)!)!;
