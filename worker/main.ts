@@ -29,6 +29,9 @@ export const WorkerConfigSchema = z
     KEYVAULT__uri: z.url().optional(),
     KEYVAULT__keyName: z.string().default('bystander-kek'),
     KEYVAULT__clientId: z.string().optional(),
+    /** OpenTelemetry to Application Insights (read by shared/adapters/telemetry/otel.ts; Entra ID via the authentication string). */
+    APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z.string().optional(),
     BYSTANDER_DATA_DIR: z.string().default(join(tmpdir(), 'bystander-worker')),
     BYSTANDER_DEVICE: z.enum(['cpu', 'cuda']).default('cpu'),
     /** The GPU container: NVENC for the output, NVDEC for the decoders (checked at start-up). */

@@ -120,6 +120,12 @@ module monitoring 'modules/monitoring/monitoring.bicep' = {
         roleDefinitionId: builtInRoleIds.monitoringMetricsPublisher
         description: 'Function app telemetry with Entra ID ingestion'
       }
+      {
+        principalId: workerIdentity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        roleDefinitionId: builtInRoleIds.monitoringMetricsPublisher
+        description: 'Redaction worker telemetry (OpenTelemetry) with Entra ID ingestion'
+      }
     ]
   }
 }
@@ -489,6 +495,7 @@ module redactionJob 'modules/containerapps/redaction-job.bicep' = {
     image: shared.?workerImage ?? ''
     keyVaultUri: keyVault.outputs.uri
     keyVaultKeyName: keyVault.outputs.evidenceKeyName
+    appInsightsName: monitoring.outputs.appInsightsName
     tuning: shared.?worker ?? {}
     maxExecutions: shared.?maxRedactionExecutions ?? 10
     // ARM evaluates only the chosen branch, so the conditional module's output is read only when deployed.

@@ -169,7 +169,7 @@ describe('redaction job matches worker/main.ts and worker/Dockerfile', () => {
 
   it('sets the WorkerConfigSchema settings and nothing the worker does not read', () => {
     const names = env();
-    const required = ['STORAGE__blobServiceUri', 'STORAGE__queueServiceUri', 'STORAGE__clientId', 'KEYVAULT__uri', 'KEYVAULT__keyName', 'KEYVAULT__clientId', 'BYSTANDER_DEVICE', 'WORKER_MAX_IDLE_SECONDS', 'WORKER_VISIBILITY_SECONDS'];
+    const required = ['STORAGE__blobServiceUri', 'STORAGE__queueServiceUri', 'STORAGE__clientId', 'KEYVAULT__uri', 'KEYVAULT__keyName', 'KEYVAULT__clientId', 'BYSTANDER_DEVICE', 'WORKER_MAX_IDLE_SECONDS', 'WORKER_VISIBILITY_SECONDS', 'APPLICATIONINSIGHTS_CONNECTION_STRING', 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'];
     expect(required.filter((k) => !names.includes(k))).toEqual([]);
     expect(required.filter((k) => !varItems('baseEnv').some((x) => x.name === k))).toEqual([]);
     const known = new Set([...schemaKeys(WorkerConfigSchema), 'AZURE_CLIENT_ID']);

@@ -3,6 +3,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ManagedIdentityCredential } from '@azure/identity';
 import { z } from 'zod';
 
 /**
@@ -13,6 +14,8 @@ import { z } from 'zod';
  */
 const TelemetrySettingsSchema = z.object({
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
+  /** `ClientId=<managed identity>;Authorization=AAD`: Entra ID ingestion (the stamp disables local auth). */
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z.string().regex(/^ClientId=[0-9a-fA-F-]{36};Authorization=AAD$/, 'ClientId=<guid>;Authorization=AAD').optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   BYSTANDER_TELEMETRY: z.enum(['off', 'console', 'otlp']).optional(),
   /** Metric export interval, ms (console and OTLP). */
@@ -41,8 +44,12 @@ export async function startTelemetry(options: {
   if (s.APPLICATIONINSIGHTS_CONNECTION_STRING && s.BYSTANDER_TELEMETRY !== 'off') {
     // Loaded only here: it needs Node 22 (the Function app's and the worker image's runtime).
     const monitor = await import('@azure/monitor-opentelemetry');
+    const clientId = /ClientId=([^;]+)/.exec(s.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? '')?.[1];
     monitor.useAzureMonitor({
-      azureMonitorExporterOptions: { connectionString: s.APPLICATIONINSIGHTS_CONNECTION_STRING },
+      azureMonitorExporterOptions: {
+        connectionString: s.APPLICATIONINSIGHTS_CONNECTION_STRING,
+        ...(clientId ? { credential: new ManagedIdentityCredential({ clientId }) } : {}),
+      },
       resource: resourceFromAttributes({ 'service.name': options.serviceName }),
       ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),
       ...(options.metricReaders ? { metricReaders: options.metricReaders } : {}),

@@ -35,6 +35,9 @@ param image string = ''
 @description('Required. Key Vault URI (KEYVAULT__uri: unwraps the incident data key that seals outputs).')
 param keyVaultUri string
 
+@description('Required. Name of the stamp\'s Application Insights component: the worker\'s OpenTelemetry traces and metrics (Entra ID ingestion with the job identity, which needs Monitoring Metrics Publisher on it).')
+param appInsightsName string
+
 @description('Required. Name of the evidence key-encryption key (KEYVAULT__keyName).')
 param keyVaultKeyName string
 
@@ -66,6 +69,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
 
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
+
 // Serverless GPU replica sizes: NC8as-T4 = 8 vCPU / 56 GiB, NC24-A100 = 24 vCPU / 220 GiB.
 var resources = gpuProfile == 'A100'
   ? {
@@ -92,6 +99,9 @@ var baseEnv = [
   { name: 'WORKER_VISIBILITY_SECONDS', value: string(tuning.?visibilitySeconds ?? 300) }
   // @azure/identity fallback (DefaultAzureCredential) picks the job identity.
   { name: 'AZURE_CLIENT_ID', value: identity.clientId }
+  // OpenTelemetry to Application Insights (local auth is disabled: Entra ID with the job identity).
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsights.properties.ConnectionString }
+  { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.clientId};Authorization=AAD' }
 ]
 
 // Only with the optional Azure AI Vision account; otherwise BYSTANDER_PLATE_DETECTOR stays unset and the
