@@ -96,6 +96,7 @@ describe('real-footage metrics', () => {
     expect(s.byCondition.frontal).toEqual({ frames: 10, obscured: 10 });
     expect(s.longestVisibleRun).toBe(5);
     expect(s.longestRunAt).toEqual({ person: 'back', frame: 0 });
+    expect(s.missed).toEqual(['back@0', 'back@1', 'back@2', 'back@3', 'back@4']);
   });
 
   it('longest visible run is per person, resets when obscured and at unscored frames', () => {
@@ -140,12 +141,13 @@ describe('real-footage metrics', () => {
   });
 
   it('combines files: tallies add, the worst run wins, false-obscured is weighted by frames', () => {
-    const a = { name: 'a', scoredFrames: 10, byBand: { 'face/10-20': { frames: 10, obscured: 9 } }, byCondition: {}, longestVisibleRun: 1, falseObscured: 0.01 };
-    const b = { name: 'b', scoredFrames: 30, byBand: { 'face/10-20': { frames: 5, obscured: 5 } }, byCondition: {}, longestVisibleRun: 4, longestRunAt: { person: 'x', frame: 3 }, falseObscured: 0.05 };
+    const a = { name: 'a', scoredFrames: 10, byBand: { 'face/10-20': { frames: 10, obscured: 9 } }, byCondition: {}, longestVisibleRun: 1, falseObscured: 0.01, missed: ['p@2'] };
+    const b = { name: 'b', scoredFrames: 30, byBand: { 'face/10-20': { frames: 5, obscured: 5 } }, byCondition: {}, longestVisibleRun: 4, longestRunAt: { person: 'x', frame: 3 }, falseObscured: 0.05, missed: [] };
     const c = combine([a, b]);
     expect(c.byBand['face/10-20']).toEqual({ frames: 15, obscured: 14 });
     expect(c.longestVisibleRun).toBe(4);
     expect(c.longestRunAt).toEqual({ person: 'b:x', frame: 3 });
     expect(c.falseObscured).toBeCloseTo(0.04, 6);
+    expect(c.missed).toEqual(['a:p@2']);
   });
 });

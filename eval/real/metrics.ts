@@ -44,6 +44,8 @@ export interface RealScore {
   longestRunAt?: { person: string; frame: number };
   subject?: { frames: number; visible: number };
   falseObscured: number;
+  /** Heads not obscured, as `person@frame` (combine() prefixes the file name). */
+  missed: string[];
 }
 
 const add = (t: Tally | undefined, hit: boolean): Tally => ({ frames: (t?.frames ?? 0) + 1, obscured: (t?.obscured ?? 0) + (hit ? 1 : 0) });
@@ -53,7 +55,7 @@ const grow = (r: Rect, by: number): Rect => ({ x: r.x - (r.w * by) / 2, y: r.y -
 /** `obscured[f]` are the regions the engine obscured in frame f of the media (frame 0 for an image). */
 export function scoreReal(labels: LabelFile, obscured: readonly (readonly Rect[])[]): RealScore {
   const { width: W, height: H } = labels;
-  const s: RealScore = { name: labels.name, scoredFrames: 0, byBand: {}, byCondition: {}, longestVisibleRun: 0, falseObscured: 0 };
+  const s: RealScore = { name: labels.name, scoredFrames: 0, byBand: {}, byCondition: {}, longestVisibleRun: 0, falseObscured: 0, missed: [] };
   const runs = new Map<string, { length: number; start: number }>();
   let falseSum = 0;
   for (const ft of expandTruth(labels)) {
@@ -77,6 +79,7 @@ export function scoreReal(labels: LabelFile, obscured: readonly (readonly Rect[]
         runs.delete(p.id);
         continue;
       }
+      s.missed.push(`${p.id}@${ft.frame}`);
       const r = runs.get(p.id) ?? { length: 0, start: ft.frame };
       r.length++;
       runs.set(p.id, r);
@@ -94,11 +97,12 @@ export function scoreReal(labels: LabelFile, obscured: readonly (readonly Rect[]
 
 /** Sums the scores of several files (runs and false-obscured: the worst and the frame-weighted mean). */
 export function combine(scores: readonly RealScore[]): RealScore {
-  const out: RealScore = { name: 'ALL', scoredFrames: 0, byBand: {}, byCondition: {}, longestVisibleRun: 0, falseObscured: 0 };
+  const out: RealScore = { name: 'ALL', scoredFrames: 0, byBand: {}, byCondition: {}, longestVisibleRun: 0, falseObscured: 0, missed: [] };
   let falseSum = 0;
   const sum = (a: Tally | undefined, b: Tally): Tally => ({ frames: (a?.frames ?? 0) + b.frames, obscured: (a?.obscured ?? 0) + b.obscured });
   for (const s of scores) {
     out.scoredFrames += s.scoredFrames;
+    out.missed.push(...s.missed.map((m) => `${s.name}:${m}`));
     falseSum += s.falseObscured * s.scoredFrames;
     for (const [k, t] of Object.entries(s.byBand)) out.byBand[k] = sum(out.byBand[k], t);
     for (const [k, t] of Object.entries(s.byCondition) as [Condition, Tally][]) out.byCondition[k] = sum(out.byCondition[k], t);

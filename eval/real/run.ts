@@ -198,6 +198,11 @@ function report(rows: Row[], all: RealScore, group: Group, item: (name: string) 
     }),
   );
 
+  const stills = all.missed.filter((m) => item(m.slice(0, m.lastIndexOf(':'))).kind === 'image');
+  if (stills.length) console.log(`\nmissed in stills (file:person@frame): ${stills.join(', ')}`);
+  const videoMisses = all.missed.length - stills.length;
+  if (videoMisses) console.log(`${stills.length ? '' : '\n'}missed in video: ${videoMisses} head-frames (--json lists them)`);
+
   const tag = group === 'untouched' ? '' : `[${group}] `;
   const recall = (what: string, t: { frames: number; obscured: number } | undefined, n?: number): [string, boolean] => {
     const r = t?.frames ? t.obscured / t.frames : NaN;
