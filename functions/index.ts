@@ -17,6 +17,7 @@ import { onWebhookEvent } from './triggers/on-webhook-event.js';
 import { WEBHOOK_EVENTS_QUEUE } from '../shared/webhooks/events.js';
 import { QUEUES } from '../shared/domain/incident.js';
 import { startTelemetry } from '../shared/adapters/telemetry/otel.js';
+import { inInvocation } from '../shared/telemetry/invocation.js';
 
 // OpenTelemetry before anything runs: Application Insights when APPLICATIONINSIGHTS_CONNECTION_STRING is set.
 await startTelemetry({ serviceName: 'bystander-functions' });
@@ -61,16 +62,17 @@ app.storageQueue('onWebhookEvent', {
   queueName: WEBHOOK_EVENTS_QUEUE,
   connection: 'STORAGE',
   extraInputs: [df.input.durableClient()],
-  handler: async (message, ctx) => onWebhookEvent(message, ctx, await envFor(ctx)),
+  handler: async (message, ctx) => inInvocation(ctx, async () => onWebhookEvent(message, ctx, await envFor(ctx))),
 });
 
 for (const [name, handler] of Object.entries(orchestrators)) df.app.orchestration(name, handler);
-for (const [name, handler] of Object.entries(activities(getApp))) df.app.activity(name, { handler: (input: unknown) => handler(input) });
+// Every invocation's log entries carry its invocation id (shared/telemetry/invocation.ts).
+for (const [name, handler] of Object.entries(activities(getApp))) df.app.activity(name, { handler: (input: unknown, ctx: InvocationContext) => inInvocation(ctx, () => handler(input)) });
 // Activities that start, nudge or purge orchestrations get the Durable client binding.
 for (const [name, handler] of Object.entries(clientActivities(getApp))) {
   df.app.activity(name, {
     extraInputs: [df.input.durableClient()],
-    handler: (input: unknown, ctx: InvocationContext) => handler(input, durableOrchestrations(ctx)),
+    handler: (input: unknown, ctx: InvocationContext) => inInvocation(ctx, () => handler(input, durableOrchestrations(ctx))),
   });
 }
 
@@ -78,7 +80,7 @@ app.timer('retentionSweeper', {
   schedule: RETENTION_SWEEP_SCHEDULE,
   extraInputs: [df.input.durableClient()],
   handler: async (_timer, ctx) => {
-    await retentionSweeper(ctx, await envFor(ctx));
+    await inInvocation(ctx, async () => retentionSweeper(ctx, await envFor(ctx)));
   },
 });
 
@@ -86,6 +88,6 @@ app.timer('retentionSweeper', {
 app.timer('auditCheckpoint', {
   schedule: AUDIT_CHECKPOINT_SCHEDULE,
   handler: async (_timer, ctx) => {
-    await auditCheckpoint(await envFor(ctx));
+    await inInvocation(ctx, async () => auditCheckpoint(await envFor(ctx)));
   },
 });
