@@ -188,6 +188,17 @@ describe('frameRegions', () => {
     for (const part of bodies.obscure.slice(1)) expect(coverage(part, subjectBody)).toBe(0);
   });
 
+  it('a large face on a bystander\'s head stands for the head (no head region besides it); a small one does not', () => {
+    const body = { x: 200, y: 100, w: 120, h: 130 }; // head and shoulders, close to the camera
+    const large = { x: 225, y: 95, w: 60, h: 60 };
+    const r = frameRegions([{ t: track(0, 'face'), box: large }], [], [{ t: track(2, 'person'), box: body }], 'heads');
+    expect(r.obscure).toEqual([large]);
+    const small = { x: 250, y: 100, w: 20, h: 20 };
+    expect(frameRegions([{ t: track(0, 'face'), box: small }], [], [{ t: track(2, 'person'), box: body }], 'heads').obscure).toHaveLength(2);
+    // A large face elsewhere (not on the head region) leaves the head region in place.
+    expect(frameRegions([{ t: track(0, 'face'), box: { ...large, y: 200 } }], [], [{ t: track(2, 'person'), box: body }], 'heads').obscure).toHaveLength(2);
+  });
+
   it('subtract', () => {
     expect(subtract({ x: 0, y: 0, w: 10, h: 10 }, { x: 20, y: 0, w: 5, h: 5 })).toEqual([{ x: 0, y: 0, w: 10, h: 10 }]);
     expect(subtract({ x: 0, y: 0, w: 10, h: 10 }, { x: 2, y: 2, w: 4, h: 4 }).reduce((a, r) => a + r.w * r.h, 0)).toBe(84);
