@@ -12,6 +12,8 @@
  *          --ab (also run each clip with motion gating off, interleaved, to compare on the same load)
  *          --floor (also measure the lower bound on the redaction's time here, see bench/floor.ts)
  *          --persons-off (also run each clip with person detection off, first, in the same process)
+ *          --faces-before (also run each clip with the face path as it was before the small-face pass,
+ *          contrast normalisation and the verifier's finer scan, first, in the same process)
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -20,11 +22,17 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ALL_FACES, ensureClip, type FaceSpec } from '../test/fixtures/media/generate.js';
 import { ffmpegPath } from '../worker/engine/ffmpeg.js';
-import { redactMedia } from '../worker/engine/index.js';
+import { redactMedia, type RedactOptions } from '../worker/engine/index.js';
+import { FACES_BEFORE } from '../eval/bands-set.js';
 import { h264OutputArgs } from '../worker/engine/video.js';
 import { measureFloor } from './floor.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, long: { type: 'string' }, targets: { type: 'string' }, clips: { type: 'string' }, ab: { type: 'boolean' }, floor: { type: 'boolean' }, 'persons-off': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, long: { type: 'string' }, targets: { type: 'string' }, clips: { type: 'string' }, ab: { type: 'boolean' }, floor: { type: 'boolean' }, 'persons-off': { type: 'boolean' }, 'faces-before': { type: 'boolean' } } });
+/** --faces-before: each clip also redacted with the face path as it was before the small-face work (no upsampled pass, no contrast normalisation, the verifier's former scan), first. */
+const facePaths: { label: string; options: Pick<RedactOptions, 'faceScan' | 'verifyParams'> }[] = [
+  ...(values['faces-before'] ? [{ label: ' [faces before]', options: FACES_BEFORE }] : []),
+  { label: values['faces-before'] ? ' [faces now]' : '', options: {} },
+];
 const seconds = Number(values.seconds ?? 10);
 const longSeconds = Number(values.long ?? 120);
 const targets = (values.targets ?? 'faces,plates').split(',') as ('faces' | 'plates')[];
@@ -99,6 +107,7 @@ for (const { label, clip } of benchClips) {
   const bareBefore = await bareRun();
 
   // 1b. Full redaction (with --ab: gating off first, then on).
+  for (const path of facePaths)
   for (const gating of values.ab ? [false, true] : [true])
   for (const personsOn of values['persons-off'] ? [false, true] : [true]) {
   const personsLabel = personsOn ? '' : ' [persons off]';
@@ -106,7 +115,7 @@ for (const { label, clip } of benchClips) {
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   const t1 = performance.now();
   const profile: Record<string, number> = {};
-  const report = await redactMedia(clip.path, join(dir, 'redacted.mp4'), { targets, style: 'pixelate', subjects: [], keepAudio: false, profile, motion: { enabled: gating }, persons: { enabled: personsOn } });
+  const report = await redactMedia(clip.path, join(dir, 'redacted.mp4'), { targets, style: 'pixelate', subjects: [], keepAudio: false, profile, motion: { enabled: gating }, persons: { enabled: personsOn }, ...path.options });
   const fullSecs = (performance.now() - t1) / 1000;
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -116,15 +125,15 @@ for (const { label, clip } of benchClips) {
   const bareFps = frames / bareSecs;
   const fullFps = frames / fullSecs;
   const ratio = fullFps / bareFps;
-  console.log(`${label} clip${personsLabel}${values.ab ? (gating ? ' (motion gating on)' : ' (motion gating OFF)') : ''}: ${frames} frames (${seconds} s, 1280×720, 25 fps), targets ${targets.join('+')}, CPU, ${os.cpus().length} cores`);
+  console.log(`${label} clip${path.label}${personsLabel}${values.ab ? (gating ? ' (motion gating on)' : ' (motion gating OFF)') : ''}: ${frames} frames (${seconds} s, 1280×720, 25 fps), targets ${targets.join('+')}, CPU, ${os.cpus().length} cores`);
   console.log(`  bare ffmpeg decode+encode (libx264 veryfast crf 20): ${bareFps.toFixed(1)} fps (${bareSecs.toFixed(2)} s; before ${bareBefore.toFixed(2)} s, after ${bareAfter.toFixed(2)} s, the faster counts)`);
   console.log(`  full redaction:                                      ${fullFps.toFixed(1)} fps (${fullSecs.toFixed(2)} s), ${(fullFps / 25).toFixed(2)}× real time`);
   console.log(`    stages (ms): ${JSON.stringify(report.timingsMs)}`);
   console.log(`    main-thread work (ms): ${JSON.stringify(Object.fromEntries(Object.entries(profile).map(([k, v]) => [k, Math.round(v)])))}`);
   console.log(`  ratio full/bare: ${ratio.toFixed(2)}   (target ≥ 0.5)`);
   console.log(`  peak RSS (node process, incl. the verifier thread): ${(peakRss / 2 ** 20).toFixed(0)} MiB; verification ${report.verification.status} (${report.verification.framesChecked} frames); load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  summary.push(`  ${(label + personsLabel + (values.ab ? (gating ? ' gated' : ' ungated') : '')).padEnd(38)} ${fullFps.toFixed(1).padStart(5)} fps (${(fullFps / 25).toFixed(2)}× real time) vs bare ${bareFps.toFixed(1).padStart(5)} fps   ratio ${ratio.toFixed(2)}   peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
-  if (values.floor && gating && personsOn) {
+  summary.push(`  ${(label + personsLabel + path.label + (values.ab ? (gating ? ' gated' : ' ungated') : '')).padEnd(38)} ${fullFps.toFixed(1).padStart(5)} fps (${(fullFps / 25).toFixed(2)}× real time) vs bare ${bareFps.toFixed(1).padStart(5)} fps   ratio ${ratio.toFixed(2)}   peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+  if (values.floor && gating && personsOn && path === facePaths.at(-1)) {
     const floor = await measureFloor({ clipPath: clip.path, redactedPath: join(dir, 'redacted.mp4'), dir, frames, profile, framesVerified: report.verification.framesChecked });
     const ceiling = bareSecs / floor.wallSeconds;
     console.log(`  floor (bench/floor.ts; single-threaded CPU-s of the work no redaction can skip): ${JSON.stringify(Object.fromEntries(Object.entries(floor.seconds).map(([k, v]) => [k, Math.round(v * 1000) / 1000])))}`);

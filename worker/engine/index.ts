@@ -25,10 +25,11 @@ import {
   trackRange,
 } from './track.js';
 import { loadModelFile } from './models.js';
+import { type Correction, CorrectingDetector, DEFAULT_CORRECTION, type CorrectionParams, type FrameDetector, nameFrames, RecordingDetector } from './correct.js';
 import { DetectionSchedule } from './schedule.js';
-import { redactVideo } from './stream.js';
+import { redactVideo, verifyInterval } from './stream.js';
 import { DEFAULT_MOTION, type MotionParams } from './motion.js';
-import { DEFAULT_VERIFY, emptyVerification, finish as finishVerification, Verifier, VerifierThread, type VerifyParams } from './verify.js';
+import { DEFAULT_VERIFY, emptyVerification, finish as finishVerification, SMALLEST_FACE, type Verification, Verifier, VerifierThread, type VerifyParams } from './verify.js';
 import { DEFAULT_LIMITS, type ImageInfo, type MediaLimits, probeMedia, type VideoInfo } from './probe.js';
 import { type RedactionReport, RedactionReportSchema } from './report.js';
 
@@ -79,6 +80,8 @@ export interface RedactOptions {
   /** Independent verification of the output (default on). */
   verify?: boolean;
   verifyParams?: Partial<VerifyParams>;
+  /** Correction rounds after a failed verification (video; default DEFAULT_CORRECTION, maxRounds 0 = quarantine at once). */
+  correction?: Partial<CorrectionParams>;
   /** Margin added on every side of an obscured box, as a share of its size. */
   padding?: number;
   /** Measurement hook (bench): milliseconds spent per stage are added to this object. */
@@ -124,6 +127,8 @@ export async function redactMedia(inputPath: string, outputPath: string, options
   let personTrack = personTracking(tracking, personEvery);
   const keepTracks = new Set(options.keepTracks ?? []);
   const motion = { ...DEFAULT_MOTION, ...options.motion };
+  const correction = { ...DEFAULT_CORRECTION, ...options.correction };
+  correction.maxRounds = Math.max(0, Math.min(DEFAULT_CORRECTION.maxRounds, Math.round(correction.maxRounds)));
   // A name that needs no escaping (the encoder's tee muxer takes it in a list).
   const tmpPath = join(dirname(outputPath), `.bystander-${randomUUID()}.partial`);
   const signal = options.signal;
@@ -216,10 +221,39 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       }
       out = { width: frame.width, height: frame.height, frames: 1, fps: 0, durationSeconds: 0, audio: false, contentType: `image/${info.format}` };
     } else {
+      // Round 0 records its detections; when the verifier finds faces outside the obscured regions,
+      // each becomes a correction and the video is rendered and verified again from the recorded
+      // detections plus the corrections (correct.ts), for at most `maxRounds` rounds.
+      const recorder = new RecordingDetector(schedule);
+      // Person detections are kept by the source: a correction round replays them.
       const persons = personDetector && { source: new PersonSource(personDetector, personEvery, options.profile), tracking: personTrack, mode: personOpts.mode };
-      const run = await redactVideo({ inputPath, tmpPath, info, options, tracking, plateCadence: plateParams.cadence, verifyParams, schedule, verifierThread, persons, keepTracks, pad, obscure: params, timings, limits });
+      const pass = (detector: FrameDetector) =>
+        redactVideo({ inputPath, tmpPath, info, options, tracking, plateCadence: plateParams.cadence, verifyParams, schedule: detector, verifierThread, persons, keepTracks, pad, obscure: params, timings, limits });
+      let run = await pass(recorder);
+      const rounds: NonNullable<Verification['rounds']> = [];
+      const corrections: Correction[] = [];
+      const note = (round: number, v: Verification) => rounds.push({ round, status: v.status === 'failed' ? 'failed' : 'passed', framesChecked: v.framesChecked, violations: v.violations.length });
+      if (run.verification) note(0, run.verification);
+      for (let round = 1; run.verification?.status === 'failed' && round <= correction.maxRounds; round++) {
+        checkAbort();
+        corrections.push(...run.verification.violations.map((v) => ({ round, frame: v.frame, box: v.box, score: v.score })));
+        await rm(tmpPath, { force: true });
+        const every = verifyInterval(run.out.fps, verifyParams);
+        run = await pass(new CorrectingDetector(recorder, scanner, corrections, every, cadence, correction, run.out.frames, options.profile));
+        if (run.verification) note(round, run.verification);
+      }
       ({ out, tracks, matches, planStats } = run);
-      if (run.verification) verification = run.verification;
+      if (run.verification) {
+        const failed = run.verification.status === 'failed';
+        verification = {
+          ...run.verification,
+          ...(failed ? { reason: `${run.verification.violations.length} face(s) still found outside every obscured region after ${rounds.length - 1} correction round(s), at frames ${nameFrames(run.verification.violations.map((v) => v.frame))}` } : {}),
+          smallestFace: SMALLEST_FACE,
+          rounds,
+          corrections: corrections.map((c) => ({ ...c, box: roundBox(c.box) })),
+          ...(failed ? { failedFrames: [...new Set(run.verification.violations.map((v) => v.frame))].sort((a, b) => a - b) } : {}),
+        };
+      }
     }
     checkAbort();
     warnings.push(...subjectWarnings(matches!, tracks!, keepTracks));
@@ -231,6 +265,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     if (personDetector) models.push({ ...personDetector.model, role: 'person-detector' });
     const verifierModel = verifier?.model ?? verifierThread?.model;
     if (verifierModel) models.push({ ...verifierModel, role: 'verifier' });
+    if (verifierModel && verifyParams.small) models.push({ ...(await loadModelFile(verifyParams.small.model === 'front' ? 'blazeface-front-128' : 'blazeface-back-256')).info, role: 'verifier-small-faces' });
     const report = RedactionReportSchema.parse({
       schema: 'bystander.redaction-report',
       schemaVersion: 1,
@@ -247,7 +282,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         padding,
         pixelateBlocks: params.pixelateBlocks,
         detection: {
-          ...scan,
+          ...flatScan(scan),
           cadence,
           fullScanEvery,
           motionGating: motion.enabled && info.kind === 'video',
@@ -325,6 +360,13 @@ function keyframeBoxes(t: Track, every: number): { frame: number; x: number; y: 
     out.push({ frame: f, ...roundBox(t.boxes[i]!) });
   });
   return out;
+}
+
+/** The face scan's parameters as flat report entries (contrast normalisation spelled out). */
+function flatScan({ contrast, ...rest }: FaceScanParams): Record<string, number | boolean> {
+  const flat: Record<string, number | boolean> = { ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), contrastNormalisation: !!contrast };
+  if (contrast) Object.assign(flat, { contrastCell: contrast.cell, contrastClip: contrast.clip, contrastDarkBelow: contrast.darkBelow });
+  return flat;
 }
 
 function roundBox(r: Rect): Rect {

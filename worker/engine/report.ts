@@ -124,6 +124,28 @@ export const RedactionReportSchema = z
         facesInsideObscured: z.number().int().min(0),
         facesOnSubject: z.number().int().min(0),
         violations: z.array(z.object({ frame: z.number().int().min(0), box: RectSchema, score: z.number() }).strict()),
+        /**
+         * Smallest face side (px) each model finds reliably (≥ 90 % of real faces from that side up,
+         * measured by eval/bands.ts): the verifier must reach at least as small as the engine claims.
+         */
+        smallestFace: z.object({ engine: z.number().min(0), verifier: z.number().min(0) }).strict().optional(),
+        /** One entry per verified render: 0 is the first pass, then correction rounds (bounded). */
+        rounds: z
+          .array(
+            z
+              .object({
+                round: z.number().int().min(0),
+                status: z.enum(['passed', 'failed']),
+                framesChecked: z.number().int().min(0),
+                violations: z.number().int().min(0),
+              })
+              .strict(),
+          )
+          .optional(),
+        /** Faces the verifier found that became redactions in a later round (frame and box where found). */
+        corrections: z.array(z.object({ round: z.number().int().min(1), frame: z.number().int().min(0), box: RectSchema, score: z.number() }).strict()).optional(),
+        /** Frames where a face was still found outside the obscured regions after the last round (the clip is quarantined). */
+        failedFrames: z.array(z.number().int().min(0)).optional(),
       })
       .strict(),
     timingsMs: z

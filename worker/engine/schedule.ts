@@ -90,7 +90,7 @@ export class DetectionSchedule {
     this.add('gateFaceTilesAll', g.faceRegions.length);
     this.add('gateFaceSafety', d.safety);
     if (d.global) this.add('gateFaceGlobal', 1);
-    const dets = d.scan[0] || areas.length || crops.length ? await this.timed('facesFull', scanner.scanPlan(frame, { whole: !!d.scan[0], areas, crops })) : [];
+    const dets = d.scan[0] || areas.length || crops.length ? await this.timed('facesFull', scanner.scanPlan(frame, { whole: !!d.scan[0], areas, crops, small: areas })) : [];
     g.faces.commit(f, d.scan);
     return dets;
   }

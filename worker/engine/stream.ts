@@ -1,10 +1,10 @@
+import type { FrameDetector } from './correct.js';
 import { AbortedError } from './errors.js';
 import { type Frame, frameByteLength, type Rect } from './frame.js';
 import type { RedactOptions, RedactProgress } from './index.js';
 import { obscureFrame, type ObscureParams } from './obscure.js';
 import { type MediaLimits, probeMedia, type VideoInfo } from './probe.js';
 import type { BystanderMode, PersonSource } from './persons-track.js';
-import type { DetectionSchedule } from './schedule.js';
 import { assignRolls, StreamPlanner, type SubjectMatch, type Track, TrackBuilder, type TrackParams } from './track.js';
 import { finish as finishVerification, record, type Verification, type VerifierThread, type VerifyParams } from './verify.js';
 import { decodeH264Stream, decodeVideo, openEncoder, videoGeometry } from './video.js';
@@ -25,7 +25,8 @@ export interface VideoPass {
   tracking: TrackParams & { edgeRollMax: number };
   plateCadence: number;
   verifyParams: VerifyParams;
-  schedule: DetectionSchedule;
+  /** Where detections come from: the detection schedule, or a correction round's replay (correct.ts). */
+  schedule: FrameDetector;
   verifierThread?: VerifierThread;
   /** Person detection and tracks (persons-track.ts); absent: faces and plates only. */
   persons?: { source: PersonSource; tracking: TrackParams & { edgeRollMax: number }; mode: BystanderMode };
@@ -82,7 +83,7 @@ export async function redactVideo(v: VideoPass): Promise<VideoPassResult> {
     const key = shared ? 'decodeShared' : 'decodeTwice';
     prof[key] = (prof[key] ?? 0) + 1;
   }
-  const verifyEvery = Math.max(1, Math.round(geo.fps / verifyParams.sampleFps));
+  const verifyEvery = verifyInterval(geo.fps, verifyParams);
   const sampled = new Map<number, { obscured: Rect[]; kept: Rect[] }>();
   const fullPlan: { obscured: Rect[][]; kept: Rect[][] } | undefined = options.onPlan ? { obscured: [], kept: [] } : undefined;
   let analysed = 0;
@@ -270,6 +271,11 @@ export async function redactVideo(v: VideoPass): Promise<VideoPassResult> {
     contentType: 'video/mp4',
   };
   return { out, tracks, matches: matches!, planStats: { regionsObscured, framesWithRegions }, verification };
+}
+
+/** The verifier checks every n-th output frame (≈ sampleFps per second). */
+export function verifyInterval(fps: number, p: Pick<VerifyParams, 'sampleFps'>): number {
+  return Math.max(1, Math.round(fps / p.sampleFps));
 }
 
 function progress(options: RedactOptions, phase: RedactProgress['phase'], frame: number, totalFrames: number | undefined, since: number): void {

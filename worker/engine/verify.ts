@@ -1,5 +1,8 @@
-import { FaceScanner } from './detect/faces.js';
+import { weightedNms, type SquareRegion } from './detect/blazeface.js';
+import { FaceScanner, onlySmallFaces, plausibleFaces, scanRegions } from './detect/faces.js';
+import { ChangeGate, DEFAULT_MOTION, LumaCells } from './motion.js';
 import type { Device } from './detect/blazeface.js';
+import { type ContrastParams, DEFAULT_CONTRAST } from './detect/contrast.js';
 import { coverage, type Frame, type Rect } from './frame.js';
 import type { RedactionReport } from './report.js';
 import { EngineThread } from './thread-rpc.js';
@@ -16,9 +19,46 @@ export interface VerifyParams {
   tileSize: number;
   /** Share of a found face that must be covered by obscured regions to count as obscured. */
   minCovered: number;
+  /** Frame px per 256 px of model input in a finer pass of the full-range model (absent: none). */
+  smallTile?: number;
+  /** Local contrast normalisation of dark regions before inference (detect/contrast.ts; absent: off). */
+  contrast?: ContrastParams;
+  /** The small-face pass (absent: none): see SmallFacePass. */
+  small?: SmallFacePass;
 }
 
-export const DEFAULT_VERIFY: VerifyParams = { sampleFps: 2, scoreThreshold: 0.75, tileSize: 384, minCovered: 0.5 };
+/**
+ * The verifier's small-face pass: a model scanning the output upsampled (`tile` frame px per model
+ * input side) where the picture changed since that area was last scanned this way (motion.ts's
+ * change map over the sampled frames: a face that stands still was checked when it arrived, and
+ * any change — a redaction ending, a pixelation shifting — makes it checked again), and everywhere
+ * every `safetyEvery` sampled frames; a global change (≥ half the picture: pan, cut, exposure) scans
+ * it all.
+ */
+export interface SmallFacePass {
+  model: 'front' | 'back';
+  tile: number;
+  scoreThreshold: number;
+  contrast?: ContrastParams;
+  safetyEvery: number;
+}
+
+/**
+ * Smallest face side (px) found reliably — ≥ 90 % of the real faces from there up, in good and in
+ * dim light (`npx tsx eval/bands.ts`: real photos scaled down whole; motion-blurred faces are found
+ * less often and are reported per band there) — by the engine's full scan and by the verifier at
+ * their defaults. Stated in every video report; the verifier must reach at least as small as the
+ * engine claims (reach.spec.ts measures both on real photos).
+ */
+export const SMALLEST_FACE = { engine: 20, verifier: 20 };
+
+export const DEFAULT_VERIFY: VerifyParams = {
+  sampleFps: 2,
+  scoreThreshold: 0.75,
+  tileSize: 384,
+  minCovered: 0.5,
+  small: { model: 'front', tile: 80, scoreThreshold: 0.6, contrast: DEFAULT_CONTRAST, safetyEvery: 4 },
+};
 
 export type Verification = RedactionReport['verification'];
 
@@ -41,31 +81,75 @@ export function judgeFrame(found: (Rect & { score: number })[], regions: FrameRe
 }
 
 export class Verifier {
+  private gate?: { cells: LumaCells; gate: ChangeGate; tiles: SquareRegion[]; width: number; height: number };
+  private sampleIndex = 0;
+
   private constructor(
     private readonly scanner: FaceScanner,
     readonly params: VerifyParams,
+    private readonly small?: FaceScanner,
   ) {}
 
   static async create(params: VerifyParams, device: Device): Promise<Verifier> {
-    const scanner = await FaceScanner.create({ tileSize: params.tileSize, tileOverlap: 0.25, scoreThreshold: params.scoreThreshold }, device, 'back');
-    return new Verifier(scanner, params);
+    const scanner = await FaceScanner.create(
+      { tileSize: params.tileSize, tileOverlap: 0.25, scoreThreshold: params.scoreThreshold, smallTile: params.smallTile, contrast: params.contrast, smallContrast: !!params.contrast },
+      device,
+      'back',
+    );
+    const s = params.small;
+    const small = s
+      ? await FaceScanner.create({ tileSize: s.tile, tileOverlap: 0.25, scoreThreshold: s.scoreThreshold, contrast: s.contrast }, device, s.model).catch(async (err: unknown) => {
+          await scanner.release();
+          throw err;
+        })
+      : undefined;
+    return new Verifier(scanner, params, small);
   }
 
   get model() {
     return this.scanner.detector.model;
   }
 
-  release(): Promise<void> {
-    return this.scanner.release();
+  /** The small-face pass's model, when it has one. */
+  get smallModel() {
+    return this.small?.detector.model;
   }
 
-  /** Faces the verifier's model finds in a frame (no judgement). */
-  scan(frame: Frame): Promise<(Rect & { score: number })[]> {
-    return this.scanner.scan(frame);
+  async release(): Promise<void> {
+    await this.scanner.release();
+    await this.small?.release();
+  }
+
+  /** Faces the verifier's models find in a frame (no judgement). Frames must come in order (video: the sampled frames). */
+  async scan(frame: Frame): Promise<(Rect & { score: number })[]> {
+    const areas = this.small ? this.smallAreas(frame) : [];
+    const found = await this.scanner.scan(frame);
+    if (!areas.length) return found;
+    // The small-face pass adds small faces only (at most twice its tile's reach), never parts of a big one.
+    const more = onlySmallFaces(await this.small!.scanPlan(frame, { whole: false, areas, crops: [] }), found, this.params.small!.tile / 2);
+    return plausibleFaces(weightedNms([...found, ...more], 0.3), Math.min(this.params.scoreThreshold, this.params.small!.scoreThreshold));
+  }
+
+  /** Where the small-face pass runs on this frame (see SmallFacePass). */
+  private smallAreas(frame: Frame): Rect[] {
+    const p = this.params.small!;
+    if (!this.gate || this.gate.width !== frame.width || this.gate.height !== frame.height) {
+      const cells = new LumaCells(frame.width, frame.height, DEFAULT_MOTION.cell);
+      const tiles = scanRegions(frame.width, frame.height, { tileSize: 160, tileOverlap: 0.25 }).slice(1);
+      if (!tiles.length) tiles.push({ x: 0, y: 0, size: Math.max(frame.width, frame.height) });
+      const gate = new ChangeGate(cells, tiles.map((t) => ({ x: t.x, y: t.y, w: t.size, h: t.size })), DEFAULT_MOTION.threshold, p.safetyEvery, DEFAULT_MOTION.globalShare);
+      this.gate = { cells, gate, tiles, width: frame.width, height: frame.height };
+    }
+    const g = this.gate;
+    const n = this.sampleIndex++;
+    g.cells.update(frame, n);
+    const d = g.gate.select(n);
+    g.gate.commit(n, d.scan);
+    return this.small!.areasFor(g.tiles.filter((_, i) => d.scan[i]), frame.width, frame.height);
   }
 
   async checkFrame(frame: Frame, frameIndex: number, regions: FrameRegions, acc: Verification): Promise<void> {
-    record(acc, await this.scanner.scan(frame), frameIndex, regions, this.params);
+    record(acc, await this.scan(frame), frameIndex, regions, this.params);
   }
 }
 

@@ -3,6 +3,7 @@ import type { Frame, Rect } from '../frame.js';
 import { iou, resampleToTensor } from '../frame.js';
 import type { ModelInfo } from '../models.js';
 import { loadModelFile } from '../models.js';
+import { type ContrastParams, normaliseDarkRegions } from './contrast.js';
 
 /**
  * MediaPipe BlazeFace (short-range "front", trained at 128×128, and full-range "back", 256×256) on
@@ -72,12 +73,14 @@ export class BlazeFace {
   /**
    * Dense pass: the frame area from (x0, y0), `scale` frame pixels per input pixel, resampled to an
    * inW×inH input (multiples of `align`; the part past the frame is black). Boxes in frame pixels.
+   * With `contrast`, dark regions of the input are equalised first (contrast.ts).
    */
-  async detectArea(frame: Frame, x0: number, y0: number, scale: number, inW: number, inH: number): Promise<FaceDetection[]> {
+  async detectArea(frame: Frame, x0: number, y0: number, scale: number, inW: number, inH: number, contrast?: ContrastParams): Promise<FaceDetection[]> {
     if (inW % this.align || inH % this.align || inW <= 0 || inH <= 0) throw new Error(`dense BlazeFace input ${inW}×${inH} is not a multiple of ${this.align}`);
     const n = inW * inH * 3;
     if (this.input.length !== n) this.input = new Float32Array(n);
     resampleToTensor(frame, x0, y0, scale, inW, inH, this.input);
+    if (contrast) normaliseDarkRegions(this.input, inW, inH, contrast);
     const feeds = { [this.session.inputNames[0]!]: new ort.Tensor('float32', this.input, [1, inH, inW, 3]) };
     const out = await this.session.run(feeds);
     const [s1, s2, r1, r2] = this.session.outputNames.map((name) => out[name]!.data as Float32Array);

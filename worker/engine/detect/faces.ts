@@ -1,5 +1,6 @@
 import { coverage, type Frame, type Rect } from '../frame.js';
 import { BlazeFace, type Device, type FaceDetection, type SquareRegion, weightedNms } from './blazeface.js';
+import { type ContrastParams, DEFAULT_CONTRAST } from './contrast.js';
 
 export interface FaceScanParams {
   /** Edge of the square tiles (frame pixels) scanned in addition to the whole frame; 0 disables tiling. */
@@ -11,6 +12,12 @@ export interface FaceScanParams {
   cropScale?: number;
   cropMin?: number;
   cropInput?: number;
+  /** Frame pixels per 128 px of model input in the upsampled small-face pass (areas in ScanPlan.small); 0 or absent: no such pass. */
+  smallTile?: number;
+  /** Local contrast normalisation of dark regions before the whole-frame and dense passes (detect/contrast.ts); off when absent. */
+  contrast?: ContrastParams;
+  /** Whether the upsampled small-face pass gets the contrast normalisation too. */
+  smallContrast?: boolean;
 }
 
 /**
@@ -19,8 +26,23 @@ export interface FaceScanParams {
  * (0.96–1.0 recall) where 256 px finds none below 24 px. Crops (`npm run eval -- --crop s,min,in`):
  * 3× the face into 96² (a face is ~30 px in the input) keeps recall 1.0000 / run 0 like the former
  * 4× into 128² at 56 % of the pixels; 2.5× into 80² still passes, 2× into 64² does not (0.9618, run 15).
+ * Small faces (`npx tsx eval/bands.ts`, real photos scaled down, clean / dim / motion-blurred): an
+ * upsampled pass at 80 frame px per 128 input px (a 10 px face is 16 px in the input) on full-scan
+ * frames, over the areas that changed (motion gating) or the whole frame, and contrast normalisation
+ * of dark regions on every pass: face recall under 20 px 0.27 → 0.64, 20–40 px 0.77 → 0.90 on that
+ * set, at ~5× the cost of a full scan (see worker/README.md "Small faces").
  */
-export const DEFAULT_FACE_SCAN: FaceScanParams = { tileSize: 160, tileOverlap: 0.25, scoreThreshold: 0.4, cropScale: 3, cropMin: 64, cropInput: 96 };
+export const DEFAULT_FACE_SCAN: FaceScanParams = {
+  tileSize: 160,
+  tileOverlap: 0.25,
+  scoreThreshold: 0.4,
+  cropScale: 3,
+  cropMin: 64,
+  cropInput: 96,
+  smallTile: 80,
+  contrast: DEFAULT_CONTRAST,
+  smallContrast: true,
+};
 
 /** The square regions scanned for a frame: one letterboxed whole-frame pass plus a grid of tiles. */
 export function scanRegions(width: number, height: number, p: Pick<FaceScanParams, 'tileSize' | 'tileOverlap'>): SquareRegion[] {
@@ -57,6 +79,16 @@ export function plausibleFaces(dets: FaceDetection[], threshold: number, largeFa
   );
 }
 
+/**
+ * What an upsampled small-face pass may add: faces no larger than `maxSide` (larger ones are the
+ * other passes' business), and none lying inside a much larger face the other passes found — at
+ * 1.6× an eye or a nostril of a big face can look like a tiny face, and a tiny face inside a big box
+ * would otherwise make plausibleFaces drop the big one.
+ */
+export function onlySmallFaces(small: readonly FaceDetection[], others: readonly FaceDetection[], maxSide: number): FaceDetection[] {
+  return small.filter((d) => Math.max(d.w, d.h) <= maxSide && !others.some((o) => o.w * o.h >= 4 * d.w * d.h && coverage(d, o) > 0.5));
+}
+
 /** What one scan runs: the whole-frame passes, dense areas at the fine scale, focused crops. */
 export interface ScanPlan {
   /** The letterboxed whole-frame pass (and, on large frames, the coarse dense pass). */
@@ -64,6 +96,8 @@ export interface ScanPlan {
   /** Frame areas scanned densely at the fine scale (tileSize frame px per model input). */
   areas: Rect[];
   crops: SquareRegion[];
+  /** Frame areas scanned upsampled (smallTile frame px per model input) for faces below the fine pass's reach. */
+  small?: Rect[];
 }
 
 /**
@@ -89,10 +123,11 @@ export class FaceScanner {
     return this.params.tileSize / this.detector.inputSize;
   }
 
-  /** Full scan: whole frame plus the dense pass over all of it. */
+  /** Full scan: whole frame plus the dense pass (and the upsampled small-face pass, when configured) over all of it. */
   async scan(frame: Frame): Promise<FaceDetection[]> {
+    const all = [{ x: 0, y: 0, w: frame.width, h: frame.height }];
     const tiled = scanRegions(frame.width, frame.height, this.params).length > 1;
-    return this.scanPlan(frame, { whole: true, areas: tiled ? [{ x: 0, y: 0, w: frame.width, h: frame.height }] : [], crops: [] });
+    return this.scanPlan(frame, { whole: true, areas: tiled ? all : [], crops: [], small: all });
   }
 
   /** The regions motion gating tracks (index 0: the whole frame, then a grid of tiles). */
@@ -148,20 +183,28 @@ export class FaceScanner {
   async scanPlan(frame: Frame, plan: ScanPlan): Promise<FaceDetection[]> {
     const d = this.detector;
     const found: FaceDetection[] = [];
-    const dense = async (area: Rect, scale: number) => {
+    const contrast = this.params.contrast;
+    const dense = async (area: Rect, scale: number, c: ContrastParams | undefined) => {
       const inW = Math.ceil(area.w / scale / d.align) * d.align;
       const inH = Math.ceil(area.h / scale / d.align) * d.align;
-      found.push(...(await d.detectArea(frame, area.x, area.y, scale, inW, inH)));
+      found.push(...(await d.detectArea(frame, area.x, area.y, scale, inW, inH, c)));
     };
     if (plan.whole) {
       const size = Math.max(frame.width, frame.height);
-      found.push(...(await d.detect(frame, { x: (frame.width - size) / 2, y: (frame.height - size) / 2, size })));
+      const s = d.inputSize;
+      found.push(...(await d.detectArea(frame, (frame.width - size) / 2, (frame.height - size) / 2, size / s, s, s, contrast)));
       // Faces between the fine pass's reach (~its window) and the whole-frame pass's smallest.
-      if (size / d.inputSize > 4 * this.fineScale) await dense({ x: 0, y: 0, w: frame.width, h: frame.height }, 2 * this.fineScale);
+      if (size / d.inputSize > 4 * this.fineScale) await dense({ x: 0, y: 0, w: frame.width, h: frame.height }, 2 * this.fineScale, contrast);
     }
-    for (const area of plan.areas) await dense(area, this.fineScale);
+    for (const area of plan.areas) await dense(area, this.fineScale, contrast);
     const input = this.crop.cropInput;
     for (const crop of plan.crops) found.push(...(await d.detectArea(frame, crop.x, crop.y, crop.size / input, input, input)));
+    if (this.params.smallTile && plan.small?.length) {
+      const others = weightedNms(found, 0.3);
+      const before = found.length;
+      for (const area of plan.small) await dense(area, this.params.smallTile / d.inputSize, this.params.smallContrast ? contrast : undefined);
+      found.push(...onlySmallFaces(found.splice(before), others, this.params.tileSize / 4));
+    }
     return plausibleFaces(weightedNms(found, 0.3), this.params.scoreThreshold);
   }
 

@@ -1,0 +1,92 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { detailEnergy, meanAbsDiff, inBoxes, readLuma } from '../../test/fixtures/media/frames.js';
+import { redactMedia, type RedactionReport, VerificationFailedError } from './index.js';
+import { SMALLEST_FACE } from './verify.js';
+
+/**
+ * Correction rounds on real CCTV (test/fixtures/media/real/vtest-20-59.mp4: 40 frames of OpenCV's
+ * vtest.avi). The first pass is made to miss faces on purpose — the engine's face threshold is
+ * raised to 0.995, so it reports (almost) nothing — while the verifier runs at its defaults: what
+ * the verifier then finds in the output must become redactions in the next round.
+ */
+const clipPath = join(process.cwd(), 'test', 'fixtures', 'media', 'real', 'vtest-20-59.mp4');
+const dir = join(process.cwd(), '.test-data', 'correct');
+const W = 768;
+const H = 576;
+const blind = { targets: ['faces' as const], style: 'pixelate' as const, subjects: [], keepAudio: false, faceScan: { scoreThreshold: 0.995 } };
+
+async function failure(p: Promise<unknown>): Promise<VerificationFailedError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(VerificationFailedError);
+  return err as VerificationFailedError;
+}
+
+describe('verification corrects what it finds (real CCTV)', () => {
+  let report: RedactionReport;
+  const out = join(dir, 'corrected.mp4');
+  beforeAll(async () => {
+    await mkdir(dir, { recursive: true });
+    report = await redactMedia(clipPath, out, blind);
+  }, 180_000);
+
+  it('a face the first pass missed is found by the verifier and obscured in the next round; the report lists rounds and corrections', async () => {
+    const v = report.verification;
+    expect(v.status).toBe('passed');
+    expect(v.rounds!.length).toBeGreaterThanOrEqual(2);
+    expect(v.rounds!.length).toBeLessThanOrEqual(3);
+    expect(v.rounds![0]).toMatchObject({ round: 0, status: 'failed' });
+    expect(v.rounds![0]!.violations).toBeGreaterThan(0);
+    expect(v.rounds!.at(-1)).toMatchObject({ status: 'passed', violations: 0 });
+    expect(v.corrections!.length).toBeGreaterThan(0);
+    expect(v.corrections!.every((c) => c.round >= 1 && c.round <= 2)).toBe(true);
+    expect(v.failedFrames).toBeUndefined();
+
+    // Every corrected face is obscured in the output: its detail is gone at the frame it was found.
+    const a = await readLuma(clipPath, W, H);
+    const b = await readLuma(out, W, H);
+    for (const c of v.corrections!) {
+      const box = { x: Math.max(0, Math.round(c.box.x)), y: Math.max(0, Math.round(c.box.y)), w: Math.round(c.box.w), h: Math.round(c.box.h) };
+      expect(detailEnergy(b.frames[c.frame]!, W, box)).toBeLessThan(detailEnergy(a.frames[c.frame]!, W, box) * 0.8);
+      expect(meanAbsDiff(a.frames[c.frame]!, b.frames[c.frame]!, W, H, inBoxes([box])).mean).toBeGreaterThan(2);
+    }
+  });
+
+  it('states the smallest face the engine claims and the smallest the verifier finds, the verifier reaching at least as small', () => {
+    const s = report.verification.smallestFace!;
+    expect(s).toEqual(SMALLEST_FACE);
+    expect(s.engine).toBeGreaterThan(0);
+    expect(s.verifier).toBeGreaterThan(0);
+    expect(s.verifier).toBeLessThanOrEqual(s.engine);
+  });
+
+  it('without correction rounds the same clip is quarantined, naming the frames', async () => {
+    const target = join(dir, 'no-rounds.mp4');
+    await rm(target, { force: true });
+    const err = await failure(redactMedia(clipPath, target, { ...blind, correction: { maxRounds: 0 } }));
+    const r = err.report as RedactionReport;
+    expect(r.verification.rounds).toHaveLength(1);
+    expect(r.verification.failedFrames!.length).toBeGreaterThan(0);
+    expect(err.message).toContain(`at frames ${r.verification.failedFrames!.join(', ')}`);
+    expect(existsSync(target)).toBe(false);
+  }, 120_000);
+
+  it('the rounds are bounded: when obscuring cannot hide what the verifier finds, quarantine after 2 correction rounds, frames named', async () => {
+    const target = join(dir, 'unbounded.mp4');
+    await rm(target, { force: true });
+    // Padding −0.45: each obscured box is a tenth of the box found, so the face stays visible and
+    // the verifier finds it again in every round (10 rounds asked for; the bound is 2).
+    const err = await failure(redactMedia(clipPath, target, { ...blind, padding: -0.45, correction: { maxRounds: 10 } }));
+    const r = err.report as RedactionReport;
+    expect(r.verification.rounds!.map((x) => x.round)).toEqual([0, 1, 2]);
+    expect(r.verification.rounds!.every((x) => x.status === 'failed')).toBe(true);
+    expect(r.verification.failedFrames!.length).toBeGreaterThan(0);
+    expect(err.message).toMatch(/after 2 correction round\(s\), at frames \d+/);
+    expect(existsSync(target)).toBe(false);
+  }, 240_000);
+});
