@@ -12,6 +12,7 @@
  *          --ab (also run each clip with motion gating off, interleaved, to compare on the same load)
  *          --floor (also measure the lower bound on the redaction's time here, see bench/floor.ts)
  *          --persons-off (also run each clip with person detection off, first, in the same process)
+ *          --person-every <s> (seconds between person scans; default the engine's)
  *          --faces-before (also run each clip with the face path as it was before the small-face pass,
  *          contrast normalisation and the verifier's finer scan, first, in the same process)
  */
@@ -27,7 +28,7 @@ import { FACES_BEFORE } from '../eval/bands-set.js';
 import { h264OutputArgs } from '../worker/engine/video.js';
 import { measureFloor } from './floor.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, long: { type: 'string' }, targets: { type: 'string' }, clips: { type: 'string' }, ab: { type: 'boolean' }, floor: { type: 'boolean' }, 'persons-off': { type: 'boolean' }, 'faces-before': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, long: { type: 'string' }, targets: { type: 'string' }, clips: { type: 'string' }, ab: { type: 'boolean' }, floor: { type: 'boolean' }, 'persons-off': { type: 'boolean' }, 'person-every': { type: 'string' }, 'faces-before': { type: 'boolean' } } });
 /** --faces-before: each clip also redacted with the face path as it was before the small-face work (no upsampled pass, no contrast normalisation, the verifier's former scan), first. */
 const facePaths: { label: string; options: Pick<RedactOptions, 'faceScan' | 'verifyParams'> }[] = [
   ...(values['faces-before'] ? [{ label: ' [faces before]', options: FACES_BEFORE }] : []),
@@ -115,7 +116,7 @@ for (const { label, clip } of benchClips) {
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   const t1 = performance.now();
   const profile: Record<string, number> = {};
-  const report = await redactMedia(clip.path, join(dir, 'redacted.mp4'), { targets, style: 'pixelate', subjects: [], keepAudio: false, profile, motion: { enabled: gating }, persons: { enabled: personsOn }, ...path.options });
+  const report = await redactMedia(clip.path, join(dir, 'redacted.mp4'), { targets, style: 'pixelate', subjects: [], keepAudio: false, profile, motion: { enabled: gating }, persons: { enabled: personsOn, ...(values['person-every'] ? { everySeconds: Number(values['person-every']) } : {}) }, ...path.options });
   const fullSecs = (performance.now() - t1) / 1000;
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
