@@ -8,6 +8,7 @@ import { CONTAINERS } from '../../shared/domain/incident.js';
 import { MAX_TIMER_STEP_MS } from '../../shared/retention/policy.js';
 import { updateIncident } from '../../shared/usecases/update-incident.js';
 import { incidentDataKey } from '../../shared/usecases/sealed-media.js';
+import { RecordingLogger } from '../../test/shares/fakes.js';
 import { DAY, T0, admin, incidentBody, lifecycleFakes, lifecycleRuntime, retailer, seedDerivedData, type LifecycleFakes } from '../../test/lifecycle/fakes.js';
 
 const at = (days: number) => new Date(T0.getTime() + days * DAY);
@@ -95,16 +96,22 @@ describe('Retention: a fake clock drives the real retentionSchedule over 400+ da
     expect(f.blobs.blobs.size).toBe(0);
   });
 
-  it('deletes within 24 h of the due date when nothing holds it (the timer lands on the due date)', async () => {
+  it('deletes within 24 h of the due date when nothing holds it (the timer lands on the due date), logging one ids-only line', async () => {
     const f = lifecycleFakes();
+    const logger = new RecordingLogger();
+    f.deps.logger = logger;
     const rt = lifecycleRuntime(f);
     const incident = await newIncident(f, rt, { occurredAt: at(-3).toISOString() });
     await rt.advanceTo(at(26.9));
     expect(await f.deps.incidents.get('t1', incident.id)).toBeDefined();
+    expect(logger.lines.filter((l) => l.includes('incident deleted'))).toEqual([]);
     await rt.advanceTo(new Date(at(27).getTime() + 1000));
     expect(await f.deps.incidents.get('t1', incident.id)).toBeUndefined();
     const cert = (await f.events()).find((e) => e.action === 'retention.delete')!;
     expect(Date.parse(cert.at) - at(27).getTime()).toBeLessThan(DAY);
+    // An operator sees why the record disappeared: one line, ids and counts only.
+    const lines = logger.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l.m).startsWith('incident deleted'));
+    expect(lines).toEqual([{ level: 'info', m: 'incident deleted: retention ended', tenantId: 't1', incidentId: incident.id, cause: 'retention', items: expect.any(Number) }]);
   });
 
   it('the sweeper deletes an overdue incident that has no running schedule (safety net), and repairs a stale index', async () => {
