@@ -1,8 +1,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detailEnergy, meanAbsDiff, inBoxes, readLuma } from '../../test/fixtures/media/frames.js';
+import { FACE_BOXES } from '../../test/fixtures/media/generate.js';
+import { iou } from './frame.js';
 import { redactMedia, type RedactionReport, VerificationFailedError } from './index.js';
 import { SMALLEST_FACE } from './verify.js';
 
@@ -12,6 +16,7 @@ import { SMALLEST_FACE } from './verify.js';
  * raised to 0.995, so it reports (almost) nothing — while the verifier runs at its defaults: what
  * the verifier then finds in the output must become redactions in the next round.
  */
+const require = createRequire(import.meta.url);
 const clipPath = join(process.cwd(), 'test', 'fixtures', 'media', 'real', 'vtest-20-59.mp4');
 const dir = join(process.cwd(), '.test-data', 'correct');
 const W = 768;
@@ -47,13 +52,15 @@ describe('verification corrects what it finds (real CCTV)', () => {
     expect(v.corrections!.every((c) => c.round >= 1 && c.round <= 2)).toBe(true);
     expect(v.failedFrames).toBeUndefined();
 
-    // Every corrected face is obscured in the output: its detail is gone at the frame it was found.
+    // Every corrected face is obscured in the output at the frame it was found.
     const a = await readLuma(clipPath, W, H);
     const b = await readLuma(out, W, H);
+    // (Pixelation of a ~20 px box leaves block edges, so its detail energy drops little; the pixels
+    // themselves change by 17–21 levels where codec noise alone is 1–3, as redact.spec.ts uses.)
     for (const c of v.corrections!) {
       const box = { x: Math.max(0, Math.round(c.box.x)), y: Math.max(0, Math.round(c.box.y)), w: Math.round(c.box.w), h: Math.round(c.box.h) };
-      expect(detailEnergy(b.frames[c.frame]!, W, box)).toBeLessThan(detailEnergy(a.frames[c.frame]!, W, box) * 0.8);
-      expect(meanAbsDiff(a.frames[c.frame]!, b.frames[c.frame]!, W, H, inBoxes([box])).mean).toBeGreaterThan(2);
+      expect(meanAbsDiff(a.frames[c.frame]!, b.frames[c.frame]!, W, H, inBoxes([box])).mean).toBeGreaterThan(8);
+      expect(detailEnergy(b.frames[c.frame]!, W, box)).toBeLessThan(detailEnergy(a.frames[c.frame]!, W, box));
     }
   });
 
@@ -89,4 +96,33 @@ describe('verification corrects what it finds (real CCTV)', () => {
     expect(err.message).toMatch(/after 2 correction round\(s\), at frames \d+/);
     expect(existsSync(target)).toBe(false);
   }, 240_000);
+
+  it('a still: the faces the first pass missed are found by the verifier, obscured, and the image checked again', async () => {
+    const photo = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo', 'sample1.jpg');
+    const target = join(dir, 'still.jpg');
+    await rm(target, { force: true });
+    const r = await redactMedia(photo, target, blind);
+    expect(r.verification.status).toBe('passed');
+    expect(r.verification.rounds![0]).toMatchObject({ round: 0, status: 'failed' });
+    expect(r.verification.rounds!.at(-1)).toMatchObject({ status: 'passed' });
+    // A hand-checked face of the photo that the first pass left visible was corrected: its pixels
+    // in the written image are no longer the photo's.
+    const faces = FACE_BOXES[1].map(([x, y, w, h]) => ({ x, y, w, h }));
+    const corrected = faces.filter((f) => r.verification.corrections!.some((c) => iou(c.box, f) > 0.3));
+    expect(corrected.length).toBeGreaterThan(0);
+    const a = await sharp(photo).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const b = await sharp(target).removeAlpha().raw().toBuffer();
+    for (const f of corrected) {
+      let diff = 0;
+      let n = 0;
+      for (let y = Math.round(f.y + f.h * 0.25); y < f.y + f.h * 0.75; y++) {
+        for (let x = Math.round(f.x + f.w * 0.25); x < f.x + f.w * 0.75; x++) {
+          const i = (y * a.info.width + x) * 3;
+          diff += Math.abs(a.data[i]! - b[i]!) + Math.abs(a.data[i + 1]! - b[i + 1]!) + Math.abs(a.data[i + 2]! - b[i + 2]!);
+          n += 3;
+        }
+      }
+      expect(diff / n, `face at ${f.x},${f.y}`).toBeGreaterThan(8);
+    }
+  }, 120_000);
 });

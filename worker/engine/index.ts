@@ -212,11 +212,28 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       await writeImage(frame, info, tmpPath);
       timings.render = performance.now() - tr;
       if (verifier) {
+        // The written file is read back and checked; what the verifier finds is obscured too and
+        // the image written and checked again, for at most `maxRounds` rounds (as for video).
         const tv = performance.now();
-        const acc = emptyVerification(verifier);
-        const written = await readImage(tmpPath, { ...info });
-        await verifier.checkFrame(written, 0, { obscured: pad(plan.obscure[0]!), kept: plan.kept[0]! }, acc);
-        verification = finishVerification(acc);
+        const obscured = pad(plan.obscure[0]!);
+        const rounds: Rounds = [];
+        const corrections: Correction[] = [];
+        for (let round = 0; ; round++) {
+          const acc = emptyVerification(verifier);
+          await verifier.checkFrame(await readImage(tmpPath, { ...info }), 0, { obscured, kept: plan.kept[0]! }, acc);
+          const v = finishVerification(acc);
+          noteRound(rounds, round, v);
+          if (v.status !== 'failed' || round >= correction.maxRounds) {
+            verification = withRounds(v, rounds, corrections);
+            break;
+          }
+          corrections.push(...v.violations.map((x) => ({ round: round + 1, frame: 0, box: x.box, score: x.score })));
+          const more = pad(v.violations.map((x) => x.box));
+          obscured.push(...more);
+          obscureFrame(frame, more, params);
+          await rm(tmpPath, { force: true });
+          await writeImage(frame, info, tmpPath);
+        }
         timings.verify = performance.now() - tv;
       }
       out = { width: frame.width, height: frame.height, frames: 1, fps: 0, durationSeconds: 0, audio: false, contentType: `image/${info.format}` };
@@ -230,30 +247,19 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       const pass = (detector: FrameDetector) =>
         redactVideo({ inputPath, tmpPath, info, options, tracking, plateCadence: plateParams.cadence, verifyParams, schedule: detector, verifierThread, persons, keepTracks, pad, obscure: params, timings, limits });
       let run = await pass(recorder);
-      const rounds: NonNullable<Verification['rounds']> = [];
+      const rounds: Rounds = [];
       const corrections: Correction[] = [];
-      const note = (round: number, v: Verification) => rounds.push({ round, status: v.status === 'failed' ? 'failed' : 'passed', framesChecked: v.framesChecked, violations: v.violations.length });
-      if (run.verification) note(0, run.verification);
+      if (run.verification) noteRound(rounds, 0, run.verification);
       for (let round = 1; run.verification?.status === 'failed' && round <= correction.maxRounds; round++) {
         checkAbort();
         corrections.push(...run.verification.violations.map((v) => ({ round, frame: v.frame, box: v.box, score: v.score })));
         await rm(tmpPath, { force: true });
         const every = verifyInterval(run.out.fps, verifyParams);
         run = await pass(new CorrectingDetector(recorder, scanner, corrections, every, cadence, correction, run.out.frames, options.profile));
-        if (run.verification) note(round, run.verification);
+        if (run.verification) noteRound(rounds, round, run.verification);
       }
       ({ out, tracks, matches, planStats } = run);
-      if (run.verification) {
-        const failed = run.verification.status === 'failed';
-        verification = {
-          ...run.verification,
-          ...(failed ? { reason: `${run.verification.violations.length} face(s) still found outside every obscured region after ${rounds.length - 1} correction round(s), at frames ${nameFrames(run.verification.violations.map((v) => v.frame))}` } : {}),
-          smallestFace: SMALLEST_FACE,
-          rounds,
-          corrections: corrections.map((c) => ({ ...c, box: roundBox(c.box) })),
-          ...(failed ? { failedFrames: [...new Set(run.verification.violations.map((v) => v.frame))].sort((a, b) => a - b) } : {}),
-        };
-      }
+      if (run.verification) verification = withRounds(run.verification, rounds, corrections);
     }
     checkAbort();
     warnings.push(...subjectWarnings(matches!, tracks!, keepTracks));
@@ -367,6 +373,25 @@ function flatScan({ contrast, ...rest }: FaceScanParams): Record<string, number 
   const flat: Record<string, number | boolean> = { ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), contrastNormalisation: !!contrast };
   if (contrast) Object.assign(flat, { contrastCell: contrast.cell, contrastClip: contrast.clip, contrastDarkBelow: contrast.darkBelow });
   return flat;
+}
+
+type Rounds = NonNullable<Verification['rounds']>;
+
+function noteRound(rounds: Rounds, round: number, v: Verification): void {
+  rounds.push({ round, status: v.status === 'failed' ? 'failed' : 'passed', framesChecked: v.framesChecked, violations: v.violations.length });
+}
+
+/** The last round's verification with the rounds, the corrections and (when it failed) the frames named. */
+function withRounds(v: Verification, rounds: Rounds, corrections: readonly Correction[]): Verification {
+  const failed = v.status === 'failed';
+  return {
+    ...v,
+    ...(failed ? { reason: `${v.violations.length} face(s) still found outside every obscured region after ${rounds.length - 1} correction round(s), at frames ${nameFrames(v.violations.map((x) => x.frame))}` } : {}),
+    smallestFace: SMALLEST_FACE,
+    rounds,
+    corrections: corrections.map((c) => ({ ...c, box: roundBox(c.box) })),
+    ...(failed ? { failedFrames: [...new Set(v.violations.map((x) => x.frame))].sort((a, b) => a - b) } : {}),
+  };
 }
 
 function roundBox(r: Rect): Rect {

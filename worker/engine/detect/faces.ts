@@ -83,10 +83,11 @@ export function plausibleFaces(dets: FaceDetection[], threshold: number, largeFa
  * What an upsampled small-face pass may add: faces no larger than `maxSide` (larger ones are the
  * other passes' business), and none lying inside a much larger face the other passes found — at
  * 1.6× an eye or a nostril of a big face can look like a tiny face, and a tiny face inside a big box
- * would otherwise make plausibleFaces drop the big one.
+ * would otherwise make plausibleFaces drop the big one. A big box that scores lower than the small
+ * face inside it is left to plausibleFaces (it is more likely a head-plus-surroundings box).
  */
 export function onlySmallFaces(small: readonly FaceDetection[], others: readonly FaceDetection[], maxSide: number): FaceDetection[] {
-  return small.filter((d) => Math.max(d.w, d.h) <= maxSide && !others.some((o) => o.w * o.h >= 4 * d.w * d.h && coverage(d, o) > 0.5));
+  return small.filter((d) => Math.max(d.w, d.h) <= maxSide && !others.some((o) => o.score >= d.score && o.w * o.h >= 4 * d.w * d.h && coverage(d, o) > 0.5));
 }
 
 /** What one scan runs: the whole-frame passes, dense areas at the fine scale, focused crops. */
@@ -203,7 +204,7 @@ export class FaceScanner {
       const others = weightedNms(found, 0.3);
       const before = found.length;
       for (const area of plan.small) await dense(area, this.params.smallTile / d.inputSize, this.params.smallContrast ? contrast : undefined);
-      found.push(...onlySmallFaces(found.splice(before), others, this.params.tileSize / 4));
+      found.push(...onlySmallFaces(found.splice(before), others, this.params.tileSize / 2));
     }
     return plausibleFaces(weightedNms(found, 0.3), this.params.scoreThreshold);
   }
