@@ -156,7 +156,7 @@ async function runJob(
   }
   if (result.outcome === 'succeeded') {
     telemetryMetrics.redaction(result.summary, (performance.now() - started) / 1000);
-    telemetryMetrics.verification(result.summary.verification, undefined);
+    telemetryMetrics.verification(result.summary.verification, result.summary.corrections);
   } else if (result.code === 'verification-failed') telemetryMetrics.verification('failed', undefined);
   await finish(result);
 }

@@ -96,6 +96,8 @@ export const RedactionSummarySchema = z
     regionsObscured: z.number().int().min(0),
     subjectMatched: z.boolean().nullable(),
     verification: z.enum(['passed', 'failed', 'skipped']),
+    /** Faces the verifier found that a correction round then obscured (0 when the first render passed). */
+    corrections: z.number().int().min(0).optional(),
     models: z.array(
       z.object({ name: z.string(), version: z.string(), sha256: Sha256Hex }).strict(),
     ),

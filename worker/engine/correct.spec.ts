@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { detailEnergy, meanAbsDiff, inBoxes, readLuma } from '../../test/fixtures/media/frames.js';
 import { FACE_BOXES } from '../../test/fixtures/media/generate.js';
 import { iou } from './frame.js';
-import { redactMedia, type RedactionReport, VerificationFailedError } from './index.js';
+import { redactMedia, type RedactionReport, toSummary, VerificationFailedError } from './index.js';
 import { SMALLEST_FACE } from './verify.js';
 
 /**
@@ -51,6 +51,8 @@ describe('verification corrects what it finds (real CCTV)', () => {
     expect(v.corrections!.length).toBeGreaterThan(0);
     expect(v.corrections!.every((c) => c.round >= 1 && c.round <= 2)).toBe(true);
     expect(v.failedFrames).toBeUndefined();
+    // The minimised summary (recorded with the evidence, fed to the corrections metric) counts them.
+    expect(toSummary(report).corrections).toBe(v.corrections!.length);
 
     // Every corrected face is obscured in the output at the frame it was found.
     const a = await readLuma(clipPath, W, H);

@@ -56,7 +56,7 @@ describe('redactMedia on the generated demo clip', () => {
     const head = (await import('node:fs/promises')).readFile(out).then((b) => b.subarray(0, 64).toString('latin1'));
     expect((await head).indexOf('moov')).toBeGreaterThan(0); // faststart: index before the media data
     expect(RedactionReportSchema.parse(report).output.frames).toBe(demo.truth.frames.length);
-    expect(toSummary(report)).toMatchObject({ frames: 100, width: 640, height: 360, verification: expect.any(String) });
+    expect(toSummary(report)).toMatchObject({ frames: 100, width: 640, height: 360, verification: expect.any(String), corrections: expect.any(Number) });
     expect(JSON.stringify(report)).not.toMatch(/data:image|base64/);
   });
 

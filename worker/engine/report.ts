@@ -169,6 +169,7 @@ export function toSummary(report: RedactionReport): RedactionSummary {
     regionsObscured: report.regionsObscured,
     subjectMatched: report.subjects.matched,
     verification: report.verification.status,
+    corrections: report.verification.corrections?.length ?? 0,
     models: report.models.map(({ name, version, sha256 }) => ({ name, version, sha256 })),
   });
 }
