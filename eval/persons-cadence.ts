@@ -8,7 +8,7 @@
  * person's head region (headFromBody) is checked against the head regions of the tracks there,
  * padded as rendered: the share of reference heads covered ≥ 90 %, and the number of frames in
  * which some reference head is covered < 50 %. It measures what interpolating between scans loses,
- * not the detector's own recall (persons.spec.ts, person-heads.spec.ts measure that on labels).
+ * not the detector's own recall (persons.spec.ts measures that on labels).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
