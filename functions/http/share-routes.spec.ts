@@ -13,8 +13,11 @@ describe('route table with prefixes (host.json routePrefix is "")', () => {
       'GET s/{token}/media/{evidenceId}',
       'GET s/{token}/download/{evidenceId}',
     ]));
-    for (const r of routes) expect(mountedRoutes).toContainEqual({ prefix: API_PREFIX, route: r });
-    for (const r of pageRoutes) expect(mountedRoutes).toContainEqual({ prefix: '', route: r });
+    // Every route is mounted once under its prefix, its handler wrapped in a server span (tracedRoute).
+    const mounted = (prefix: string, r: (typeof routes)[number]) =>
+      expect(mountedRoutes).toContainEqual({ prefix, route: { ...r, handler: expect.any(Function) } });
+    for (const r of routes) mounted(API_PREFIX, r);
+    for (const r of pageRoutes) mounted('', r);
     expect(new Set(mountedRoutes.map((m) => m.route.name)).size).toBe(mountedRoutes.length);
   });
 
