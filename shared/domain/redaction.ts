@@ -38,6 +38,57 @@ export const KeepTracksSchema = z.array(z.number().int().min(0).max(1_000_000)).
 /** What is obscured of people other than the subject: their heads (default) or their whole bodies. */
 export const BystanderModeSchema = z.enum(['heads', 'bodies']);
 
+/**
+ * A box a reviewer drew over the redacted preview at `atSeconds`, obscured from `fromSeconds` to
+ * `toSeconds`. It follows the track it lies on (the person or face track with the largest overlap at
+ * `atSeconds`), moving with that track's box; where no track lies under it, it stays where drawn.
+ */
+export const ReviewBoxSchema = z
+  .object({
+    atSeconds: z.number().min(0).max(24 * 3600),
+    fromSeconds: z.number().min(0).max(24 * 3600),
+    toSeconds: z.number().min(0).max(24 * 3600),
+    box: BoxSchema,
+  })
+  .strict()
+  .refine((b) => b.fromSeconds <= b.atSeconds && b.atSeconds <= b.toSeconds, { message: 'a review box needs fromSeconds ≤ atSeconds ≤ toSeconds' });
+export type ReviewBox = z.infer<typeof ReviewBoxSchema>;
+
+const TrackIdsSchema = z.array(z.number().int().min(0).max(1_000_000)).max(64);
+
+/**
+ * A reviewer's edits to an automatic redaction (the whole set each time: version n replaces n−1).
+ * Track ids are those of the redaction report the reviewer saw (deterministic for the same input and
+ * options; edits are applied after tracking, so they never change the ids).
+ */
+export const RedactionEditsSchema = z
+  .object({
+    /** Edit version (1 = the first edit of this evidence item); echoed in the report. */
+    version: z.number().int().min(1).max(1000),
+    /** Tracks kept visible as the subject (besides subject hints and the declaration's keep-track ids). */
+    keepTracks: TrackIdsSchema.optional(),
+    /** Tracks obscured even where a hint or keep-track id would keep them. */
+    obscureTracks: TrackIdsSchema.optional(),
+    /** Person tracks obscured whole (body, not only the head). */
+    obscureBodies: TrackIdsSchema.optional(),
+    /** Boxes drawn by the reviewer, obscured over their span. */
+    boxes: z.array(ReviewBoxSchema).max(64).optional(),
+  })
+  .strict();
+export type RedactionEdits = z.infer<typeof RedactionEditsSchema>;
+
+/**
+ * Why the engine is not sure of a render (a person must review it before it is published):
+ * - `verifier-found-faces`: the verifier still found faces outside the obscured regions after the correction rounds
+ *   (the review render holds them obscured, see the worker README);
+ * - `faces-below-verified-size`: faces were obscured that are smaller than the verifier can check;
+ * - `subject-ambiguous` / `subject-not-matched`: a subject hint matched several people / nobody (everyone obscured);
+ * - `subject-lost`: the subject's track covers too little of the clip (it was lost and the rest obscured);
+ * - `keep-track-missing`: a keep-track id names no track of this run.
+ */
+export const ReviewReasonSchema = z.enum(['verifier-found-faces', 'faces-below-verified-size', 'subject-ambiguous', 'subject-not-matched', 'subject-lost', 'keep-track-missing']);
+export type ReviewReason = z.infer<typeof ReviewReasonSchema>;
+
 export const RedactionTargetSchema = z.enum(['faces', 'plates']);
 export type RedactionTarget = z.infer<typeof RedactionTargetSchema>;
 export const ObscureStyleSchema = z.enum(['pixelate', 'blur', 'solid']);
@@ -73,6 +124,18 @@ export const RedactionJobSchema = z
     keepTracks: KeepTracksSchema.optional(),
     /** Whole-body bystander mode; default heads. */
     bystanders: BystanderModeSchema.optional(),
+    /**
+     * The tenant reviews unsure renders: a render the engine is not sure of (summary.review) is still
+     * written and returned as succeeded for a person to review, instead of failing. Absent/false: it fails.
+     */
+    reviewable: z.boolean().optional(),
+    /** A reviewer's edits, applied after tracking (review re-renders). */
+    edits: RedactionEditsSchema.optional(),
+    /**
+     * The source is sealed with the incident's data key (the original kept for review); the worker
+     * decrypts it with the key in `encryption`. sourceSha256 is the plaintext's hash.
+     */
+    sourceSealed: z.boolean().optional(),
     keepAudio: z.boolean(),
     /** The evidence item's trace (W3C traceparent): the worker's spans join it. */
     traceparent: TraceparentSchema.optional(),
@@ -98,6 +161,10 @@ export const RedactionSummarySchema = z
     verification: z.enum(['passed', 'failed', 'skipped']),
     /** Faces the verifier found that a correction round then obscured (0 when the first render passed). */
     corrections: z.number().int().min(0).optional(),
+    /** Whether a person must review this render before it is published, and why (see ReviewReasonSchema). */
+    review: z.object({ needed: z.boolean(), reasons: z.array(ReviewReasonSchema) }).strict().optional(),
+    /** The edit version this render applied (review re-renders). */
+    editsVersion: z.number().int().min(1).optional(),
     models: z.array(
       z.object({ name: z.string(), version: z.string(), sha256: Sha256Hex }).strict(),
     ),
