@@ -1,3 +1,5 @@
+import type { ReviewEdits, ReviewReason, ReviewTrack } from './review-model.js';
+
 /**
  * The console's HTTP client: the same /api routes and bearer tokens as any retailer system. The
  * access token lives in this module's memory only (never in the URL, localStorage or a cookie).
@@ -29,10 +31,20 @@ export class ApiError extends Error {
   override name = 'ApiError';
   constructor(
     readonly status: number,
-    readonly problem: { title?: string; detail?: string; errors?: Array<{ path: string; message: string }> },
+    readonly problem: { title?: string; detail?: string; code?: string; errors?: Array<{ path: string; message: string }> },
   ) {
     super(problem.detail ?? problem.title ?? `HTTP ${status}`);
   }
+}
+
+/** The API's problem in words, with its code (409 conflicts name what changed). */
+export function problemText(err: unknown): string {
+  if (err instanceof ApiError) {
+    const code = err.problem.code;
+    const detail = err.problem.errors?.map((e) => `${e.path}: ${e.message}`).join('; ');
+    return `${err.status === 409 ? 'Conflict' : `Error ${err.status}`}${code ? ` (${code})` : ''}: ${detail || err.message}`;
+  }
+  return (err as Error).message;
 }
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -50,14 +62,21 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return json as T;
 }
 
-/** Redacted media of published evidence, fetched with the bearer token and shown from memory. */
-export async function redactedMedia(incidentId: string, evidenceId: string): Promise<Blob> {
-  const res = await fetch(`/api/incidents/${encodeURIComponent(incidentId)}/evidence/${encodeURIComponent(evidenceId)}/content`, {
-    headers: { authorization: `Bearer ${accessToken ?? ''}` },
-    cache: 'no-store',
-  });
+/** Media fetched with the bearer token (shown from memory through an object URL). */
+async function media(path: string): Promise<Blob> {
+  const res = await fetch(`/api/${path}`, { headers: { authorization: `Bearer ${accessToken ?? ''}` }, cache: 'no-store' });
   if (!res.ok) throw new ApiError(res.status, {});
   return res.blob();
+}
+
+/** Redacted media of published evidence. */
+export function redactedMedia(incidentId: string, evidenceId: string): Promise<Blob> {
+  return media(`incidents/${encodeURIComponent(incidentId)}/evidence/${encodeURIComponent(evidenceId)}/content`);
+}
+
+/** The current review render of evidence awaiting review (redacted: the API serves nothing else). */
+export function reviewPreview(incidentId: string, evidenceId: string): Promise<Blob> {
+  return media(`incidents/${encodeURIComponent(incidentId)}/evidence/${encodeURIComponent(evidenceId)}/preview`);
 }
 
 // The API's shapes (the console reads only these fields).
@@ -98,7 +117,7 @@ export interface LiveStatus {
   id: string;
   status: string;
   quarantine?: { code: string; reason: string };
-  live?: { stage: string; attempt?: number; maxAttempts?: number; code?: string };
+  live?: { stage: string; attempt?: number; maxAttempts?: number; code?: string; version?: number };
 }
 export interface ShareView {
   id: string;
@@ -125,4 +144,23 @@ export interface AuditEntry {
 export interface UploadSlot {
   evidenceId: string;
   url: string;
+}
+export interface ReviewView {
+  evidenceId: string;
+  status: string;
+  state: 'ready' | 'rendering' | 'decided';
+  reasons: ReviewReason[];
+  since: string;
+  deadline: string;
+  render: { version: number; contentType: string; width: number; height: number; fps?: number; frames?: number; durationSeconds?: number };
+  tracks: ReviewTrack[];
+  failedFrames: number[];
+  edits: null | ({ version: number } & ReviewEdits);
+  history: Array<{ version: number; kind: 'edits' | 'approved' | 'rejected' | 'deadline'; by: string; at: string }>;
+  previewUrl: string;
+}
+export type ReviewMode = 'always' | 'when-needed' | 'never';
+export interface TenantSettings {
+  review: ReviewMode;
+  reviewDeadlineHours: number;
 }

@@ -1,6 +1,7 @@
-import { api, redactedMedia, roles, type AuditEntry, type EvidenceView, type IncidentView, type LiveStatus, type ShareView } from './api.js';
+import { api, problemText, redactedMedia, roles, type AuditEntry, type EvidenceView, type IncidentView, type LiveStatus, type ReviewView, type ShareView } from './api.js';
 import { announce, bytes, field, h, utc } from './dom.js';
 import type { Render } from './main.js';
+import { reasonText } from './review-model.js';
 
 const STAGE_TEXT: Record<string, string> = {
   inspecting: 'Inspecting the upload',
@@ -10,16 +11,18 @@ const STAGE_TEXT: Record<string, string> = {
   published: 'Published',
   quarantined: 'Quarantined',
   'awaiting-review': 'Awaiting review',
+  'review-rendering': 'Awaiting review: rendering the reviewer’s edits',
 };
 
 /** The orchestration's custom status in words: "Redacting (attempt 2 of 3)". */
 export function liveText(s: LiveStatus): string {
   if (s.live) {
     const attempt = s.live.attempt ? ` (attempt ${s.live.attempt}${s.live.maxAttempts ? ` of ${s.live.maxAttempts}` : ''})` : '';
-    return `${STAGE_TEXT[s.live.stage] ?? s.live.stage}${attempt}${s.live.code ? `: ${s.live.code}` : ''}`;
+    const version = s.live.stage === 'review-rendering' && s.live.version ? ` (version ${s.live.version})` : '';
+    return `${STAGE_TEXT[s.live.stage] ?? s.live.stage}${attempt}${version}${s.live.code ? `: ${s.live.code}` : ''}`;
   }
   if (s.status === 'quarantined' || s.status === 'rejected') return `${s.status === 'quarantined' ? 'Quarantined' : 'Rejected'}: ${s.quarantine?.reason ?? s.quarantine?.code ?? 'no reason recorded'}`;
-  return { 'awaiting-upload': 'Waiting for the upload', processing: 'Processing', published: 'Published' }[s.status] ?? s.status;
+  return { 'awaiting-upload': 'Waiting for the upload', processing: 'Processing', published: 'Published', 'awaiting-review': 'Awaiting review' }[s.status] ?? s.status;
 }
 
 /** The redaction report (summary) as sentences. */
@@ -92,10 +95,27 @@ export function incidentView(render: Render, incidentId: string): () => void {
       h('h3', {}, e.fileName),
       status,
       h('p', { class: 'muted' }, `${e.contentType}${e.original ? `, ${bytes(e.original.sizeBytes)} received` : ''}${e.redacted ? `, redacted ${bytes(e.redacted.sizeBytes)}` : ''}`),
+      e.status === 'awaiting-review' && canShare() ? reviewSummary(e) : undefined,
       reportOf(e),
       previewButton,
       preview,
     );
+  }
+
+  /** Evidence waiting for a person: why, until when, and the way to the review page. */
+  function reviewSummary(e: EvidenceView): HTMLElement {
+    const box = h('div', { class: 'review-summary', id: `review-summary-${e.id}` }, h('p', { class: 'muted' }, 'Loading the review…'));
+    void api<ReviewView>('GET', `incidents/${incidentId}/evidence/${e.id}/review`)
+      .then((r) =>
+        box.replaceChildren(
+          h('h4', {}, 'Needs a person’s review before it is published'),
+          h('ul', { class: 'reasons', id: `reasons-${e.id}` }, ...(r.reasons.length ? r.reasons.map((x) => h('li', { 'data-reason': x }, reasonText(x))) : [h('li', {}, 'Your organisation reviews every item.')])),
+          h('p', {}, `Decide by ${utc(r.deadline)}; after that the evidence is quarantined and the original deleted.`),
+          h('a', { href: `#/incidents/${incidentId}/evidence/${e.id}/review`, id: `review-${e.id}`, class: 'button primary' }, r.state === 'rendering' ? 'Review (an edit is rendering)' : 'Review'),
+        ),
+      )
+      .catch((err: unknown) => box.replaceChildren(h('p', { class: 'error' }, `Could not load the review: ${problemText(err)}`)));
+    return box;
   }
 
   function shareForm(inc: IncidentView): HTMLElement[] {
@@ -225,6 +245,7 @@ export function incidentView(render: Render, incidentId: string): () => void {
   const poll = async () => {
     if (stopped || !incident) return;
     let busy = false;
+    let waiting = false;
     try {
       const { evidence } = await api<{ evidence: LiveStatus[] }>('GET', `incidents/${incidentId}/evidence-status`);
       let settled = false;
@@ -236,6 +257,8 @@ export function incidentView(render: Render, incidentId: string): () => void {
           cell.className = `status ${s.status}`;
         }
         if (s.status === 'awaiting-upload' || s.status === 'processing') busy = true;
+        // Awaiting review: a reviewer (here or elsewhere) may approve, reject or re-render at any time.
+        if (s.status === 'awaiting-review') waiting = true;
         if (before !== s.status) settled = true;
       }
       if (settled) {
@@ -247,7 +270,7 @@ export function incidentView(render: Render, incidentId: string): () => void {
       announce(`Status update failed: ${(err as Error).message}`, 'error');
       busy = true;
     }
-    if (busy && !stopped) timer = setTimeout(() => void poll(), 1500);
+    if ((busy || waiting) && !stopped) timer = setTimeout(() => void poll(), busy ? 1500 : 4000);
   };
 
   render(

@@ -3,7 +3,7 @@ import { announce, field, h, utc } from './dom.js';
 import type { Render } from './main.js';
 
 const CATEGORIES = ['theft', 'violence', 'criminal-damage', 'fraud', 'antisocial', 'other'];
-const STATUSES = ['awaiting-upload', 'processing', 'published', 'quarantined', 'rejected'];
+const STATUSES = ['awaiting-upload', 'processing', 'awaiting-review', 'published', 'quarantined', 'rejected'];
 
 function select(name: string, options: string[]): HTMLSelectElement {
   return h('select', { name }, h('option', { value: '' }, 'any'), ...options.map((o) => h('option', { value: o }, o)));

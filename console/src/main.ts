@@ -1,13 +1,16 @@
-import { api, setRoles, setToken, signedIn, whenSignedOut } from './api.js';
+import { api, roles, setRoles, setToken, signedIn, whenSignedOut } from './api.js';
 import { announce, h } from './dom.js';
 import { beginSignIn, parsePending, readCallback, tokenRequest, type EntraSettings } from './pkce.js';
 import { listView } from './list-view.js';
 import { createView } from './create-view.js';
 import { incidentView } from './incident-view.js';
+import { reviewView } from './review-view.js';
+import { settingsView } from './settings-view.js';
 
 /**
  * The investigator console: plain TypeScript modules compiled by tsc, no framework, no third-party
- * asset. Routes live in the fragment (#/incidents, #/incidents/<id>, #/new); tokens in memory only.
+ * asset. Routes live in the fragment (#/incidents, #/incidents/<id>, #/incidents/<id>/evidence/<eid>/review,
+ * #/new, #/settings); tokens in memory only.
  */
 
 type SignInConfig =
@@ -127,10 +130,15 @@ function route(): void {
   leave = undefined;
   const nav = document.getElementById('nav') as HTMLElement;
   nav.hidden = !signedIn();
+  const settingsLink = document.getElementById('nav-settings');
+  if (settingsLink) settingsLink.hidden = !roles().includes('admin');
   if (!signedIn()) return signInView();
   const hash = location.hash || '#/incidents';
   const incident = /^#\/incidents\/([\w-]{1,64})$/.exec(hash);
+  const review = /^#\/incidents\/([\w-]{1,64})\/evidence\/([\w-]{1,64})\/review$/.exec(hash);
   if (incident) leave = incidentView(render, incident[1]!);
+  else if (review) leave = reviewView(render, review[1]!, review[2]!);
+  else if (hash === '#/settings') leave = settingsView(render);
   else if (hash === '#/new') leave = createView(render);
   else leave = listView(render);
 }
