@@ -1,7 +1,7 @@
 import { open, realpath, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BystanderModeSchema, type RedactionTarget, RedactionTargetSchema, ObscureStyleSchema, type SubjectHint } from '../shared/domain/redaction.js';
+import { BystanderModeSchema, type RedactionEdits, RedactionEditsSchema, type RedactionTarget, RedactionTargetSchema, ObscureStyleSchema, type ReviewBox, ReviewBoxSchema, type SubjectHint } from '../shared/domain/redaction.js';
 import { CudaUnavailableError, MediaRejectedError, redactMedia, type RedactProgress, VerificationFailedError } from './engine/index.js';
 import { DetectorUnavailableError } from './engine/detect/azure-vision.js';
 import { parsePlateDetector, type PlateDetectorName } from './engine/detect/plate-detector.js';
@@ -15,9 +15,10 @@ import { checkFfmpegVersions } from './engine/ffmpeg.js';
  * Exit codes: 0 redacted; 1 other error (crash, I/O); 2 usage error (also: missing input, missing
  * output folder, -o naming the input, an output name whose extension is not what is written); 3 input rejected (empty,
  * unrecognised, corrupt, too large/long, unsupported codec, no video); 4 verification failed (no
- * output written).
+ * output written); 5 written for review (--review: the render needs a person's review, reasons on
+ * stderr).
  */
-export const EXIT = { ok: 0, error: 1, usage: 2, rejected: 3, verificationFailed: 4 } as const;
+export const EXIT = { ok: 0, error: 1, usage: 2, rejected: 3, verificationFailed: 4, needsReview: 5 } as const;
 
 export const USAGE = `usage: bystander redact <input> -o <output> [options]
 
@@ -31,6 +32,17 @@ export const USAGE = `usage: bystander redact <input> -o <output> [options]
                              reported with the candidate track ids)
       --keep-track <id>      keep the track with this id visible (ids from an earlier run's
                              report of the same input and options; repeatable)
+      --obscure-track <id>   obscure this track even where a hint or --keep-track keeps it
+                             (a reviewer's edit; repeatable)
+      --obscure-body <id>    obscure this person track whole, body and head (repeatable)
+      --box <from>-<to>@<at>:<x>,<y>,<w>,<h>
+                             obscure a box drawn at <at> s over [<from>, <to>] s (seconds;
+                             pixels); it follows the person or face track it lies on at <at>,
+                             else stays where drawn (repeatable)
+      --review               reviewable: when the engine is not sure (verification still fails
+                             after its corrections, small faces, ambiguous or lost subject,
+                             missing keep ids) write the output anyway — what the verifier
+                             found is held obscured — print the reasons and exit 5
       --bystanders <mode>    heads | bodies: obscure the heads (default) or whole bodies of
                              people other than the subject
       --person-every <s>     seconds between person scans (default 0.3; 0.02–2)
@@ -42,7 +54,8 @@ export const USAGE = `usage: bystander redact <input> -o <output> [options]
                              azure-vision sends frames to VISION__endpoint (managed identity)
   -h, --help                 this help
 
-exit codes: 0 ok, 1 error, 2 usage, 3 input rejected, 4 verification failed`;
+exit codes: 0 ok, 1 error, 2 usage, 3 input rejected, 4 verification failed (no output),
+            5 written, needs review (--review)`;
 
 export function parseSubject(s: string): SubjectHint {
   const pt = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)$/.exec(s.trim());
@@ -52,6 +65,23 @@ export function parseSubject(s: string): SubjectHint {
   const [, t, x, y, w, h] = m.map(Number) as [number, number, number, number, number, number];
   if (!(w > 0 && h > 0)) throw new UsageError('--subject box needs a positive width and height');
   return { atSeconds: t, box: { x, y, w, h } };
+}
+
+/** `--box <from>-<to>@<at>:<x>,<y>,<w>,<h>` (seconds; pixels) → a review box. */
+export function parseBox(s: string): ReviewBox {
+  const n = '(\\d+(?:\\.\\d+)?)';
+  const m = new RegExp(`^${n}-${n}@${n}:${n},${n},${n},${n}$`).exec(s.trim());
+  if (!m) throw new UsageError(`--box must look like <from>-<to>@<at>:<x>,<y>,<w>,<h> (seconds; a box in pixels), got "${s}"`);
+  const [, from, to, at, x, y, w, h] = m.map(Number) as [number, number, number, number, number, number, number, number];
+  const r = ReviewBoxSchema.safeParse({ atSeconds: at, fromSeconds: from, toSeconds: to, box: { x, y, w, h } });
+  if (!r.success) throw new UsageError(`--box "${s}": ${r.error.issues.map((i) => i.message).join('; ')}`);
+  return r.data;
+}
+
+/** A whole number track id for `flag`. */
+function trackId(flag: string, v: string): number {
+  if (!/^\d{1,7}$/.test(v.trim())) throw new UsageError(`${flag} takes a track id from a report (a whole number), got "${v}"`);
+  return Number(v.trim());
 }
 
 class UsageError extends Error {}
@@ -76,6 +106,10 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         report: { type: 'string' },
         subject: { type: 'string', multiple: true },
         'keep-track': { type: 'string', multiple: true },
+        'obscure-track': { type: 'string', multiple: true },
+        'obscure-body': { type: 'string', multiple: true },
+        box: { type: 'string', multiple: true },
+        review: { type: 'boolean' },
         bystanders: { type: 'string' },
         'person-every': { type: 'string' },
         targets: { type: 'string' },
@@ -112,6 +146,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   let device: 'cpu' | 'cuda';
   let plateDetector: PlateDetectorName;
   let keepTracks: number[];
+  let edits: RedactionEdits | undefined;
   let bystanders: 'heads' | 'bodies';
   let personEvery: number | undefined;
   try {
@@ -127,10 +162,15 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     if (dev !== 'cpu' && dev !== 'cuda') throw new UsageError(`unknown device "${dev}" (cpu, cuda)`);
     device = dev;
     subjects = ((values.subject as string[] | undefined) ?? []).map(parseSubject);
-    keepTracks = ((values['keep-track'] as string[] | undefined) ?? []).map((v) => {
-      if (!/^\d{1,7}$/.test(v.trim())) throw new UsageError(`--keep-track takes a track id from a report (a whole number), got "${v}"`);
-      return Number(v.trim());
-    });
+    keepTracks = ((values['keep-track'] as string[] | undefined) ?? []).map((v) => trackId('--keep-track', v));
+    const obscureTracks = ((values['obscure-track'] as string[] | undefined) ?? []).map((v) => trackId('--obscure-track', v));
+    const obscureBodies = ((values['obscure-body'] as string[] | undefined) ?? []).map((v) => trackId('--obscure-body', v));
+    const boxes = ((values.box as string[] | undefined) ?? []).map(parseBox);
+    if (obscureTracks.length || obscureBodies.length || boxes.length) {
+      const e = RedactionEditsSchema.safeParse({ version: 1, ...(obscureTracks.length ? { obscureTracks } : {}), ...(obscureBodies.length ? { obscureBodies } : {}), ...(boxes.length ? { boxes } : {}) });
+      if (!e.success) throw new UsageError(`edits: ${e.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+      edits = e.data;
+    }
     const by = BystanderModeSchema.safeParse((values.bystanders as string | undefined) ?? 'heads');
     if (!by.success) throw new UsageError(`unknown --bystanders "${String(values.bystanders)}" (heads, bodies)`);
     bystanders = by.data;
@@ -164,6 +204,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       style,
       subjects,
       keepTracks,
+      ...(edits ? { edits } : {}),
+      ...(values.review ? { reviewable: true } : {}),
       bystanders,
       ...(personEvery !== undefined ? { persons: { everySeconds: personEvery } } : {}),
       keepAudio: Boolean(values['keep-audio']),
@@ -179,6 +221,11 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         `${report.regionsObscured} region(s); verification ${report.verification.status}; ${(report.timingsMs.total / 1000).toFixed(1)} s\n`,
     );
     for (const w of report.warnings) io.stderr.write(`warning: ${w}\n`);
+    if (report.review?.needed) {
+      const held = report.verification.heldForReview ? `; ${report.verification.heldForReview} face(s) the verifier found held obscured at frames ${report.verification.failedFrames?.join(', ')}` : '';
+      io.stderr.write(`review needed: ${report.review.reasons.join(', ')}${held}\n`);
+      if (values.review) return EXIT.needsReview;
+    }
     return EXIT.ok;
   } catch (err) {
     progress.done();

@@ -106,12 +106,7 @@ export class CorrectingDetector implements FrameDetector {
     const out: Detection[] = [...(base ?? [])];
     for (const c of active) {
       const dt = Math.abs(f - c.frame);
-      // Between two sightings of the same face (the verifier found it at both ends), its box is
-      // interpolated; beyond the last one it is held where it was seen, growing with the distance.
-      const other = this.linked(c, f);
-      const held = other
-        ? grow(lerp(c.box, other.box, (f - c.frame) / (other.frame - c.frame)), 1 + this.p.growth * Math.min(dt, Math.abs(other.frame - f)))
-        : grow(c.box, 1 + this.p.growth * dt);
+      const held = this.heldBox(c, f);
       // The engine's detector, in a crop around where the face can be by now, upsampled so the
       // face is ≥ ~24 px in the model's input.
       const side = Math.max(c.box.w, c.box.h);
@@ -132,6 +127,28 @@ export class CorrectingDetector implements FrameDetector {
 
   isPlateFrame(f: number): boolean {
     return this.recorded.isPlateFrame(f);
+  }
+
+  /**
+   * The verifier's box of correction `c` held at frame f: between two sightings of the same face
+   * (the verifier found it at both ends) interpolated; beyond the last one held where it was seen,
+   * growing with the distance.
+   */
+  heldBox(c: Correction, f: number): Rect {
+    const dt = Math.abs(f - c.frame);
+    const other = this.linked(c, f);
+    return other
+      ? grow(lerp(c.box, other.box, (f - c.frame) / (other.frame - c.frame)), 1 + this.p.growth * Math.min(dt, Math.abs(other.frame - f)))
+      : grow(c.box, 1 + this.p.growth * dt);
+  }
+
+  /**
+   * The held boxes of every correction whose window ([frame − reach, frame + reach]) holds frame f,
+   * on every frame (not only detection frames): a review render obscures these directly, without
+   * the tracker, so nothing the verifier found can be kept visible (index.ts, reviewable).
+   */
+  heldRegions(f: number): Rect[] {
+    return this.corrections.filter((c) => Math.abs(f - c.frame) <= this.reach).map((c) => this.heldBox(c, f));
   }
 
   /** The same face seen by the verifier on the other side of frame f (the neighbouring checked frame), if any. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import type { ObscureStyle, RedactionTarget, SubjectHint } from '../../shared/domain/redaction.js';
+import type { ObscureStyle, RedactionEdits, RedactionTarget, SubjectHint } from '../../shared/domain/redaction.js';
 import type { Device } from './detect/blazeface.js';
 import { DEFAULT_FACE_SCAN, FaceScanner, type FaceScanParams } from './detect/faces.js';
 import { createPlateDetector, type PlateDetector, type PlateDetectorChoice } from './detect/plate-detector.js';
@@ -27,7 +27,9 @@ import {
 import { loadModelFile } from './models.js';
 import { type Correction, CorrectingDetector, DEFAULT_CORRECTION, type CorrectionParams, type FrameDetector, nameFrames, RecordingDetector } from './correct.js';
 import { DetectionSchedule } from './schedule.js';
+import { editSets, editWarnings, ReviewRegions, reviewReasons } from './edits.js';
 import { redactVideo, verifyInterval } from './stream.js';
+import { videoGeometry } from './video.js';
 import { DEFAULT_MOTION, type MotionParams } from './motion.js';
 import { DEFAULT_VERIFY, emptyVerification, finish as finishVerification, SMALLEST_FACE, type Verification, Verifier, VerifierThread, type VerifyParams } from './verify.js';
 import { DEFAULT_LIMITS, type ImageInfo, type MediaLimits, probeMedia, type VideoInfo } from './probe.js';
@@ -75,6 +77,18 @@ export interface RedactOptions {
   bystanders?: BystanderMode;
   /** Track ids (from an earlier run's report of the same input and options) kept visible. */
   keepTracks?: readonly number[];
+  /**
+   * A reviewer's edits (the job's `edits`), applied after tracking: they never change track ids
+   * (edits.ts). Echoed in the report's `edits` section; summary.editsVersion.
+   */
+  edits?: RedactionEdits;
+  /**
+   * The render may be reviewed by a person (the job's `reviewable`): when verification still fails
+   * after the correction rounds, one more render holds every remaining violation obscured and is
+   * written (report: verification.status 'failed', heldForReview, review.needed with
+   * 'verifier-found-faces') instead of throwing VerificationFailedError with nothing written.
+   */
+  reviewable?: boolean;
   /** Evaluation hook: receives the per-frame regions as obscured (padded) and kept, before rendering. */
   onPlan?: (plan: { obscured: Rect[][]; kept: Rect[][] }) => void;
   /** Independent verification of the output (default on). */
@@ -125,7 +139,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
   // Person scans are timed in seconds; the cadence in frames follows the video's rate (below).
   let personEvery = 1;
   let personTrack = personTracking(tracking, personEvery);
-  const keepTracks = new Set(options.keepTracks ?? []);
+  const { keep: keepTracks, asked: keepAsked, trackEdits } = editSets(options.keepTracks, options.edits);
   const motion = { ...DEFAULT_MOTION, ...options.motion };
   const correction = { ...DEFAULT_CORRECTION, ...options.correction };
   correction.maxRounds = Math.max(0, Math.min(DEFAULT_CORRECTION.maxRounds, Math.round(correction.maxRounds)));
@@ -176,6 +190,8 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     let tracks: Track[];
     let matches: SubjectMatch[];
     let planStats: { regionsObscured: number; framesWithRegions: number };
+    let reviewBoxes: ReviewRegions | undefined;
+
     let verification: RedactionReport['verification'] = {
       status: 'skipped',
       reason: 'verification disabled by the caller',
@@ -195,15 +211,20 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     if (info.kind === 'image') {
       const ta = performance.now();
       const frame = await readImage(inputPath, info);
-      const faceTracks = buildTracks([await schedule.faces(frame, 0)], 'face', tracking, keepTracks);
-      const plateTracks = buildTracks([schedule.isPlateFrame(0) ? await schedule.plates(frame, 0) : undefined], 'plate', tracking, keepTracks);
+      const faceTracks = buildTracks([await schedule.faces(frame, 0)], 'face', tracking, keepTracks, trackEdits);
+      const plateTracks = buildTracks([schedule.isPlateFrame(0) ? await schedule.plates(frame, 0) : undefined], 'plate', tracking, keepTracks, trackEdits);
       tracks = [...faceTracks, ...plateTracks];
       assignRolls(tracks, frame.width, frame.height, tracking);
-      const personTracks = personDetector ? buildTracks([await personDetector.detect(frame)], 'person', personTrack, keepTracks) : [];
+      const personTracks = personDetector ? buildTracks([await personDetector.detect(frame)], 'person', personTrack, keepTracks, trackEdits) : [];
       assignRolls(personTracks, frame.width, frame.height, personTrack);
       tracks.push(...personTracks);
       matches = applySubjectHints(tracks, options.subjects, 1, 1, tracking, personDetector ? personTrack : undefined);
       const plan = planFrames(tracks, 1, tracking, personDetector ? { p: personTrack, mode: personOpts.mode } : undefined);
+      if (options.edits?.boxes?.length) {
+        reviewBoxes = new ReviewRegions(options.edits.boxes, 0, frame.width, frame.height);
+        reviewBoxes.anchor(tracks.filter((t) => t.cls !== 'plate'));
+        plan.obscure[0]!.push(...reviewBoxes.at(0, frame.width, frame.height));
+      }
       planStats = { regionsObscured: plan.obscure[0]!.length, framesWithRegions: plan.obscure[0]!.length ? 1 : 0 };
       options.onPlan?.({ obscured: plan.obscure.map(pad), kept: plan.kept });
       timings.analyse = performance.now() - ta;
@@ -225,6 +246,14 @@ export async function redactMedia(inputPath: string, outputPath: string, options
           noteRound(rounds, round, v);
           if (v.status !== 'failed' || round >= correction.maxRounds) {
             verification = withRounds(v, rounds, corrections);
+            if (v.status === 'failed' && options.reviewable) {
+              // A review render: what the verifier still finds is obscured too, and the image written.
+              const held = pad(v.violations.map((x) => x.box));
+              obscureFrame(frame, held, params);
+              await rm(tmpPath, { force: true });
+              await writeImage(frame, info, tmpPath);
+              verification = { ...verification, heldForReview: v.violations.length, heldRegions: held.length };
+            }
             break;
           }
           corrections.push(...v.violations.map((x) => ({ round: round + 1, frame: 0, box: x.box, score: x.score })));
@@ -244,8 +273,16 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       const recorder = new RecordingDetector(schedule);
       // Person detections are kept by the source: a correction round replays them.
       const persons = personDetector && { source: new PersonSource(personDetector, personEvery, options.profile), tracking: personTrack, mode: personOpts.mode };
-      const pass = (detector: FrameDetector) =>
-        redactVideo({ inputPath, tmpPath, info, options, tracking, plateCadence: plateParams.cadence, verifyParams, schedule: detector, verifierThread, persons, keepTracks, pad, obscure: params, timings, limits });
+      const geo = videoGeometry(info);
+      const pass = (detector: FrameDetector, held?: (f: number) => Rect[]) => {
+        // A fresh set per pass: it counts what it covered in this render.
+        reviewBoxes = options.edits?.boxes?.length ? new ReviewRegions(options.edits.boxes, info.fps, geo.width, geo.height) : undefined;
+        return redactVideo({
+          inputPath, tmpPath, info, options, tracking, plateCadence: plateParams.cadence, verifyParams, schedule: detector, verifierThread, persons, keepTracks, trackEdits, pad, obscure: params, timings, limits,
+          ...(reviewBoxes ? { reviewBoxes } : {}),
+          ...(held ? { held } : {}),
+        });
+      };
       let run = await pass(recorder);
       const rounds: Rounds = [];
       const corrections: Correction[] = [];
@@ -260,10 +297,34 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       }
       ({ out, tracks, matches, planStats } = run);
       if (run.verification) verification = withRounds(run.verification, rounds, corrections);
+      if (run.verification?.status === 'failed' && options.reviewable) {
+        // A review render: the same detections as the last round (so the same tracks and ids), and
+        // every remaining violation held obscured over its window, directly (not through the
+        // tracker, so no kept track can keep it visible). The last round's verdict stands.
+        checkAbort();
+        const remaining = run.verification.violations.map((x) => ({ round: rounds.length, frame: x.frame, box: x.box, score: x.score }));
+        const every = verifyInterval(run.out.fps, verifyParams);
+        const heldBy = new CorrectingDetector(recorder, scanner, remaining, every, cadence, correction, run.out.frames);
+        await rm(tmpPath, { force: true });
+        run = await pass(new CorrectingDetector(recorder, scanner, corrections, every, cadence, correction, run.out.frames, options.profile), (f) => heldBy.heldRegions(f));
+        ({ out, tracks, matches, planStats } = run);
+        verification = { ...verification, heldForReview: remaining.length, heldRegions: run.held };
+      }
+
     }
     checkAbort();
-    warnings.push(...subjectWarnings(matches!, tracks!, keepTracks));
+    warnings.push(...subjectWarnings(matches!, tracks!, new Set(keepAsked)), ...editWarnings(options.edits, tracks!));
+    if (reviewBoxes) warnings.push(...reviewBoxes.finalWarnings());
     const frames = out.frames;
+    const reasons = reviewReasons({
+      tracks: tracks!,
+      matches: matches!,
+      frames,
+      keepAsked,
+      edits: options.edits,
+      verificationFailed: verification.status === 'failed',
+      smallestVerified: verification.smallestFace?.verifier ?? SMALLEST_FACE.verifier,
+    });
     const output = await sha256File(tmpPath);
     timings.total = performance.now() - t0;
     const models = [{ ...scanner.detector.model, role: 'face-detector' }];
@@ -315,13 +376,25 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         hints: options.subjects.length,
         matches: matches!,
         matched: options.subjects.length ? matches!.every((mt) => mt.outcome === 'kept') : null,
-        ...(keepTracks.size ? { keepTracks: { asked: [...keepTracks], found: tracks!.filter((t) => keepTracks.has(t.id)).map((t) => t.id) } } : {}),
+        ...(keepAsked.length ? { keepTracks: { asked: keepAsked, found: tracks!.filter((t) => keepAsked.includes(t.id)).map((t) => t.id) } } : {}),
       },
       verification,
+      review: { needed: reasons.length > 0, reasons },
+      ...(options.edits
+        ? {
+            edits: {
+              version: options.edits.version,
+              keepTracks: options.edits.keepTracks ?? [],
+              obscureTracks: options.edits.obscureTracks ?? [],
+              obscureBodies: options.edits.obscureBodies ?? [],
+              boxes: reviewBoxes?.report() ?? [],
+            },
+          }
+        : {}),
       timingsMs: roundAll(timings),
       warnings,
     } satisfies RedactionReport);
-    if (verification.status === 'failed') {
+    if (verification.status === 'failed' && !options.reviewable) {
       throw new VerificationFailedError(`verification failed: ${verification.reason ?? 'a face was found outside the obscured regions'}; no output was written`, report);
     }
     await rename(tmpPath, outputPath);

@@ -130,6 +130,11 @@ export function frameRegions(faces: readonly Placed[], plates: readonly Placed[]
   const others = persons.filter((p) => !p.t.kept);
   const otherHeads = others.map((p) => headFromBody(p.box));
   for (const { t, box } of faces) {
+    // A face a reviewer obscured is obscured wherever it lies (also on the subject).
+    if (t.edit) {
+      obscure.push(box);
+      continue;
+    }
     if (t.kept) {
       kept.push(box);
       continue;
@@ -143,7 +148,9 @@ export function frameRegions(faces: readonly Placed[], plates: readonly Placed[]
   others.forEach((p, i) => {
     const head = otherHeads[i]!;
     if (!bystanderFaces.some((f) => f.w >= FACE_STANDS_FOR_HEAD && f.w >= 0.3 * head.w && coverage(f, head) >= ON)) obscure.push(head);
-    if (mode === 'bodies') for (const part of subtractAll(p.box, subjects)) obscure.push(part);
+    // A person a reviewer obscured whole: the whole body box, also where it overlaps the subject.
+    if (p.t.edit === 'body') obscure.push(p.box);
+    else if (mode === 'bodies') for (const part of subtractAll(p.box, subjects)) obscure.push(part);
   });
   kept.push(...subjects);
   return { obscure, kept };

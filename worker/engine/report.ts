@@ -3,6 +3,7 @@ import {
   MediaKindSchema,
   ObscureStyleSchema,
   RedactionTargetSchema,
+  ReviewReasonSchema,
   type RedactionSummary,
   RedactionSummarySchema,
 } from '../../shared/domain/redaction.js';
@@ -144,10 +145,41 @@ export const RedactionReportSchema = z
           .optional(),
         /** Faces the verifier found that became redactions in a later round (frame and box where found). */
         corrections: z.array(z.object({ round: z.number().int().min(1), frame: z.number().int().min(0), box: RectSchema, score: z.number() }).strict()).optional(),
-        /** Frames where a face was still found outside the obscured regions after the last round (the clip is quarantined). */
+        /** Frames where a face was still found outside the obscured regions after the last round (the clip is quarantined, or with `reviewable` held for review). */
         failedFrames: z.array(z.number().int().min(0)).optional(),
+        /**
+         * A review render (`reviewable`, verification still failed after the rounds): the violations
+         * of the last round, each held obscured over its window (correct.ts heldRegions) in one more
+         * render — how many were held, and the output frame regions that held them.
+         */
+        heldForReview: z.number().int().min(0).optional(),
+        heldRegions: z.number().int().min(0).optional(),
       })
       .strict(),
+    /** Whether a person must review this render before it is published, and why (every run; edits.ts reviewReasons). */
+    review: z.object({ needed: z.boolean(), reasons: z.array(ReviewReasonSchema) }).strict().optional(),
+    /** A reviewer's edits this render applied (ids and numbers only). */
+    edits: z
+      .object({
+        version: z.number().int().min(1),
+        keepTracks: z.array(z.number().int().min(0)),
+        obscureTracks: z.array(z.number().int().min(0)),
+        obscureBodies: z.array(z.number().int().min(0)),
+        boxes: z.array(
+          z
+            .object({
+              box: z.number().int().min(0),
+              /** The track the box followed (null: it stayed where drawn). */
+              trackId: z.number().int().min(0).nullable(),
+              /** Inclusive output frames it was obscured in (null: none). */
+              frames: FrameRange.nullable(),
+              framesCovered: z.number().int().min(0),
+            })
+            .strict(),
+        ),
+      })
+      .strict()
+      .optional(),
     timingsMs: z
       .object({ probe: z.number(), hash: z.number(), analyse: z.number(), render: z.number(), verify: z.number(), total: z.number() })
       .strict(),
@@ -170,6 +202,8 @@ export function toSummary(report: RedactionReport): RedactionSummary {
     subjectMatched: report.subjects.matched,
     verification: report.verification.status,
     corrections: report.verification.corrections?.length ?? 0,
+    ...(report.review ? { review: report.review } : {}),
+    ...(report.edits ? { editsVersion: report.edits.version } : {}),
     models: report.models.map(({ name, version, sha256 }) => ({ name, version, sha256 })),
   });
 }

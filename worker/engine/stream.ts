@@ -5,7 +5,8 @@ import type { RedactOptions, RedactProgress } from './index.js';
 import { obscureFrame, type ObscureParams } from './obscure.js';
 import { type MediaLimits, probeMedia, type VideoInfo } from './probe.js';
 import type { BystanderMode, PersonSource } from './persons-track.js';
-import { assignRolls, StreamPlanner, type SubjectMatch, type Track, TrackBuilder, type TrackParams } from './track.js';
+import type { ReviewRegions } from './edits.js';
+import { assignRolls, StreamPlanner, type SubjectMatch, type Track, TrackBuilder, type TrackEdits, type TrackParams } from './track.js';
 import { finish as finishVerification, record, type Verification, type VerifierThread, type VerifyParams } from './verify.js';
 import { decodeH264Stream, decodeVideo, openEncoder, videoGeometry } from './video.js';
 
@@ -32,6 +33,12 @@ export interface VideoPass {
   persons?: { source: PersonSource; tracking: TrackParams & { edgeRollMax: number }; mode: BystanderMode };
   /** Track ids kept visible from their start (an earlier run's report). */
   keepTracks?: ReadonlySet<number>;
+  /** A reviewer's track edits (obscured tracks and bodies; edits.ts). */
+  trackEdits?: TrackEdits;
+  /** A reviewer's boxes for this pass (a fresh ReviewRegions per pass: it counts what it covered). */
+  reviewBoxes?: ReviewRegions;
+  /** Regions obscured directly at frame f besides the plan (a review render's held violations). */
+  held?: (f: number) => Rect[];
   /** Pads an obscured box by the margin. */
   pad: (rs: Rect[]) => Rect[];
   obscure: ObscureParams;
@@ -46,6 +53,8 @@ export interface VideoPassResult {
   planStats: { regionsObscured: number; framesWithRegions: number };
   /** Undefined when verification is off. */
   verification?: Verification;
+  /** Held regions obscured (a review render). */
+  held: number;
 }
 
 /**
@@ -69,10 +78,12 @@ export async function redactVideo(v: VideoPass): Promise<VideoPassResult> {
   // frames) a second decoder feeds the renderer instead and nothing is held: it waits on its pipe.
   const tr = performance.now();
   const keep = v.keepTracks;
-  const persons = v.persons && { builder: new TrackBuilder('person', v.persons.tracking, keep), p: v.persons.tracking, mode: v.persons.mode };
-  const planner = new StreamPlanner(new TrackBuilder('face', tracking, keep), new TrackBuilder('plate', tracking, keep), tracking, geo.width, geo.height, persons);
+  const edits = v.trackEdits;
+  const persons = v.persons && { builder: new TrackBuilder('person', v.persons.tracking, keep, edits), p: v.persons.tracking, mode: v.persons.mode };
+  const planner = new StreamPlanner(new TrackBuilder('face', tracking, keep, edits), new TrackBuilder('plate', tracking, keep, edits), tracking, geo.width, geo.height, persons);
   const lag = planner.lag();
-  const hintFrames = options.subjects.map((h) => Math.round(h.atSeconds * geo.fps));
+  // Review boxes are anchored on the tracks at their at-frame: the renderer waits for those frames as for hint frames.
+  const hintFrames = [...options.subjects.map((h) => Math.round(h.atSeconds * geo.fps)), ...(v.reviewBoxes?.atFrames() ?? [])];
   // The analysis may be ahead of the renderer by the lag (or the last hint) plus the plate
   // pipeline's slack (3 plate frames) before the renderer can take its next frame.
   const window = Math.max(0, ...hintFrames) + lag + 3 * plateCadence + 2;
@@ -144,6 +155,7 @@ export async function redactVideo(v: VideoPass): Promise<VideoPassResult> {
     teeH264: !!verifierThread,
   });
   let m = 0;
+  let heldCount = 0;
   let regionsObscured = 0;
   let framesWithRegions = 0;
   // The shared decode's frames, in order, as the analysis hands them on.
@@ -169,8 +181,16 @@ export async function redactVideo(v: VideoPass): Promise<VideoPassResult> {
           wake = undefined;
         }
         if (total !== undefined && m >= total) throw new Error(`render pass decoded more frames than the analysis pass (${m + 1} > ${total})`);
-        matches ??= planner.applyHints(options.subjects, geo.fps, total ?? Number.MAX_SAFE_INTEGER);
-        const { obscure, kept } = planner.at(m);
+        if (!matches) {
+          matches = planner.applyHints(options.subjects, geo.fps, total ?? Number.MAX_SAFE_INTEGER);
+          v.reviewBoxes?.anchor([...planner.faces.all(), ...(persons?.builder.all() ?? [])]);
+        }
+        const plan = planner.at(m);
+        const kept = plan.kept;
+        const held = v.held?.(m) ?? [];
+        heldCount += held.length;
+        const extra = [...(v.reviewBoxes?.at(m, geo.width, geo.height) ?? []), ...held];
+        const obscure = extra.length ? [...plan.obscure, ...extra] : plan.obscure;
         const padded = pad(obscure);
         if (m % verifyEvery === 0 && verifierThread) sampled.set(m, { obscured: padded, kept });
         const to = performance.now();
@@ -270,7 +290,7 @@ export async function redactVideo(v: VideoPass): Promise<VideoPassResult> {
     audio: options.keepAudio && info.hasAudio,
     contentType: 'video/mp4',
   };
-  return { out, tracks, matches: matches!, planStats: { regionsObscured, framesWithRegions }, verification };
+  return { out, tracks, matches: matches!, planStats: { regionsObscured, framesWithRegions }, verification, held: heldCount };
 }
 
 /** The verifier checks every n-th output frame (≈ sampleFps per second). */

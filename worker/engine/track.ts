@@ -56,6 +56,17 @@ export interface Track {
   postRoll?: number;
   /** Set for tracks entering/leaving at the frame edge: extrapolated boxes stay on the picture. */
   edgeClamp?: { width: number; height: number };
+  /**
+   * A reviewer's edit (edits.ts): `obscure` — never kept (wins over hints and keep ids), and a face
+   * is obscured even where it lies on the subject; `body` — a person obscured whole (and never kept).
+   */
+  edit?: 'obscure' | 'body';
+}
+
+/** Track ids a reviewer obscured (never kept) and person tracks obscured whole (see edits.ts). */
+export interface TrackEdits {
+  obscure: ReadonlySet<number>;
+  bodies: ReadonlySet<number>;
 }
 
 export interface SubjectMatch {
@@ -88,6 +99,8 @@ export class TrackBuilder {
     private readonly p: TrackParams,
     /** Track ids kept visible from their start (a second run's --keep-track). */
     private readonly keep: ReadonlySet<number> = new Set(),
+    /** A reviewer's edits, marked on the tracks they name when those start (ids never change). */
+    private readonly edits?: TrackEdits,
   ) {}
 
   private nextId(): number {
@@ -136,7 +149,8 @@ export class TrackBuilder {
     dets.forEach((d, di) => {
       if (usedD.has(di)) return;
       const id = this.nextId();
-      active.push({ id, cls: this.cls, frames: [f], boxes: [{ x: d.x, y: d.y, w: d.w, h: d.h }], kept: this.keep.has(id) });
+      const edit = this.edits?.bodies.has(id) ? ('body' as const) : this.edits?.obscure.has(id) ? ('obscure' as const) : undefined;
+      active.push({ id, cls: this.cls, frames: [f], boxes: [{ x: d.x, y: d.y, w: d.w, h: d.h }], kept: !edit && this.keep.has(id), ...(edit ? { edit } : {}) });
     });
   }
 
@@ -153,8 +167,8 @@ export class TrackBuilder {
 }
 
 /** Frame-by-frame association; `detections[f]` is undefined for frames that were not analysed. */
-export function buildTracks(detections: readonly (readonly Detection[] | undefined)[], cls: TargetClass, p: TrackParams, keep?: ReadonlySet<number>): Track[] {
-  const b = new TrackBuilder(cls, p, keep);
+export function buildTracks(detections: readonly (readonly Detection[] | undefined)[], cls: TargetClass, p: TrackParams, keep?: ReadonlySet<number>, edits?: TrackEdits): Track[] {
+  const b = new TrackBuilder(cls, p, keep, edits);
   for (let f = 0; f < detections.length; f++) {
     const dets = detections[f];
     if (dets) b.push(f, dets);
@@ -284,7 +298,8 @@ function clampAbs(v: number, max: number): number {
  * head at the hint's frame. Where no person matches, the hint is matched against face tracks as
  * before: the faces whose box lies mostly inside the hint box (or around the point). Among several
  * candidates one must clearly score best, else the hint is ambiguous, nothing is kept for it, and
- * the candidates (ids, boxes) are reported.
+ * the candidates (ids, boxes) are reported. A track a reviewer obscured (`edit`) is never kept: a
+ * hint matching it reports it with keptShare 0 and keeps nothing (not the faces on its head either).
  */
 export function applySubjectHints(tracks: Track[], hints: readonly SubjectHint[], fps: number, frameCount: number, p: TrackParams, personP?: TrackParams): SubjectMatch[] {
   return hints.map((hint, index) => {
@@ -305,9 +320,11 @@ export function applySubjectHints(tracks: Track[], hints: readonly SubjectHint[]
       return { hint: index, frame, trackId: null, iou: round(best!.score), keptShare: 0, outcome: 'ambiguous' as const, via, candidates: listed };
     }
     const keep = (t: Track) => {
+      if (t.edit) return;
       t.kept = true;
       t.subjectHint ??= index;
     };
+    if (best!.t.edit) return { hint: index, frame, trackId: best!.t.id, iou: round(best!.score), keptShare: 0, outcome: 'kept' as const, via };
     keep(best!.t);
     if (via === 'person') {
       const head = headFromBody(best!.b);
