@@ -47,6 +47,8 @@ import { outcomeMetricsAudit } from './telemetry/audit-metrics.js';
 import { KeyUnavailableError } from './crypto/errors.js';
 import { cosmosIncidentAuditReader, cosmosIncidentIndex } from './adapters/azure/cosmos-console-queries.js';
 import type { IncidentAuditReader, IncidentIndex } from './ports/console.js';
+import { TenantSettingsRecordSchema, type TenantSettingsRecord } from './domain/tenant-settings.js';
+import { makeReadReviewRule, type ReadReviewRule } from './usecases/review.js';
 
 /**
  * The composition root: the one place that turns validated settings into adapters and use-case
@@ -61,6 +63,8 @@ export interface App {
   auditTrail: AuditTrail;
   /** Retailer event webhooks: endpoints, stored events, signing secrets, URL rules and the HTTP sender. */
   webhooks: WebhookPorts;
+  /** Tenant settings chosen by each tenant's admins (the review rule), and the rule as read by the pipeline. */
+  tenantSettings: { store: DocumentStore<TenantSettingsRecord>; readReviewRule: ReadReviewRule };
   /** Resumable uploads: upload URLs and the blocks staged for a slot (the blob store). */
   uploadStorage: UploadStorage;
   health(): Promise<Record<string, { ok: boolean; detail?: string }>>;
@@ -75,7 +79,7 @@ export interface ConsolePorts {
   auditReader: IncidentAuditReader;
 }
 
-export const COSMOS_CONTAINERS = ['incidents', AUDIT_CONTAINER, 'shares', 'share-links', 'incidentVersions', 'privacyRequests', 'webhooks', 'webhook-events'] as const;
+export const COSMOS_CONTAINERS = ['incidents', AUDIT_CONTAINER, 'shares', 'share-links', 'incidentVersions', 'privacyRequests', 'webhooks', 'webhook-events', 'tenant-settings'] as const;
 
 export interface WebhookPorts {
   endpoints: DocumentStore<WebhookEndpointRecord>;
@@ -193,6 +197,8 @@ export async function createApp(
     guard: webhookUrlGuard(strictWebhooks),
     sender: httpWebhookSender({ strict: strictWebhooks }),
   };
+  const settingsStore = new CosmosDocumentStore(cosmos, config.COSMOS_DATABASE, 'tenant-settings', TenantSettingsRecordSchema);
+  const tenantSettings = { store: settingsStore, readReviewRule: makeReadReviewRule(settingsStore, config) };
   const deps: Deps = {
     config,
     blobs,
@@ -239,6 +245,7 @@ export async function createApp(
     auditTrail,
     ...(devTokens ? { devTokens } : {}),
     webhooks,
+    tenantSettings,
     console: {
       incidentIndex: cosmosIncidentIndex(cosmos, config.COSMOS_DATABASE),
       auditReader: cosmosIncidentAuditReader(cosmos, config.COSMOS_DATABASE),

@@ -8,7 +8,8 @@ import { type BlobStore, ConflictError, type Logger, NotFoundError } from '../sh
 import { MediaRejectedError, VerificationFailedError, redactMedia, type RedactOptions } from './engine/index.js';
 import { DetectorUnavailableError } from './engine/detect/azure-vision.js';
 import { type RedactionReport, RedactionReportSchema, toSummary } from './engine/report.js';
-import { createEncryptStream } from '../shared/crypto/segmented-aead.js';
+import { createDecryptStream, createEncryptStream } from '../shared/crypto/segmented-aead.js';
+import { DecryptionError } from '../shared/crypto/errors.js';
 import { KeyUnavailableError, type DataKeyService } from '../shared/crypto/key-wrapper.js';
 import { createPrivateFile, type PrivateFile } from './private-file.js';
 import { processAlive } from '../shared/adapters/process-alive.js';
@@ -66,9 +67,17 @@ export async function handleRedactionJob(job: RedactionJob, deps: JobDeps): Prom
       // The unredacted source never gets a name on disk (private-file.ts): a crash cannot leave it.
       const size = (await deps.blobs.getProperties(job.source.container, job.source.name))?.size;
       source = await createPrivateFile(dir, size, deps.memoryDir);
-      sha256 = await downloadHashing(deps.blobs, job.source, source);
+      // A source kept for review is sealed with the incident's data key: decrypted on the way in.
+      const key = job.sourceSealed ? await deps.dataKeys.open({ tenantId: job.tenantId, incidentId: job.incidentId }, job.encryption.wrappedKey) : undefined;
+      try {
+        sha256 = await downloadHashing(deps.blobs, job.source, source, key);
+      } finally {
+        key?.fill(0);
+      }
     } catch (err) {
       if (err instanceof NotFoundError) return failedResult(job, 'source-missing', 'the source blob does not exist', false);
+      if (err instanceof KeyUnavailableError) return failedResult(job, 'key-unavailable', `the data key could not be unwrapped (${err.reason})`, true);
+      if (err instanceof DecryptionError) return failedResult(job, 'source-unauthentic', 'the sealed source failed authentication (not sealed with this incident key, or damaged)', false);
       throw err;
     }
     if (sha256 !== job.sourceSha256) {
@@ -82,6 +91,8 @@ export async function handleRedactionJob(job: RedactionJob, deps: JobDeps): Prom
         subjects: job.subjects,
         ...(job.keepTracks ? { keepTracks: job.keepTracks } : {}),
         ...(job.bystanders ? { bystanders: job.bystanders } : {}),
+        ...(job.reviewable ? { reviewable: true } : {}),
+        ...(job.edits ? { edits: job.edits } : {}),
         keepAudio: job.keepAudio,
         signal: deps.signal,
         ...deps.engine,
@@ -201,11 +212,14 @@ async function previousResult(job: RedactionJob, blobs: BlobStore): Promise<Reda
   return succeeded(job, report, props.size);
 }
 
-async function downloadHashing(blobs: BlobStore, ref: { container: string; name: string }, file: PrivateFile): Promise<string> {
+/** Downloads the source into the private file, hashing the plaintext (decrypted first when `key` is given). */
+async function downloadHashing(blobs: BlobStore, ref: { container: string; name: string }, file: PrivateFile, key?: Buffer): Promise<string> {
   const { stream } = await blobs.download(ref.container, ref.name);
+  const plain = key ? stream.pipe(createDecryptStream(key)) : stream;
+  if (key) stream.on('error', (err) => plain.destroy(err));
   const hash = createHash('sha256');
   // Written through the handle itself: the file may have no name to open a stream on.
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of plain as AsyncIterable<Buffer>) {
     hash.update(chunk);
     for (let off = 0; off < chunk.length; ) off += (await file.handle.write(chunk, off, chunk.length - off)).bytesWritten;
   }

@@ -8,7 +8,8 @@ import {
   recordRedaction,
   type EvidenceRef,
 } from '../../shared/usecases/evidence.js';
-import type { RedactionResult } from '../../shared/domain/redaction.js';
+import type { RedactionResult, ReviewReason } from '../../shared/domain/redaction.js';
+import { enterReview, recordReviewRender, reviewDeadlinePassed } from '../../shared/usecases/review.js';
 import { ACTIVITIES } from './names.js';
 import { inSpan, traceparentOf } from '../../shared/telemetry/trace.js';
 
@@ -25,11 +26,14 @@ export function activityHandlers(deps: () => Promise<Deps>): Record<string, Acti
 function evidenceActivities(deps: () => Promise<Deps>): Record<string, Activity> {
   return {
     [ACTIVITIES.inspectEvidence]: async (ref) => inspectEvidence(await deps(), ref as EvidenceRef),
-    [ACTIVITIES.dispatchRedaction]: async (input) => dispatchRedaction(await deps(), input as { ref: EvidenceRef; attempt: number }),
-    [ACTIVITIES.recordRedaction]: async (input) => recordRedaction(await deps(), input as { ref: EvidenceRef; result: RedactionResult }),
+    [ACTIVITIES.dispatchRedaction]: async (input) => dispatchRedaction(await deps(), input as { ref: EvidenceRef; attempt: number; reviewable?: boolean; reviewVersion?: number }),
+    [ACTIVITIES.recordRedaction]: async (input) => recordRedaction(await deps(), input as { ref: EvidenceRef; result: RedactionResult; reviewable?: boolean }),
     [ACTIVITIES.discardOriginal]: async (ref) => discardOriginal(await deps(), ref as EvidenceRef),
     [ACTIVITIES.publishEvidence]: async (ref) => publishEvidence(await deps(), ref as EvidenceRef),
     [ACTIVITIES.quarantineEvidence]: async (input) => quarantineEvidence(await deps(), input as { ref: EvidenceRef; code: string; reason: string }),
+    [ACTIVITIES.enterReview]: async (input) => enterReview(await deps(), input as { ref: EvidenceRef; reasons: ReviewReason[]; deadline: string }),
+    [ACTIVITIES.recordReviewRender]: async (input) => recordReviewRender(await deps(), input as { ref: EvidenceRef; version: number; result: RedactionResult | null }),
+    [ACTIVITIES.reviewDeadlinePassed]: async (ref) => reviewDeadlinePassed(await deps(), ref as EvidenceRef),
   };
 }
 

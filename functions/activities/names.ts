@@ -6,4 +6,7 @@ export const ACTIVITIES = {
   discardOriginal: 'discardOriginal',
   publishEvidence: 'publishEvidence',
   quarantineEvidence: 'quarantineEvidence',
+  enterReview: 'enterReview',
+  recordReviewRender: 'recordReviewRender',
+  reviewDeadlinePassed: 'reviewDeadlinePassed',
 } as const;

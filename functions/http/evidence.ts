@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { openRedactedEvidence } from '../../shared/usecases/incidents.js';
+import { openReviewPreview } from '../../shared/usecases/review.js';
 import { ProblemError } from '../../shared/http/problem.js';
 import { authenticated } from './api.js';
 
@@ -23,25 +24,21 @@ export function parseRange(header: string | null, size: number): { offset: numbe
   return { offset: start, count: end - start + 1 };
 }
 
-/** GET /api/incidents/{id}/evidence/{evidenceId}/content — the redacted media only, with Range support. */
-export const getEvidenceContentHandler = authenticated(async ({ req, env, principal, origin }) => {
-  const incidentId = req.params.id ?? '';
-  const evidenceId = req.params.evidenceId ?? '';
-  const rangeHeader = req.headers.get('range');
-  const { stream, range, totalSize, contentType, sha256 } = await openRedactedEvidence(
-    env.app.deps,
-    principal,
-    incidentId,
-    evidenceId,
-    (size) => {
-      const r = parseRange(rangeHeader, size);
-      if (r === 'invalid') {
-        throw new ProblemError({ type: 'https://bystander.dev/problems/range', title: 'Range not satisfiable', status: 416, detail: `size is ${size}` });
-      }
-      return r;
-    },
-    origin,
-  );
+type Opened = { stream: Readable; range: { offset: number; count: number } | undefined; totalSize: number; contentType: string; sha256: string };
+
+/** Chooses the byte range once the size is known; a range outside the media is a 416. */
+function rangePicker(rangeHeader: string | null) {
+  return (size: number) => {
+    const r = parseRange(rangeHeader, size);
+    if (r === 'invalid') {
+      throw new ProblemError({ type: 'https://bystander.dev/problems/range', title: 'Range not satisfiable', status: 416, detail: `size is ${size}` });
+    }
+    return r;
+  };
+}
+
+/** A redacted render as a (partial) HTTP response: never cached, never sniffed, always an attachment. */
+function mediaResponse({ stream, range, totalSize, contentType, sha256 }: Opened) {
   const headers: Record<string, string> = {
     'content-type': contentType,
     'accept-ranges': 'bytes',
@@ -55,4 +52,16 @@ export const getEvidenceContentHandler = authenticated(async ({ req, env, princi
     headers['content-length'] = String(range.count);
   } else headers['content-length'] = String(totalSize);
   return { status: range ? 206 : 200, headers, body: Readable.toWeb(stream) as never };
+}
+
+/** GET /api/incidents/{id}/evidence/{evidenceId}/content — the redacted media only, with Range support. */
+export const getEvidenceContentHandler = authenticated(async ({ req, env, principal, origin }) => {
+  const opened = await openRedactedEvidence(env.app.deps, principal, req.params.id ?? '', req.params.evidenceId ?? '', rangePicker(req.headers.get('range')), origin);
+  return mediaResponse(opened);
+});
+
+/** GET /api/incidents/{id}/evidence/{evidenceId}/preview — the current review render (redacted) of an item awaiting review. */
+export const getReviewPreviewHandler = authenticated(async ({ req, env, principal, origin }) => {
+  const target = { incidentId: req.params.id ?? '', evidenceId: req.params.evidenceId ?? '' };
+  return mediaResponse(await openReviewPreview(env.app.deps, principal, target, rangePicker(req.headers.get('range')), origin));
 });

@@ -3,7 +3,8 @@ import type { RawHandler } from './api.js';
 import { healthHandler, liveHandler, readyHandler } from './health.js';
 import { tracedRoute } from './traced.js';
 import { createIncidentHandler, getIncidentHandler } from './incidents.js';
-import { getEvidenceContentHandler } from './evidence.js';
+import { getEvidenceContentHandler, getReviewPreviewHandler } from './evidence.js';
+import * as review from './review.js';
 import { createShareHandler, listSharesHandler, revokeShareHandler } from './shares.js';
 import { shareDownloadHandler, shareMediaHandler, sharePageHandler } from './share-page.js';
 import * as lifecycle from './lifecycle.js';
@@ -37,6 +38,13 @@ export const routes: RouteDef[] = [
   { name: 'devSignIn', methods: ['POST'], route: 'dev/sign-in', handler: consoleApi.devSignInHandler },
   { name: 'getIncident', methods: ['GET'], route: 'incidents/{id}', handler: getIncidentHandler },
   { name: 'getEvidenceContent', methods: ['GET'], route: 'incidents/{id}/evidence/{evidenceId}/content', handler: getEvidenceContentHandler },
+  { name: 'getReview', methods: ['GET'], route: 'incidents/{id}/evidence/{evidenceId}/review', handler: review.getReviewHandler },
+  { name: 'getReviewPreview', methods: ['GET'], route: 'incidents/{id}/evidence/{evidenceId}/preview', handler: getReviewPreviewHandler },
+  { name: 'reviewEdits', methods: ['POST'], route: 'incidents/{id}/evidence/{evidenceId}/review/edits', handler: review.reviewEditsHandler },
+  { name: 'approveReview', methods: ['POST'], route: 'incidents/{id}/evidence/{evidenceId}/review/approve', handler: review.approveReviewHandler },
+  { name: 'rejectReview', methods: ['POST'], route: 'incidents/{id}/evidence/{evidenceId}/review/reject', handler: review.rejectReviewHandler },
+  { name: 'getSettings', methods: ['GET'], route: 'settings', handler: review.getSettingsHandler },
+  { name: 'putSettings', methods: ['PUT'], route: 'settings', handler: review.putSettingsHandler },
   { name: 'getUploadState', methods: ['GET'], route: 'incidents/{id}/evidence/{evidenceId}/upload', handler: getUploadStateHandler },
   { name: 'renewUploadUrl', methods: ['POST'], route: 'incidents/{id}/evidence/{evidenceId}/upload-url', handler: renewUploadUrlHandler },
   { name: 'createShare', methods: ['POST'], route: 'incidents/{id}/shares', handler: createShareHandler },

@@ -29,7 +29,7 @@ export async function onEvidenceUploaded(event: EventGridEvent | unknown, ctx: I
   const name = decodeURIComponent(m[2]!);
   return inInvocation(ctx, () =>
     inSpan('blob-created ingest', { kind: SpanKind.CONSUMER, parent: ctx.traceContext?.traceParent ?? null, attributes: { 'faas.invocation_id': ctx.invocationId } }, async () => {
-      const outcome = await acceptUpload(env.app.deps, env.orchestrations(), name);
+      const outcome = await acceptUpload(env.app.deps, env.orchestrations(), name, env.app.tenantSettings.readReviewRule);
       env.app.deps.logger.info('upload event handled', { outcome: outcome.outcome, ...('ref' in outcome ? { evidenceId: outcome.ref.evidenceId } : { reason: outcome.reason }) });
       return outcome;
     }),

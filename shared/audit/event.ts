@@ -26,6 +26,8 @@ export const AUDIT_ACTIONS = [
   'evidence.upload-rejected',
   'evidence.published',
   'evidence.quarantined',
+  /** Held for human review (reason: the first review reason, or `tenant-reviews-all`). */
+  'evidence.awaiting-review',
   'evidence.read',
   'evidence.deleted',
   'share.create',
@@ -54,6 +56,11 @@ export const AUDIT_ACTIONS = [
   'webhook.delete',
   /** One delivery attempt; reason `attempt-<n>.<result code>`. */
   'webhook.delivery',
+  // Review before publishing (shared/usecases/review.ts): target.version = the edit/render version.
+  'review.read',
+  'review.edit',
+  'review.approve',
+  'review.reject',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

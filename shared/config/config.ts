@@ -85,6 +85,10 @@ export const ConfigSchema = z
     REDACTION_TIMEOUT_MINUTES: positiveInt.default(60),
     /** Redaction attempts before the evidence is quarantined. */
     REDACTION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+    /** The review rule of a tenant that has not chosen one (PUT /api/settings): always | when-needed | never. */
+    REVIEW_DEFAULT: z.enum(['always', 'when-needed', 'never']).default('when-needed'),
+    /** How long an item waits for its review before the original is deleted and the item quarantined. */
+    REVIEW_DEADLINE_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
     /** Extra terms refused in free text, comma separated, on top of the built-in list. */
     SCREENING_EXTRA_TERMS: commaList.default([]),
 

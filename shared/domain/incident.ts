@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { KeepTracksSchema, SubjectHintSchema } from './redaction.js';
+import { KeepTracksSchema, RedactionEditsSchema, ReviewReasonSchema, SubjectHintSchema } from './redaction.js';
 import { WrappedKeySchema } from '../crypto/key-wrapper.js';
 import { TraceparentSchema } from './traceparent.js';
 
@@ -64,11 +64,53 @@ export const CreateIncidentSchema = z
   .strict();
 export type CreateIncidentInput = z.infer<typeof CreateIncidentSchema>;
 
-export const EVIDENCE_STATUSES = ['awaiting-upload', 'processing', 'published', 'quarantined', 'rejected'] as const;
+export const EVIDENCE_STATUSES = ['awaiting-upload', 'processing', 'awaiting-review', 'published', 'quarantined', 'rejected'] as const;
 export const EvidenceStatusSchema = z.enum(EVIDENCE_STATUSES);
 export type EvidenceStatus = z.infer<typeof EvidenceStatusSchema>;
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** A tenant's review rule: every item, only items the engine is not sure of (default), or none (unsure → quarantine). */
+export const REVIEW_MODES = ['always', 'when-needed', 'never'] as const;
+export const ReviewModeSchema = z.enum(REVIEW_MODES);
+export type ReviewMode = z.infer<typeof ReviewModeSchema>;
+
+/** Why a reviewer turned a render down (a code, never free text). */
+export const REJECT_REASONS = ['redaction-inadequate', 'subject-not-visible', 'wrong-file', 'other'] as const;
+export const RejectReasonSchema = z.enum(REJECT_REASONS);
+
+/**
+ * An evidence item held for review (issue 13): why, until when, which render the reviewer sees
+ * (`renderVersion` = the edit version it applied, 0 = the automatic render), the current edit set,
+ * and the history of edits and decisions (opaque subject ids, never names). While under review the
+ * original exists only sealed with the incident's data key (`original`); it is deleted on approval,
+ * rejection or when the deadline passes.
+ */
+export const EvidenceReviewSchema = z
+  .object({
+    reasons: z.array(ReviewReasonSchema).max(16),
+    since: z.string(),
+    deadline: z.string(),
+    state: z.enum(['ready', 'rendering', 'decided']),
+    renderVersion: z.number().int().min(0),
+    edits: RedactionEditsSchema.optional(),
+    history: z
+      .array(
+        z
+          .object({
+            version: z.number().int().min(0),
+            kind: z.enum(['edits', 'render-failed', 'approved', 'rejected', 'deadline']),
+            by: z.string().max(128),
+            at: z.string(),
+            reason: z.string().max(64).optional(),
+          })
+          .strict(),
+      )
+      .max(400),
+    original: z.object({ blobName: z.string(), storedBytes: z.number().int().positive() }).strict().optional(),
+  })
+  .strict();
+export type EvidenceReview = z.infer<typeof EvidenceReviewSchema>;
 
 export const EvidenceRecordSchema = z
   .object({
@@ -106,6 +148,8 @@ export const EvidenceRecordSchema = z
       .optional(),
     summary: z.unknown().optional(),
     quarantine: z.object({ code: z.string(), reason: z.string(), at: z.string() }).strict().optional(),
+    /** Present once the item entered review (kept after the decision as its record). */
+    review: EvidenceReviewSchema.optional(),
     originalDeletedAt: z.string().optional(),
     publishedAt: z.string().optional(),
     updatedAt: z.string(),
@@ -167,6 +211,7 @@ export function toIncidentView(incident: IncidentRecord) {
       redacted: e.redacted ? { sha256: e.redacted.sha256, sizeBytes: e.redacted.sizeBytes, contentType: e.redacted.contentType } : undefined,
       summary: e.summary,
       quarantine: e.quarantine,
+      review: e.review ? { reasons: e.review.reasons, since: e.review.since, deadline: e.review.deadline, state: e.review.state, renderVersion: e.review.renderVersion } : undefined,
       publishedAt: e.publishedAt,
     })),
   };
@@ -177,6 +222,8 @@ export const blobNames = {
   ingest: (tenantId: string, incidentId: string, evidenceId: string) => `${tenantId}/${incidentId}/${evidenceId}`,
   redacted: (tenantId: string, incidentId: string, evidenceId: string) => `${tenantId}/${incidentId}/${evidenceId}/redacted`,
   report: (tenantId: string, incidentId: string, evidenceId: string) => `${tenantId}/${incidentId}/${evidenceId}/report.json`,
+  /** The original while under review, sealed with the incident's data key (container `evidence`). */
+  sealedOriginal: (tenantId: string, incidentId: string, evidenceId: string) => `${tenantId}/${incidentId}/${evidenceId}/original.sealed`,
   parseIngest(name: string): { tenantId: string; incidentId: string; evidenceId: string } | undefined {
     const m = /^([\w-]{1,64})\/([\w-]{1,64})\/([\w-]{1,64})$/.exec(name);
     return m ? { tenantId: m[1]!, incidentId: m[2]!, evidenceId: m[3]! } : undefined;

@@ -12,6 +12,8 @@ interface Instruments {
   verificationFailures: Counter;
   outcomes: Counter;
   queueAge: Histogram;
+  reviewWait: Histogram;
+  reviews: Counter;
 }
 
 let instruments: Instruments | undefined;
@@ -25,6 +27,8 @@ function get(): Instruments {
     verificationFailures: meter.createCounter('bystander.verification.failures', { description: 'Redactions whose independent verification failed (quarantined)', unit: '{job}' }),
     outcomes: meter.createCounter('bystander.evidence.outcomes', { description: 'Evidence items that ended published or quarantined (attribute code: the quarantine code); quarantine rate = quarantined / all', unit: '{item}' }),
     queueAge: meter.createHistogram('bystander.queue.age', { description: 'How long a message waited in its queue before a consumer took it', unit: 's' }),
+    reviewWait: meter.createHistogram('bystander.review.wait', { description: 'How long an item waited in review, from held to decided (attribute decision: approved, rejected, deadline)', unit: 's' }),
+    reviews: meter.createCounter('bystander.review.held', { description: 'Evidence items held for human review (attribute reason: the first review reason, or tenant-reviews-all)', unit: '{item}' }),
   };
   return instruments;
 }
@@ -44,5 +48,11 @@ export const telemetryMetrics = {
   },
   queueAge(queue: string, seconds: number) {
     if (seconds >= 0) get().queueAge.record(seconds, { queue });
+  },
+  reviewHeld(reason: string) {
+    get().reviews.add(1, { reason });
+  },
+  reviewWait(decision: 'approved' | 'rejected' | 'deadline', seconds: number) {
+    if (seconds >= 0) get().reviewWait.record(seconds, { decision });
   },
 };

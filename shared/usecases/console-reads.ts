@@ -53,10 +53,13 @@ export function makeIncidentAuditTrail(ports: IncidentPorts, reader: IncidentAud
 
 /** The orchestration's custom status (processEvidence): ids, stage names, numbers and codes only. */
 const LiveStatusSchema = z.object({
-  stage: z.enum(['inspecting', 'redacting', 'recording', 'publishing', 'published', 'quarantined', 'awaiting-review']),
+  stage: z.enum(['inspecting', 'redacting', 'recording', 'publishing', 'published', 'quarantined', 'awaiting-review', 'review-rendering']),
   attempt: z.number().int().min(1).optional(),
   maxAttempts: z.number().int().min(1).optional(),
   code: z.string().max(64).optional(),
+  /** Review: the render version shown (0 = automatic) or being rendered, and the deadline. */
+  version: z.number().int().min(0).optional(),
+  deadline: z.string().max(40).optional(),
 });
 
 function recordStatus(e: EvidenceRecord) {
@@ -64,6 +67,7 @@ function recordStatus(e: EvidenceRecord) {
     id: e.id,
     status: e.status,
     ...(e.quarantine ? { quarantine: { code: e.quarantine.code, reason: e.quarantine.reason } } : {}),
+    ...(e.review ? { review: { reasons: e.review.reasons, deadline: e.review.deadline, state: e.review.state, renderVersion: e.review.renderVersion } } : {}),
   };
 }
 
@@ -78,7 +82,7 @@ export function makeEvidenceStatus(ports: IncidentPorts, orchestrations: () => O
     const client = orchestrations();
     const evidence = await Promise.all(
       incident.evidence.map(async (e) => {
-        if (e.status !== 'processing') return recordStatus(e);
+        if (e.status !== 'processing' && e.status !== 'awaiting-review') return recordStatus(e);
         const live = LiveStatusSchema.safeParse((await client.status(e.id))?.customStatus);
         return { ...recordStatus(e), ...(live.success ? { live: live.data } : {}) };
       }),

@@ -9,6 +9,7 @@ import { DecryptionError } from '../crypto/errors.js';
 import { updateIncident } from './update-incident.js';
 import type { Deps } from './deps.js';
 import { incidentDataKey, sealingFor, sha256OfSealedBlob } from './sealed-media.js';
+import type { ReadReviewRule, ReviewRule } from './review.js';
 
 /** The only thing an orchestration carries: ids. */
 export interface EvidenceRef {
@@ -45,8 +46,14 @@ function findEvidence(incident: IncidentRecord, evidenceId: string): EvidenceRec
   return incident.evidence.find((e) => e.id === evidenceId);
 }
 
-/** The orchestration input: ids plus the workflow's numbers, fixed at start so replays never see a changed setting. */
-export function processEvidenceInput(deps: Pick<Deps, 'config'>, ref: EvidenceRef) {
+/** The stamp's review rule, for a tenant that has none (and for callers that read no tenant settings). */
+export const defaultReviewRule = (config: Deps['config']): ReviewRule => ({ review: config.REVIEW_DEFAULT, deadlineHours: config.REVIEW_DEADLINE_HOURS });
+
+/**
+ * The orchestration input: ids plus the workflow's numbers and the tenant's review rule, fixed at
+ * start so replays never see a changed setting.
+ */
+export function processEvidenceInput(deps: Pick<Deps, 'config'>, ref: EvidenceRef, rule: ReviewRule = defaultReviewRule(deps.config)) {
   return {
     tenantId: ref.tenantId,
     incidentId: ref.incidentId,
@@ -54,6 +61,8 @@ export function processEvidenceInput(deps: Pick<Deps, 'config'>, ref: EvidenceRe
     ...(ref.traceparent ? { traceparent: ref.traceparent } : {}),
     redactionTimeoutMinutes: deps.config.REDACTION_TIMEOUT_MINUTES,
     maxAttempts: deps.config.REDACTION_MAX_ATTEMPTS,
+    review: rule.review,
+    reviewDeadlineHours: rule.deadlineHours,
   };
 }
 
@@ -67,7 +76,8 @@ export type UploadOutcome =
  * streaming, and start `processEvidence` with the evidence id as instance id (duplicate events
  * start nothing). A blob on no slot is deleted and the rejection audited.
  */
-export async function acceptUpload(deps: Deps, orchestrations: Orchestrations, blobName: string): Promise<UploadOutcome> {
+export async function acceptUpload(deps: Deps, orchestrations: Orchestrations, blobName: string, readReviewRule?: ReadReviewRule): Promise<UploadOutcome> {
+  const input = async (ref: EvidenceRef) => processEvidenceInput(deps, ref, readReviewRule ? await readReviewRule(ref.tenantId) : defaultReviewRule(deps.config));
   const ref = blobNames.parseIngest(blobName);
   const reject = async (reason: string, tenantId?: string, target: Partial<EvidenceRef> = {}): Promise<UploadOutcome> => {
     await deps.blobs.delete(CONTAINERS.ingest, blobName);
@@ -99,7 +109,7 @@ export async function acceptUpload(deps: Deps, orchestrations: Orchestrations, b
     // A duplicate event (or a retry after a crash between the update and the start): make sure the
     // orchestration exists, start nothing new.
     if (evidence.status === 'processing') {
-      const started = await orchestrations.start(PROCESS_EVIDENCE, ref.evidenceId, processEvidenceInput(deps, traced));
+      const started = await orchestrations.start(PROCESS_EVIDENCE, ref.evidenceId, await input(traced));
       return { outcome: started === 'started' ? 'started' : 'duplicate', ref };
     }
     return { outcome: 'duplicate', ref };
@@ -127,7 +137,7 @@ export async function acceptUpload(deps: Deps, orchestrations: Orchestrations, b
     e.updatedAt = now;
     return incident;
   });
-  const started = await orchestrations.start(PROCESS_EVIDENCE, ref.evidenceId, processEvidenceInput(deps, traced));
+  const started = await orchestrations.start(PROCESS_EVIDENCE, ref.evidenceId, await input(traced));
   return { outcome: started === 'started' ? 'started' : 'duplicate', ref };
 }
 
@@ -163,13 +173,27 @@ export function jobIdFor(ref: EvidenceRef, attempt: number): string {
   return `${ref.evidenceId}.a${attempt}`;
 }
 
-/** Sends one redaction job (deterministic names per attempt) to the worker queue. */
-export async function dispatchRedaction(deps: Deps, input: { ref: EvidenceRef; attempt: number }): Promise<{ jobId: string }> {
+/** A review re-render's job id (edit version n): one job per version, so a redelivery is idempotent. */
+export function reviewJobIdFor(ref: EvidenceRef, version: number): string {
+  return `${ref.evidenceId}.r${version}`;
+}
+
+/**
+ * Sends one redaction job (deterministic names per attempt) to the worker queue. `reviewable`: the
+ * tenant reviews unsure renders (the worker returns them instead of failing). `reviewVersion`: a
+ * review re-render applying that edit version, from the original sealed for review.
+ */
+export async function dispatchRedaction(deps: Deps, input: { ref: EvidenceRef; attempt: number; reviewable?: boolean; reviewVersion?: number }): Promise<{ jobId: string }> {
   const { ref, attempt } = input;
   const found = await deps.incidents.get(ref.tenantId, ref.incidentId);
   const evidence = found && findEvidence(found.doc, ref.evidenceId);
   if (!evidence?.original) throw new NotFoundError(`evidence ${ref.evidenceId} has no received original`);
-  const jobId = jobIdFor(ref, attempt);
+  const review = input.reviewVersion !== undefined ? evidence.review : undefined;
+  if (input.reviewVersion !== undefined && (!review?.original || review.edits?.version !== input.reviewVersion)) {
+    throw new NotFoundError(`evidence ${ref.evidenceId} has no sealed original or no edits version ${input.reviewVersion}`);
+  }
+  const suffix = review ? `r${input.reviewVersion}` : `a${attempt}`;
+  const jobId = review ? reviewJobIdFor(ref, input.reviewVersion!) : jobIdFor(ref, attempt);
   const base = blobNames.redacted(ref.tenantId, ref.incidentId, ref.evidenceId);
   const job: RedactionJob = RedactionJobSchema.parse({
     version: 1,
@@ -179,14 +203,19 @@ export async function dispatchRedaction(deps: Deps, input: { ref: EvidenceRef; a
     evidenceId: ref.evidenceId,
     attempt,
     mediaKind: evidence.mediaKind,
-    source: { container: CONTAINERS.ingest, name: blobNames.ingest(ref.tenantId, ref.incidentId, ref.evidenceId) },
+    source: review?.original
+      ? { container: CONTAINERS.evidence, name: review.original.blobName }
+      : { container: CONTAINERS.ingest, name: blobNames.ingest(ref.tenantId, ref.incidentId, ref.evidenceId) },
+    ...(review?.original ? { sourceSealed: true } : {}),
     sourceSha256: evidence.original.sha256,
-    output: { container: CONTAINERS.evidence, name: `${base}.a${attempt}` },
-    report: { container: CONTAINERS.reports, name: `${blobNames.report(ref.tenantId, ref.incidentId, ref.evidenceId)}.a${attempt}` },
+    output: { container: CONTAINERS.evidence, name: `${base}.${suffix}` },
+    report: { container: CONTAINERS.reports, name: `${blobNames.report(ref.tenantId, ref.incidentId, ref.evidenceId)}.${suffix}` },
     targets: ['faces', 'plates'],
     style: 'pixelate',
     subjects: evidence.subjectHints,
     ...(evidence.keepTracks?.length ? { keepTracks: evidence.keepTracks } : {}),
+    ...(input.reviewable || review ? { reviewable: true } : {}),
+    ...(review?.edits ? { edits: review.edits } : {}),
     keepAudio: false,
     ...(ref.traceparent ? { traceparent: ref.traceparent } : {}),
     encryption: await sealingFor(deps, ref.tenantId, ref.incidentId),
@@ -197,18 +226,19 @@ export async function dispatchRedaction(deps: Deps, input: { ref: EvidenceRef; a
 
 export type RecordResult = { ok: true } | { ok: false; code: string; reason: string };
 
+type Redacted = NonNullable<EvidenceRecord['redacted']>;
+
 /**
- * Records a successful redaction: re-hashes the output blob (it must match what the worker
- * reported), requires a passed verification, and stores hashes + summary (ETag concurrency).
+ * Checks a successful result against storage: it must answer this evidence item, and the output
+ * blob, decrypted with the incident's key, must hash to what the worker reported.
  */
-export async function recordRedaction(deps: Deps, input: { ref: EvidenceRef; result: RedactionResult }): Promise<RecordResult> {
-  const { ref, result } = input;
-  if (result.outcome !== 'succeeded') return { ok: false, code: result.code, reason: result.reason };
+export async function measureRedactedOutput(
+  deps: Pick<Deps, 'blobs' | 'incidents' | 'dataKeys'>,
+  ref: EvidenceRef,
+  result: Extract<RedactionResult, { outcome: 'succeeded' }>,
+): Promise<{ ok: true; redacted: Redacted } | { ok: false; code: string; reason: string }> {
   if (result.tenantId !== ref.tenantId || result.evidenceId !== ref.evidenceId || result.incidentId !== ref.incidentId) {
     return { ok: false, code: 'result-mismatch', reason: 'the redaction result belongs to other evidence' };
-  }
-  if (result.summary.verification === 'failed') {
-    return { ok: false, code: 'verification-failed', reason: 'independent verification found an unobscured face' };
   }
   let measured: { sha256: string; size: number; storedBytes: number };
   try {
@@ -222,19 +252,39 @@ export async function recordRedaction(deps: Deps, input: { ref: EvidenceRef; res
   if (measured.sha256 !== result.output.sha256 || measured.storedBytes !== result.output.storedBytes) {
     return { ok: false, code: 'output-hash-mismatch', reason: 'the redacted output does not match the hash the worker reported' };
   }
-  const now = deps.clock.now().toISOString();
-  await updateIncident(deps, ref.tenantId, ref.incidentId, (incident) => {
-    const e = findEvidence(incident, ref.evidenceId);
-    if (!e) throw new NotFoundError(`evidence ${ref.evidenceId} not found`);
-    if (e.status !== 'processing') return undefined;
-    e.redacted = {
+  return {
+    ok: true,
+    redacted: {
       blobName: result.output.name,
       sha256: measured.sha256,
       sizeBytes: measured.size,
       storedBytes: measured.storedBytes,
       contentType: result.output.contentType,
       reportBlobName: result.report.name,
-    };
+    },
+  };
+}
+
+/**
+ * Records a successful redaction: re-hashes the output blob (it must match what the worker
+ * reported), requires a passed verification — or, where the tenant reviews (`reviewable`), a render
+ * the worker marked for review, which then can only be published by a reviewer's approval — and
+ * stores hashes + summary (ETag concurrency).
+ */
+export async function recordRedaction(deps: Deps, input: { ref: EvidenceRef; result: RedactionResult; reviewable?: boolean }): Promise<RecordResult> {
+  const { ref, result } = input;
+  if (result.outcome !== 'succeeded') return { ok: false, code: result.code, reason: result.reason };
+  if (result.summary.verification === 'failed' && !(input.reviewable && result.summary.review?.needed)) {
+    return { ok: false, code: 'verification-failed', reason: 'independent verification found an unobscured face' };
+  }
+  const checked = await measureRedactedOutput(deps, ref, result);
+  if (!checked.ok) return checked;
+  const now = deps.clock.now().toISOString();
+  await updateIncident(deps, ref.tenantId, ref.incidentId, (incident) => {
+    const e = findEvidence(incident, ref.evidenceId);
+    if (!e) throw new NotFoundError(`evidence ${ref.evidenceId} not found`);
+    if (e.status !== 'processing') return undefined;
+    e.redacted = checked.redacted;
     e.summary = result.summary;
     e.updatedAt = now;
     return incident;
@@ -242,23 +292,26 @@ export async function recordRedaction(deps: Deps, input: { ref: EvidenceRef; res
   return { ok: true };
 }
 
-/** Minimisation: once the redacted copy is recorded, the original upload is deleted. */
+/** Minimisation: once the redacted copy is recorded (or approved), the original upload — or its sealed review copy — is deleted. */
 export async function discardOriginal(deps: Deps, ref: EvidenceRef): Promise<{ deleted: boolean }> {
   const deleted = await deps.blobs.delete(CONTAINERS.ingest, blobNames.ingest(ref.tenantId, ref.incidentId, ref.evidenceId));
+  const sealed = await deps.blobs.delete(CONTAINERS.evidence, blobNames.sealedOriginal(ref.tenantId, ref.incidentId, ref.evidenceId));
   const now = deps.clock.now().toISOString();
   await updateIncident(deps, ref.tenantId, ref.incidentId, (incident) => {
     const e = findEvidence(incident, ref.evidenceId);
-    if (!e || e.originalDeletedAt) return undefined;
-    e.originalDeletedAt = now;
+    if (!e || (e.originalDeletedAt && !e.review?.original)) return undefined;
+    e.originalDeletedAt ??= now;
+    if (e.review) delete e.review.original;
     return incident;
   });
-  return { deleted };
+  return { deleted: deleted || sealed };
 }
 
 /** Deletes outputs of attempts other than the recorded one (late or superseded results). */
 async function removeOtherOutputs(deps: Deps, ref: EvidenceRef, keep: string | undefined): Promise<void> {
   const base = blobNames.redacted(ref.tenantId, ref.incidentId, ref.evidenceId);
-  for await (const b of deps.blobs.list(CONTAINERS.evidence, `${base}.a`)) {
+  // Automatic attempts (`.a<n>`) and review renders (`.r<n>`); the sealed original is not under this prefix.
+  for await (const b of deps.blobs.list(CONTAINERS.evidence, `${base}.`)) {
     if (b.name !== keep) await deps.blobs.delete(CONTAINERS.evidence, b.name);
   }
 }
@@ -267,8 +320,13 @@ export async function publishEvidence(deps: Deps, ref: EvidenceRef): Promise<{ s
   const now = deps.clock.now().toISOString();
   const incident = await updateIncident(deps, ref.tenantId, ref.incidentId, (incident) => {
     const e = findEvidence(incident, ref.evidenceId);
-    if (!e || e.status !== 'processing') return undefined;
+    if (!e || (e.status !== 'processing' && e.status !== 'awaiting-review')) return undefined;
     if (!e.redacted || !e.originalDeletedAt) throw new Error('cannot publish evidence without a recorded redaction and a discarded original');
+    // A render held for review is published only on a reviewer's approval of that very render; an
+    // automatic render only when its verification did not fail.
+    if (e.status === 'awaiting-review' ? e.review?.history.at(-1)?.kind !== 'approved' : (e.summary as { verification?: string } | undefined)?.verification === 'failed') {
+      throw new Error('cannot publish a render that failed verification or awaits a reviewer\'s approval');
+    }
     e.status = 'published';
     e.publishedAt = now;
     e.updatedAt = now;
@@ -281,7 +339,8 @@ export async function publishEvidence(deps: Deps, ref: EvidenceRef): Promise<{ s
 
 /**
  * Failure never publishes: the original is moved out of `ingest/` into `quarantine/` (never served,
- * removed by the lifecycle rule), any redacted output is deleted, and the reason is recorded.
+ * removed by the lifecycle rule), any redacted output is deleted, and the reason is recorded. An item
+ * that was under review (rejected, deadline passed) has only its sealed original, which is deleted.
  */
 export async function quarantineEvidence(deps: Deps, input: { ref: EvidenceRef; code: string; reason: string }): Promise<{ status: 'quarantined' }> {
   const { ref, code, reason } = input;
@@ -297,12 +356,18 @@ export async function quarantineEvidence(deps: Deps, input: { ref: EvidenceRef; 
     if (!(err instanceof NotFoundError)) throw err;
   }
   await removeOtherOutputs(deps, ref, undefined);
+  await deps.blobs.delete(CONTAINERS.evidence, blobNames.sealedOriginal(ref.tenantId, ref.incidentId, ref.evidenceId));
   const now = deps.clock.now().toISOString();
   await updateIncident(deps, ref.tenantId, ref.incidentId, (incident) => {
     const e = findEvidence(incident, ref.evidenceId);
     if (!e || e.status === 'quarantined') return undefined;
     e.status = 'quarantined';
     delete e.redacted;
+    if (e.review) {
+      delete e.review.original;
+      e.review.state = 'decided';
+      e.originalDeletedAt ??= now;
+    }
     e.quarantine = { code, reason: reason.slice(0, 500), at: now };
     e.updatedAt = now;
     return incident;

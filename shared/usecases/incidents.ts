@@ -177,8 +177,10 @@ export async function streamRedactedMedia(
   deps: Pick<Deps, 'blobs' | 'incidents' | 'dataKeys'>,
   evidence: EvidenceRecord,
   pickRange: (size: number) => { offset: number; count: number } | undefined,
+  /** `review`: the current review render of an item awaiting review (reviewers only; see review.ts). */
+  stage: 'published' | 'review' = 'published',
 ) {
-  const redacted = evidence.status === 'published' ? evidence.redacted : undefined;
+  const redacted = evidence.status === (stage === 'published' ? 'published' : 'awaiting-review') ? evidence.redacted : undefined;
   if (!redacted) throw new ProblemError(problems.notFound(`published evidence ${evidence.id}`));
   const totalSize = redacted.sizeBytes;
   const range = pickRange(totalSize);

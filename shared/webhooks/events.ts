@@ -15,7 +15,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'evidence.published',
   /** data.code: the quarantine code (e.g. `verification-failed`, `media-corrupt`). */
   'evidence.quarantined',
-  /** Reserved: evidence held for human review. No producer yet; endpoints may subscribe already. */
+  /** Evidence held for human review (data.code: the first review reason, or `tenant-reviews-all`). */
   'evidence.awaiting-review',
   'share.viewed',
   'share.expired',
@@ -91,6 +91,9 @@ export function eventFromAudit(a: AuditInput, at: Date): WebhookEventRecord | un
     data = { incidentId: t.incidentId, evidenceId: t.evidenceId };
   } else if (a.action === 'evidence.quarantined') {
     type = 'evidence.quarantined';
+    data = { incidentId: t.incidentId, evidenceId: t.evidenceId, ...(a.reason ? { code: a.reason } : {}) };
+  } else if (a.action === 'evidence.awaiting-review') {
+    type = 'evidence.awaiting-review';
     data = { incidentId: t.incidentId, evidenceId: t.evidenceId, ...(a.reason ? { code: a.reason } : {}) };
   } else if (a.action === 'share.view' && a.outcome === 'allowed') {
     type = 'share.viewed';

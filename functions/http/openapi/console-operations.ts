@@ -25,7 +25,7 @@ export const consoleOperations: Record<string, OperationDoc> = {
   },
   evidenceStatus: {
     summary: 'Each evidence item’s status, with the pipeline’s live stage while it runs',
-    description: 'The record status plus, while processing, the orchestration’s custom status (`stage`: inspecting, redacting, recording, publishing; `attempt`, `maxAttempts`). Takes no query parameters. Audited (`incident.read`).',
+    description: 'The record status plus, while processing, the orchestration’s custom status (`stage`: inspecting, redacting, recording, awaiting-review, review-rendering, publishing; `attempt`, `maxAttempts`; under review `version` and `deadline`) and, for an item held for review, its reasons, deadline, state and render version. Takes no query parameters. Audited (`incident.read`).',
     tag: 'evidence',
     roles: ['uploader', 'investigator', 'admin'],
     params: { id },

@@ -1,6 +1,7 @@
 import type { Role } from '../../../shared/auth/tokens.js';
 import type { RequestSchemaName, ResponseSchemaName } from './schemas.js';
 import { consoleOperations } from './console-operations.js';
+import { reviewOperations } from './review-operations.js';
 
 /**
  * What the OpenAPI document says about each route of the table (functions/http/routes.ts), by
@@ -367,6 +368,7 @@ export const operations: Record<string, OperationDoc> = {
     problems: [404, 503],
   },
   ...consoleOperations,
+  ...reviewOperations,
 };
 
 const P = 'https://bystander.dev/problems/';

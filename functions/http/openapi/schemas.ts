@@ -16,6 +16,10 @@ import type { UploadSlot } from '../../../shared/usecases/incidents.js';
 import { RenewUploadUrlSchema, type UploadSession } from '../../../shared/uploads/sessions.js';
 import { StagedBlocksSchema } from '../../../shared/uploads/blocks.js';
 import { DevSignInSchema } from '../../../shared/usecases/console-sign-in.js';
+import { ApproveReviewSchema, RejectReviewSchema, ReviewEditsRequestSchema, getReview } from '../../../shared/usecases/review.js';
+import { RedactionEditsSchema, ReviewReasonSchema } from '../../../shared/domain/redaction.js';
+import { ReviewModeSchema } from '../../../shared/domain/incident.js';
+import { UpdateTenantSettingsSchema } from '../../../shared/domain/tenant-settings.js';
 
 /**
  * The schemas of the OpenAPI document. Request bodies are the very zod schemas the use cases parse
@@ -52,6 +56,10 @@ export const EvidenceViewSchema = z.strictObject({
   redacted: z.strictObject({ sha256, sizeBytes: z.number().int().positive(), contentType: z.string() }).optional(),
   summary: z.unknown().optional().describe('Redaction summary of the worker report (counts, verification); no images'),
   quarantine: z.strictObject({ code: z.string(), reason: z.string(), at: z.string() }).optional(),
+  review: z
+    .strictObject({ reasons: z.array(ReviewReasonSchema), since: z.string(), deadline: z.string(), state: z.enum(['ready', 'rendering', 'decided']), renderVersion: z.number().int().min(0) })
+    .optional()
+    .describe('Present once the item was held for review'),
   publishedAt: z.string().optional(),
 });
 
@@ -156,6 +164,38 @@ export const CreatedWebhookSchema = WebhookViewSchema.extend({
 });
 export const WebhookListSchema = z.strictObject({ webhooks: z.array(WebhookViewSchema) });
 
+const KeyframeBoxSchema = z.strictObject({ frame: z.number().int().min(0), x: z.number(), y: z.number(), w: z.number(), h: z.number() });
+export const ReviewViewSchema = z.strictObject({
+  evidenceId: z.string(),
+  status: EvidenceStatusSchema,
+  state: z.enum(['ready', 'rendering', 'decided']),
+  reasons: z.array(ReviewReasonSchema),
+  since: z.string(),
+  deadline: z.string(),
+  render: z
+    .strictObject({
+      version: z.number().int().min(0).describe('The edit version this render applied (0 = the automatic render)'),
+      contentType: z.string().optional(),
+      width: z.number().optional(),
+      height: z.number().optional(),
+      fps: z.number().optional(),
+      frames: z.number().optional(),
+      durationSeconds: z.number().optional(),
+    }),
+  tracks: z.array(
+    z.strictObject({ id: z.number().int().min(0), class: z.enum(['face', 'plate', 'person']), kept: z.boolean(), firstFrame: z.number().int(), lastFrame: z.number().int(), boxes: z.array(KeyframeBoxSchema) }),
+  ),
+  failedFrames: z.array(z.number().int()),
+  edits: RedactionEditsSchema.nullable(),
+  history: z.array(
+    z.strictObject({ version: z.number().int().min(0), kind: z.enum(['edits', 'render-failed', 'approved', 'rejected', 'deadline']), by: z.string(), at: z.string(), reason: z.string().optional() }),
+  ),
+  previewUrl: z.string(),
+});
+export const ReviewAcceptedSchema = z.strictObject({ version: z.number().int().min(1), state: z.literal('rendering') });
+export const ReviewDecidedSchema = z.strictObject({ status: z.enum(['publishing', 'quarantined']) });
+export const TenantSettingsSchema = z.strictObject({ review: ReviewModeSchema, reviewDeadlineHours: z.number().int().min(1) });
+
 /** Request bodies: the schemas the use cases validate with (input side: defaults are optional). */
 export const requestSchemas = {
   CreateIncident: CreateIncidentSchema,
@@ -166,6 +206,10 @@ export const requestSchemas = {
   CreateWebhook: CreateWebhookSchema,
   RenewUploadUrl: RenewUploadUrlSchema,
   DevSignIn: DevSignInSchema,
+  ReviewEdits: ReviewEditsRequestSchema,
+  ApproveReview: ApproveReviewSchema,
+  RejectReview: RejectReviewSchema,
+  UpdateTenantSettings: UpdateTenantSettingsSchema,
 } as const;
 
 /** Response bodies. */
@@ -185,6 +229,10 @@ export const responseSchemas = {
   Webhook: WebhookViewSchema,
   CreatedWebhook: CreatedWebhookSchema,
   WebhookList: WebhookListSchema,
+  Review: ReviewViewSchema,
+  ReviewAccepted: ReviewAcceptedSchema,
+  ReviewDecided: ReviewDecidedSchema,
+  TenantSettings: TenantSettingsSchema,
   /** Not an HTTP response: the body Bystander POSTs to a registered webhook endpoint. */
   WebhookPayload: WebhookPayloadSchema,
 } as const;
@@ -203,4 +251,5 @@ export type ViewPins = [
   Assert<Fits<ReturnType<typeof toWebhookView>, typeof WebhookViewSchema>>,
   Assert<Fits<UploadSlot, typeof UploadSlotSchema>>,
   Assert<Fits<UploadSession, typeof UploadSessionSchema>>,
+  Assert<Fits<Awaited<ReturnType<typeof getReview>>, typeof ReviewViewSchema>>,
 ];

@@ -61,6 +61,8 @@ var containers = [
   { name: 'webhooks', ttl: -1 }
   // Retailer webhook events (ids and codes only); each item carries its own ttl (30 days).
   { name: 'webhook-events', ttl: -1 }
+  // Per-tenant settings chosen by the tenant's admins (the review rule); one small item per tenant.
+  { name: 'tenant-settings', ttl: 0 }
   { name: 'audit', ttl: auditTtlDays * 86400 }
 ]
 
