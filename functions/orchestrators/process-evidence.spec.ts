@@ -3,8 +3,7 @@ import * as df from 'durable-functions';
 import { processEvidenceOrchestrator, type ProcessEvidenceInput } from './process-evidence.js';
 import { ACTIVITIES } from '../activities/names.js';
 import { ActionType, DurableOrchestrationInput, HistoryEvents, Orchestrator, type HistoryEvent } from '../../local/durable-internals.js';
-import { LocalOrchestrationRuntime, type TimerScheduler } from '../../local/orchestration-runtime.js';
-import { silentLogger } from '../../shared/adapters/console-logger.js';
+import { runtimeWith as harness, settle } from '../../test/orchestration/harness.js';
 import type { RedactionResult } from '../../shared/domain/redaction.js';
 
 const input: ProcessEvidenceInput = { tenantId: 't1', incidentId: 'i1', evidenceId: 'e1', redactionTimeoutMinutes: 30, maxAttempts: 2 };
@@ -101,51 +100,8 @@ describe('processEvidence with DummyOrchestrationContext and a recorded history'
   });
 });
 
-/** A timer scheduler the test advances by hand (no real waiting). */
-function manualTimers() {
-  const pending: { at: Date; fn: () => void; cancelled: boolean }[] = [];
-  const scheduler: TimerScheduler = {
-    schedule(atTime, fn) {
-      const t = { at: atTime, fn, cancelled: false };
-      pending.push(t);
-      return () => (t.cancelled = true);
-    },
-  };
-  return {
-    scheduler,
-    fireAll() {
-      const due = pending.splice(0).filter((t) => !t.cancelled);
-      due.forEach((t) => t.fn());
-      return due.length;
-    },
-    count: () => pending.filter((t) => !t.cancelled).length,
-  };
-}
-
 function runtimeWith(activityImpl: Partial<Record<string, (input: unknown) => Promise<unknown>>>) {
-  const calls: { name: string; input: unknown }[] = [];
-  const activities = Object.fromEntries(
-    Object.values(ACTIVITIES).map((name) => [
-      name,
-      async (arg: unknown) => {
-        calls.push({ name, input: arg });
-        const impl = activityImpl[name];
-        return impl ? impl(arg) : { ok: true };
-      },
-    ]),
-  );
-  const timers = manualTimers();
-  let now = T0.getTime();
-  const clock = { now: () => new Date(now) };
-  const runtime = new LocalOrchestrationRuntime({ processEvidence: processEvidenceOrchestrator }, activities, clock, silentLogger, timers.scheduler, 10);
-  return { runtime, calls, timers, advance: (ms: number) => (now += ms) };
-}
-
-async function settle(runtime: LocalOrchestrationRuntime) {
-  for (let i = 0; i < 20; i++) {
-    await runtime.idle();
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  return harness({ processEvidence: processEvidenceOrchestrator }, Object.values(ACTIVITIES), activityImpl, T0);
 }
 
 describe('processEvidence through durable-functions replay engine (local runtime)', () => {
