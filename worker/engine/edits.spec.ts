@@ -183,10 +183,12 @@ describe('review reasons', () => {
   });
 
   it('verifier-found-faces, faces-below-verified-size (obscured face tracks only), keep-track-missing', () => {
-    const tracks = [track(0, 'face', 0, 99, 18), track(3, 'face', 0, 99, 16, true)];
+    const three = (t: Track): Track => ({ ...t, frames: [t.frames[0]!, t.frames[0]! + 1, t.frames[1]!], boxes: [t.boxes[0]!, t.boxes[0]!, t.boxes[1]!] });
+    const tracks = [three(track(0, 'face', 0, 99, 18)), three(track(3, 'face', 0, 99, 16, true))];
     expect(reviewReasons({ ...base, tracks, matches: [], verificationFailed: true, keepAsked: [3, 12] })).toEqual(['verifier-found-faces', 'faces-below-verified-size', 'keep-track-missing']);
-    // A small face that was kept (the subject) is not a reason.
+    // A small face that was kept (the subject) is not a reason, nor an unconfirmed blip (2 detections).
     expect(reviewReasons({ ...base, tracks: [tracks[1]!], matches: [] })).toEqual([]);
+    expect(reviewReasons({ ...base, tracks: [track(0, 'face', 0, 99, 18)], matches: [] })).toEqual([]);
   });
 
   it(`subject-lost when the kept tracks of the subject's class span less than ${SUBJECT_LOST_SHARE} of the clip; a reviewer keeping its continuation resolves it`, () => {

@@ -176,6 +176,9 @@ export interface ReviewInput {
   smallestVerified: number;
 }
 
+/** Detections that confirm a track (assignRolls gives fewer only short rolls). */
+const CONFIRMED = 3;
+
 /** Median of a face track's detected box sides (max of width and height). */
 export function typicalSide(t: Track): number {
   const sides = t.boxes.map((b) => Math.max(b.w, b.h)).sort((a, b) => a - b);
@@ -191,7 +194,9 @@ export function typicalSide(t: Track): number {
 export function reviewReasons(r: ReviewInput): ReviewReason[] {
   const reasons = new Set<ReviewReason>();
   if (r.verificationFailed) reasons.add('verifier-found-faces');
-  if (r.tracks.some((t) => t.cls === 'face' && !t.kept && typicalSide(t) < r.smallestVerified)) reasons.add('faces-below-verified-size');
+  // Confirmed face tracks only (≥ 3 detections, as assignRolls): a one-off small detection is most
+  // often a false alarm (the demo clip has a 21 px blip on a 58 px face's edge) and is obscured anyway.
+  if (r.tracks.some((t) => t.cls === 'face' && !t.kept && t.frames.length >= CONFIRMED && typicalSide(t) < r.smallestVerified)) reasons.add('faces-below-verified-size');
   const ids = new Set(r.tracks.map((t) => t.id));
   const decided = !!r.edits && ((r.edits.keepTracks ?? []).some((id) => ids.has(id)) || (r.edits.obscureTracks?.length ?? 0) > 0);
   if (!decided && r.matches.some((m) => m.outcome === 'ambiguous')) reasons.add('subject-ambiguous');
