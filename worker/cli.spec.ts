@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ensureDemoClip } from '../test/fixtures/media/generate.js';
-import { EXIT, main, parseSubject, progressPrinter } from './cli.js';
+import { EXIT, main, parseBox, parseSubject, progressPrinter, USAGE } from './cli.js';
 
 function io() {
   const stdout = new PassThrough();
@@ -23,6 +23,49 @@ describe('bystander redact CLI', () => {
     expect(parseSubject('12.5:100,40,80,200')).toEqual({ atSeconds: 12.5, box: { x: 100, y: 40, w: 80, h: 200 } });
     expect(() => parseSubject('12:1,2,3')).toThrow(/seconds/);
   });
+
+  it('parses review boxes (<from>-<to>@<at>:<x>,<y>,<w>,<h>) and refuses malformed ones', () => {
+    expect(parseBox('1-3.5@2:100,40,80,60')).toEqual({ fromSeconds: 1, toSeconds: 3.5, atSeconds: 2, box: { x: 100, y: 40, w: 80, h: 60 } });
+    expect(() => parseBox('1-3@2:100,40,80')).toThrow(/<from>-<to>@<at>/);
+    expect(() => parseBox('3-1@2:100,40,80,60')).toThrow(/fromSeconds ≤ atSeconds ≤ toSeconds/);
+    expect(() => parseBox('1-3@2:100,40,0,60')).toThrow();
+  });
+
+  it('documents the review options and exit code 5 in --help', async () => {
+    for (const flag of ['--obscure-track <id>', '--obscure-body <id>', '--box <from>-<to>@<at>:<x>,<y>,<w>,<h>', '--review']) expect(USAGE).toContain(flag);
+    expect(USAGE).toMatch(/5 written, needs review/);
+    expect(EXIT.needsReview).toBe(5);
+  });
+
+  it('exits 2 on malformed edits', async () => {
+    const demo = await ensureDemoClip(join(process.cwd(), '.test-data', 'worker-engine'));
+    const out = join(process.cwd(), '.test-data', 'worker-engine', 'never.mp4');
+    for (const args of [['--obscure-track', 'x'], ['--obscure-body', '1.5'], ['--box', '2-1@1:1,1,5,5']]) {
+      const a = io();
+      expect(await main([demo.path, '-o', out, ...args], a.io)).toBe(EXIT.usage);
+      expect(a.err()).toMatch(/--obscure-track takes|--obscure-body takes|--box/);
+    }
+  });
+
+  it('--review: writes the render, prints why it needs review and exits 5; without it the same run exits 0; edits are echoed in the report', async () => {
+    const dir = join(process.cwd(), '.test-data', 'worker-cli-review');
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const demo = await ensureDemoClip(join(process.cwd(), '.test-data', 'worker-engine'));
+    // Keep id 999 names no track: keep-track-missing.
+    const args = ['redact', demo.path, '--targets', 'faces', '--keep-track', '999', '--obscure-track', '0', '--box', '0.5-1.5@1:10,10,40,40'];
+    const a = io();
+    expect(await main([...args, '-o', join(dir, 'review.mp4'), '--report', join(dir, 'review.json'), '--review'], a.io)).toBe(EXIT.needsReview);
+    expect(a.err()).toMatch(/review needed: keep-track-missing\n/);
+    expect(existsSync(join(dir, 'review.mp4'))).toBe(true);
+    const report = JSON.parse(await readFile(join(dir, 'review.json'), 'utf8')) as { review: unknown; edits: unknown };
+    expect(report.review).toEqual({ needed: true, reasons: ['keep-track-missing'] });
+    expect(report.edits).toEqual({ version: 1, keepTracks: [], obscureTracks: [0], obscureBodies: [], boxes: [{ box: 0, trackId: null, frames: [13, 38], framesCovered: 26 }] });
+    const b = io();
+    expect(await main([...args, '-o', join(dir, 'plain.mp4')], b.io)).toBe(EXIT.ok);
+    expect(b.err()).toMatch(/review needed: keep-track-missing/);
+    expect(existsSync(join(dir, 'plain.mp4'))).toBe(true);
+  }, 120_000);
 
   it('exits 2 on usage errors', async () => {
     const a = io();
