@@ -152,11 +152,12 @@ export interface ReviewView {
   reasons: ReviewReason[];
   since: string;
   deadline: string;
-  render: { version: number; contentType: string; width: number; height: number; fps?: number; frames?: number; durationSeconds?: number };
+  /** The render's geometry comes from its report (only `version` when the report cannot be read). */
+  render: { version: number; contentType?: string; width: number; height: number; fps?: number; frames?: number; durationSeconds?: number };
   tracks: ReviewTrack[];
   failedFrames: number[];
   edits: null | ({ version: number } & ReviewEdits);
-  history: Array<{ version: number; kind: 'edits' | 'approved' | 'rejected' | 'deadline'; by: string; at: string }>;
+  history: Array<{ version: number; kind: 'edits' | 'approved' | 'rejected' | 'deadline' | 'render-failed'; by: string; at: string; reason?: string }>;
   previewUrl: string;
 }
 export type ReviewMode = 'always' | 'when-needed' | 'never';

@@ -16,7 +16,7 @@ const REJECT_REASONS: Array<[string, string]> = [
   ['wrong-file', 'Wrong file'],
   ['other', 'Other reason'],
 ];
-const KIND_TEXT: Record<string, string> = { edits: 'edits applied', approved: 'approved', rejected: 'rejected', deadline: 'deadline passed' };
+const KIND_TEXT: Record<string, string> = { edits: 'edits applied', approved: 'approved', rejected: 'rejected', deadline: 'deadline passed', 'render-failed': 'render failed' };
 
 export function reviewView(render: Render, incidentId: string, evidenceId: string): () => void {
   const base = `incidents/${incidentId}/evidence/${evidenceId}`;
@@ -62,7 +62,7 @@ export function reviewView(render: Render, incidentId: string, evidenceId: strin
   // ---- the overlay: each track's box at the current frame, the drawn box, pending boxes in their span
   const draw = () => {
     const ctx = canvas.getContext('2d');
-    if (!ctx || !media || !review) return;
+    if (!ctx || !media || !review || !(review.render.width > 0 && review.render.height > 0)) return;
     canvas.width = media.clientWidth;
     canvas.height = media.clientHeight;
     ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -227,7 +227,7 @@ export function reviewView(render: Render, incidentId: string, evidenceId: strin
   };
   const showHistory = () => {
     historyBody.replaceChildren(
-      ...(review?.history ?? []).map((e) => h('tr', {}, h('td', {}, e.version), h('td', {}, KIND_TEXT[e.kind] ?? e.kind), h('td', {}, e.by.slice(0, 16)), h('td', {}, utc(e.at)))),
+      ...(review?.history ?? []).map((e) => h('tr', {}, h('td', {}, e.version), h('td', {}, `${KIND_TEXT[e.kind] ?? e.kind}${e.reason ? ` (${e.reason})` : ''}`), h('td', {}, e.by.slice(0, 16)), h('td', {}, utc(e.at)))),
     );
   };
 
@@ -245,7 +245,7 @@ export function reviewView(render: Render, incidentId: string, evidenceId: strin
     const url = URL.createObjectURL(blob);
     const at = now();
     const label = `Redacted preview, render version ${review.render.version}`;
-    media = review.render.contentType.startsWith('image/')
+    media = (review.render.contentType ?? blob.type).startsWith('image/')
       ? h('img', { src: url, alt: label, id: 'review-media' })
       : h('video', { src: url, controls: true, muted: true, playsinline: true, preload: 'auto', id: 'review-media', 'aria-label': label });
     if (media instanceof HTMLVideoElement) {
@@ -306,7 +306,9 @@ export function reviewView(render: Render, incidentId: string, evidenceId: strin
       }
       edits = new EditSet(r.edits);
       show(r, true);
-      announce(r.state === 'ready' ? `Render version ${r.render.version} is ready: check it, then approve or edit again.` : `The evidence is now ${r.status}.`);
+      const failed = r.history.at(-1)?.kind === 'render-failed' ? r.history.at(-1) : undefined;
+      if (failed) announce(`The render of edits version ${failed.version} failed${failed.reason ? ` (${failed.reason})` : ''}; render version ${r.render.version} stays. Edit and apply again, or reject.`, 'error');
+      else announce(r.state === 'ready' ? `Render version ${r.render.version} is ready: check it, then approve or edit again.` : `The evidence is now ${r.status}.`);
     } catch (err) {
       announce(`Could not follow the render: ${problemText(err)}`, 'error');
       schedule();
