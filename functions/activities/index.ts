@@ -31,7 +31,7 @@ function evidenceActivities(deps: () => Promise<Deps>): Record<string, Activity>
     [ACTIVITIES.discardOriginal]: async (ref) => discardOriginal(await deps(), ref as EvidenceRef),
     [ACTIVITIES.publishEvidence]: async (ref) => publishEvidence(await deps(), ref as EvidenceRef),
     [ACTIVITIES.quarantineEvidence]: async (input) => quarantineEvidence(await deps(), input as { ref: EvidenceRef; code: string; reason: string }),
-    [ACTIVITIES.enterReview]: async (input) => enterReview(await deps(), input as { ref: EvidenceRef; reasons: ReviewReason[]; deadline: string }),
+    [ACTIVITIES.enterReview]: async (input) => enterReview(await deps(), input as { ref: EvidenceRef; reasons: ReviewReason[]; since: string; deadline: string }),
     [ACTIVITIES.recordReviewRender]: async (input) => recordReviewRender(await deps(), input as { ref: EvidenceRef; version: number; result: RedactionResult | null }),
     [ACTIVITIES.reviewDeadlinePassed]: async (ref) => reviewDeadlinePassed(await deps(), ref as EvidenceRef),
   };

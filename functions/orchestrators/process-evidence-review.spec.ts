@@ -55,7 +55,7 @@ describe('processEvidence: review before publishing', () => {
     await t.raise('RedactionResult', unsure());
     expect(t.calls.find((c) => c.name === ACTIVITIES.recordRedaction)!.input).toMatchObject({ reviewable: true });
     const held = t.calls.find((c) => c.name === ACTIVITIES.enterReview)!.input;
-    expect(held).toEqual({ ref, reasons: ['subject-ambiguous'], deadline: new Date(T0.getTime() + 72 * HOUR).toISOString() });
+    expect(held).toEqual({ ref, reasons: ['subject-ambiguous'], since: T0.toISOString(), deadline: new Date(T0.getTime() + 72 * HOUR).toISOString() });
     expect((await t.runtime.status('e1'))?.customStatus).toEqual({ stage: 'awaiting-review', version: 0, deadline: new Date(T0.getTime() + 72 * HOUR).toISOString() });
     expect(t.names()).not.toContain(ACTIVITIES.discardOriginal);
 

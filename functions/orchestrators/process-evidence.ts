@@ -132,8 +132,9 @@ export const processEvidenceOrchestrator: OrchestrationHandler = function* (cont
   }
 
   if (needsReview) {
-    const deadline = new Date(context.df.currentUtcDateTime.getTime() + (input.reviewDeadlineHours ?? 72) * 3600_000);
-    yield call(ACTIVITIES.enterReview, { ref, reasons, deadline: deadline.toISOString() });
+    const since = context.df.currentUtcDateTime;
+    const deadline = new Date(since.getTime() + (input.reviewDeadlineHours ?? 72) * 3600_000);
+    yield call(ACTIVITIES.enterReview, { ref, reasons, since: since.toISOString(), deadline: deadline.toISOString() });
     let shown = 0;
     while (true) {
       status({ stage: 'awaiting-review', version: shown, deadline: deadline.toISOString() });

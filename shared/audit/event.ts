@@ -93,8 +93,8 @@ export const AuditTargetSchema = z.strictObject({
   shareId: OpaqueId.optional(),
   requestId: OpaqueId.optional(),
   holdId: OpaqueId.optional(),
-  /** Record version (incident.update / incident.revert). */
-  version: z.number().int().min(1).optional(),
+  /** Record version (incident.update / incident.revert; ≥ 1), or a review's render/edit version (review.*; 0 = the automatic render). */
+  version: z.number().int().min(0).optional(),
   /** Configuration setting changed (config.change), e.g. "retention-policy". */
   setting: Code.optional(),
   /** Denied requests one coalesced `share.denied` event stands for (absent = 1). */

@@ -106,12 +106,12 @@ function evidenceOf(incident: IncidentRecord, evidenceId: string): EvidenceRecor
 /**
  * Holds an item for review: the uploaded original is sealed with the incident's data key (segmented
  * AES-256-GCM, as the redacted media) into `evidence/<t>/<i>/<e>/original.sealed`, the plaintext
- * upload deleted, and the item marked `awaiting-review` with its reasons and deadline (computed by the
- * orchestration: deterministic). Idempotent: a retry after a crash finds the sealed copy and goes on.
+ * upload deleted, and the item marked `awaiting-review` with its reasons, since and deadline (both from
+ * the orchestration's clock: deterministic, and exactly the review window apart). Idempotent: a retry after a crash finds the sealed copy and goes on.
  */
 export async function enterReview(
   deps: Pick<Deps, 'blobs' | 'incidents' | 'dataKeys' | 'clock' | 'audit' | 'logger'>,
-  input: { ref: EvidenceRef; reasons: ReviewReason[]; deadline: string },
+  input: { ref: EvidenceRef; reasons: ReviewReason[]; since: string; deadline: string },
 ): Promise<{ ok: true }> {
   const { ref } = input;
   const ingest = blobNames.ingest(ref.tenantId, ref.incidentId, ref.evidenceId);
@@ -136,7 +136,7 @@ export async function enterReview(
     if (!e) throw new NotFoundError(`evidence ${ref.evidenceId} not found`);
     if (e.status !== 'processing') return undefined;
     e.status = 'awaiting-review';
-    e.review = { reasons: input.reasons, since: now, deadline: input.deadline, state: 'ready', renderVersion: 0, history: [], original: { blobName: sealedName, storedBytes } };
+    e.review = { reasons: input.reasons, since: input.since, deadline: input.deadline, state: 'ready', renderVersion: 0, history: [], original: { blobName: sealedName, storedBytes } };
     e.updatedAt = now;
     return incident;
   });
