@@ -175,12 +175,13 @@ describe('events from the audit trail', () => {
     expect((await s.events.find('t1')).map((e) => e.type)).toEqual(['evidence.quarantined']);
   });
 
-  it('quarantine, publish, share view/expiry/revocation and retention deletion become ids-and-codes events; a repeated step is one event', async () => {
+  it('quarantine, review, publish, share view/expiry/revocation and retention deletion become ids-and-codes events; a repeated step is one event', async () => {
     const s = await setup();
     await registerWebhook(s.admin, admin, { url: 'http://127.0.0.1:9/hooks', events: [...WEBHOOK_EVENT_TYPES] });
     const system = { type: 'system' as const, id: 'pipeline' };
     await s.audit.record({ tenantId: 't1', actor: system, action: 'evidence.quarantined', target: { incidentId: 'inc-1', evidenceId: 'ev-1' }, outcome: 'failed', reason: 'verification-failed' });
     await s.audit.record({ tenantId: 't1', actor: system, action: 'evidence.quarantined', target: { incidentId: 'inc-1', evidenceId: 'ev-1' }, outcome: 'failed', reason: 'verification-failed' });
+    await s.audit.record({ tenantId: 't1', actor: system, action: 'evidence.awaiting-review', target: { incidentId: 'inc-1', evidenceId: 'ev-2' }, outcome: 'succeeded', reason: 'subject-ambiguous' });
     await s.audit.record({ tenantId: 't1', actor: system, action: 'evidence.published', target: { incidentId: 'inc-1', evidenceId: 'ev-2' }, outcome: 'succeeded' });
     await s.audit.record({ tenantId: 't1', actor: { type: 'police-link', id: 'sh-1' }, action: 'share.view', target: { incidentId: 'inc-1', shareId: 'sh-1' }, outcome: 'allowed', origin: '203.0.113.9' });
     await s.audit.record({ tenantId: 't1', actor: system, action: 'share.expire', target: { incidentId: 'inc-1', shareId: 'sh-1' }, outcome: 'succeeded', reason: 'share-expired' });
@@ -191,6 +192,7 @@ describe('events from the audit trail', () => {
     const stored = await s.events.find('t1');
     expect(stored.map((e) => [e.type, e.data])).toEqual([
       ['evidence.quarantined', { incidentId: 'inc-1', evidenceId: 'ev-1', code: 'verification-failed' }],
+      ['evidence.awaiting-review', { incidentId: 'inc-1', evidenceId: 'ev-2', code: 'subject-ambiguous' }],
       ['evidence.published', { incidentId: 'inc-1', evidenceId: 'ev-2' }],
       ['share.viewed', { incidentId: 'inc-1', shareId: 'sh-1' }],
       ['share.expired', { incidentId: 'inc-1', shareId: 'sh-1' }],
@@ -198,7 +200,7 @@ describe('events from the audit trail', () => {
     ]);
     // The repeated quarantine queued its (same) event twice; fan-out is idempotent on the instance id.
     const messages = (await s.queue.receive(WEBHOOK_EVENTS_QUEUE, { max: 20, visibilityTimeoutSeconds: 30 })).map((m) => JSON.parse(m.body) as { eventId: string });
-    expect(messages).toHaveLength(6);
+    expect(messages).toHaveLength(7);
     expect(messages[0]!.eventId).toBe(messages[1]!.eventId);
   });
 
