@@ -1,6 +1,6 @@
 import type { RedactionEdits, ReviewBox, ReviewReason } from '../../shared/domain/redaction.js';
 import { clampRect, iou, type Rect } from './frame.js';
-import type { SubjectMatch, Track, TrackEdits } from './track.js';
+import { detectionAtOrBefore, type SubjectMatch, type Track, type TrackEdits } from './track.js';
 
 /**
  * A reviewer's edits (issue 13 item 4), applied after tracking — they never change a track id:
@@ -31,13 +31,7 @@ export function lifeBoxAt(t: Track, f: number): Rect {
   const n = t.frames.length;
   if (f <= t.frames[0]!) return t.boxes[0]!;
   if (f >= t.frames[n - 1]!) return t.boxes[n - 1]!;
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (t.frames[mid]! <= f) lo = mid;
-    else hi = mid - 1;
-  }
+  const lo = detectionAtOrBefore(t, f);
   const fa = t.frames[lo]!;
   const a = t.boxes[lo]!;
   if (fa === f) return a;

@@ -224,14 +224,7 @@ export function boxAt(t: Track, f: number, p: TrackParams): Rect | undefined {
     }
     return { x: cx - (e.w * grow) / 2, y: cy - (e.h * grow) / 2, w: e.w * grow, h: e.h * grow };
   }
-  // Binary search for the detection at or before f.
-  let lo = 0;
-  let hi = t.frames.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (t.frames[mid]! <= f) lo = mid;
-    else hi = mid - 1;
-  }
+  const lo = detectionAtOrBefore(t, f);
   const fa = t.frames[lo]!;
   const a = t.boxes[lo]!;
   if (fa === f || lo === t.frames.length - 1) return a;
@@ -242,6 +235,18 @@ export function boxAt(t: Track, f: number, p: TrackParams): Rect | undefined {
   // Inside a gap the face may have wandered off the straight line: cover both ends' extent a little.
   const slack = Math.max(0, Math.min(0.5, 0.05 * (fb - fa - (p.scanEvery ?? 1))));
   return { x: box.x - box.w * slack / 2, y: box.y - box.h * slack / 2, w: box.w * (1 + slack), h: box.h * (1 + slack) };
+}
+
+/** Index of the track's last detection at or before frame f (binary search; 0 before its first). */
+export function detectionAtOrBefore(t: Track, f: number): number {
+  let lo = 0;
+  let hi = t.frames.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (t.frames[mid]! <= f) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /**
