@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -7,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelemetry, type Telemetry } from '../shared/adapters/telemetry/otel.js';
 import type { Logger } from '../shared/ports/index.js';
 import type { Stack } from '../local/stack.js';
-import { ensureDemoClip } from './fixtures/media/generate.js';
+import { DEMO_CLIP, ensureDemoClip, generateSampleImage } from './fixtures/media/generate.js';
 import { client, incidentBody, sha256, testStack } from './helpers.js';
 
 /**
@@ -136,6 +137,33 @@ describe('telemetry on the local stack', () => {
       expect(l.fields.traceId).toMatch(/^[0-9a-f]{32}$/);
     }
   }, 360_000);
+
+  it('review metrics: items held for review by reason, and how long they waited for a decision', async () => {
+    const token = await stack.devToken(['uploader', 'investigator']);
+    const api = client(stack, token);
+    const dir = await mkdtemp(join(tmpdir(), 'bystander-telemetry-'));
+    await generateSampleImage(join(dir, 'aisle.jpg'), { width: DEMO_CLIP.width, height: DEMO_CLIP.height, seed: DEMO_CLIP.seed, faces: DEMO_CLIP.faces }, 'jpeg');
+    const image = await readFile(join(dir, 'aisle.jpg'));
+    // A subject mark around two people: the engine is not sure whom to keep, so the item waits for a reviewer.
+    const hint = { atSeconds: 0, box: { x: 40, y: 100, w: 320, h: 190 } };
+    const created = await api.createIncident(incidentBody([{ fileName: 'aisle.jpg', contentType: 'image/jpeg', sizeBytes: image.length, subjectHints: [hint] }]));
+    const slot = created.body.uploads[0];
+    await api.upload(slot, image);
+    const incidentId = created.body.incident.id as string;
+    expect((await api.waitFor(incidentId, slot.evidenceId, ['awaiting-review', 'published', 'quarantined'])).status).toBe('awaiting-review');
+    const held = await metric('bystander.review.held');
+    expect(held?.dataPoints.find((p) => p.attributes.reason === 'subject-ambiguous')?.value).toBe(1);
+    const res = await fetch(`${stack.url}/api/incidents/${incidentId}/evidence/${slot.evidenceId}/review/reject`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'redaction-inadequate' }),
+    });
+    expect(res.status).toBe(202);
+    const wait = await metric('bystander.review.wait');
+    const point = wait?.dataPoints.find((p) => p.attributes.decision === 'rejected');
+    expect(point?.value).toMatchObject({ count: 1 });
+    expect((point!.value as { sum: number }).sum).toBeGreaterThanOrEqual(0);
+  }, 300_000);
 
   it('health: Key Vault and the redaction backlog; liveness and readiness apart (and /api/health still works)', async () => {
     const health = await fetch(`${stack.url}/api/health`);
