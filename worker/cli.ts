@@ -235,7 +235,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     }
     if (err instanceof VerificationFailedError) {
       if (values.report) await writeFile(values.report as string, `${JSON.stringify(err.report, null, 2)}\n`).catch(() => undefined);
-      io.stderr.write(`bystander redact: verification failed, no output written: ${err.message}\n`);
+      io.stderr.write(`bystander redact: verification failed, no output written: ${err.message} (--review writes it for review, with what the verifier found held obscured)\n`);
       return EXIT.verificationFailed;
     }
     if (err instanceof DetectorUnavailableError) {
