@@ -25,17 +25,24 @@ export function liveText(s: LiveStatus): string {
   return { 'awaiting-upload': 'Waiting for the upload', processing: 'Processing', published: 'Published', 'awaiting-review': 'Awaiting review' }[s.status] ?? s.status;
 }
 
+function subjectText(matched: boolean | null | undefined, editsVersion: number | undefined): string {
+  if (matched === null || matched === undefined) return editsVersion ? 'no subject was marked; a reviewer chose what stays visible' : 'no subject was marked';
+  if (matched) return 'matched a tracked person';
+  return editsVersion ? 'not matched by the engine; a reviewer chose what stays visible' : 'not matched: nobody was kept visible (fail-safe)';
+}
+
 /** The redaction report (summary) as sentences. */
 function reportOf(e: EvidenceView): HTMLElement | undefined {
   const s = e.summary as
-    | { frames?: number; durationSeconds?: number; width?: number; height?: number; tracksObscured?: number; tracksKept?: number; regionsObscured?: number; subjectMatched?: boolean | null; verification?: string; models?: Array<{ name: string; version: string }> }
+    | { frames?: number; durationSeconds?: number; width?: number; height?: number; tracksObscured?: number; tracksKept?: number; regionsObscured?: number; subjectMatched?: boolean | null; verification?: string; editsVersion?: number; review?: { needed: boolean; reasons: string[] }; models?: Array<{ name: string; version: string }> }
     | undefined;
   if (!s) return undefined;
   const rows: Array<[string, string]> = [
     ['Media', `${s.width ?? '?'} × ${s.height ?? '?'} px${s.durationSeconds ? `, ${s.durationSeconds.toFixed(1)} s, ${s.frames ?? '?'} frames` : ''}`],
     ['Obscured', `${s.tracksObscured ?? 0} face or plate track${s.tracksObscured === 1 ? '' : 's'} (${s.regionsObscured ?? 0} regions over all frames)`],
-    ['Kept visible', s.tracksKept ? `${s.tracksKept} track${s.tracksKept === 1 ? '' : 's'} (the marked subject)` : 'nobody'],
-    ['Subject mark', s.subjectMatched === null || s.subjectMatched === undefined ? 'no subject was marked' : s.subjectMatched ? 'matched a tracked person' : 'not matched: nobody was kept visible (fail-safe)'],
+    ['Kept visible', s.tracksKept ? `${s.tracksKept} track${s.tracksKept === 1 ? '' : 's'} (${s.editsVersion ? 'the subject' : 'the marked subject'})` : 'nobody'],
+    ['Subject mark', subjectText(s.subjectMatched, s.editsVersion)],
+    ...(s.editsVersion ? ([['Reviewer edits', `version ${s.editsVersion} applied (see the audit trail for who and when)`]] as Array<[string, string]>) : []),
     ['Independent check', s.verification === 'passed' ? 'passed: a second model found no face outside the obscured regions' : (s.verification ?? 'not run')],
     ['Models', (s.models ?? []).map((m) => `${m.name} ${m.version}`).join(', ') || '—'],
   ];

@@ -226,8 +226,10 @@ export function reviewView(render: Render, incidentId: string, evidenceId: strin
     applyButton.disabled = !review || review.state !== 'ready' || !edits.differsFrom(review.edits);
   };
   const showHistory = () => {
+    const history = review?.history ?? [];
     historyBody.replaceChildren(
-      ...(review?.history ?? []).map((e) => h('tr', {}, h('td', {}, e.version), h('td', {}, `${KIND_TEXT[e.kind] ?? e.kind}${e.reason ? ` (${e.reason})` : ''}`), h('td', {}, e.by.slice(0, 16)), h('td', {}, utc(e.at)))),
+      ...(history.length ? [] : [h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'No edits or decisions yet: version 0 is the automatic render.'))]),
+      ...history.map((e) => h('tr', {}, h('td', {}, e.version), h('td', {}, `${KIND_TEXT[e.kind] ?? e.kind}${e.reason ? ` (${e.reason})` : ''}`), h('td', {}, e.by.slice(0, 16)), h('td', {}, utc(e.at)))),
     );
   };
 
