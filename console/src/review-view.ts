@@ -238,8 +238,13 @@ export function reviewView(render: Render, incidentId: string, evidenceId: strin
     r.state === 'rendering'
       ? 'Rendering… the edits are applied to the original and checked again; the preview updates when the render is ready.'
       : r.state === 'decided'
-        ? `Decided: the evidence is ${r.status}.`
+        ? `Decided: ${decision(r)}; the evidence is ${r.status === 'awaiting-review' ? 'being processed' : r.status}.`
         : `Render version ${r.render.version}${r.render.version === 0 ? ' (automatic)' : ''} ready for review.`;
+
+  const decision = (r: ReviewView) => {
+    const last = [...r.history].reverse().find((e) => e.kind === 'approved' || e.kind === 'rejected' || e.kind === 'deadline');
+    return last ? `${KIND_TEXT[last.kind]} (render version ${last.version}, ${utc(last.at)})` : 'no further edits';
+  };
 
   const loadPreview = async () => {
     if (!review) return;
@@ -277,7 +282,7 @@ export function reviewView(render: Render, incidentId: string, evidenceId: strin
     if (r.failedFrames.length) deadline.textContent += ` Frames the check could not clear: ${r.failedFrames.slice(0, 20).join(', ')}${r.failedFrames.length > 20 ? '…' : ''}.`;
     const busy = r.state !== 'ready';
     approveButton.disabled = busy;
-    rejectButton.disabled = r.state === 'decided';
+    rejectButton.disabled = busy; // the API refuses decisions while a render is under way
     addBox.disabled = busy;
     showTracks();
     showPending();

@@ -441,6 +441,16 @@ describe.skipIf(!hasChromium)('investigator console in headless Chromium (local 
     expect(sha(previews.at(-1)!)).not.toBe(sha(previews[0]!));
     for (const p of previews) expect(sha(p)).not.toBe(sha(clip));
 
+    // ---- rejecting asks for a confirmation on the page (here: cancelled, nothing sent)
+    await page.selectOption('#reject-reason', 'subject-not-visible');
+    await page.click('#review-reject');
+    expect(await page.isVisible('#reject-confirm')).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id)).toBe('reject-confirm');
+    await page.click('#reject-cancel');
+    expect(await page.isVisible('#reject-confirm')).toBe(false);
+    expect(await page.isVisible('#review-reject')).toBe(true);
+    expect(requests.filter((r) => r.method === 'POST' && r.url.endsWith('/review/reject'))).toEqual([]);
+
     // ---- approve the render seen: back on the incident page, up to published
     const approveRequest = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/evidence/${ev.id}/review/approve`));
     await page.click('#review-approve');
