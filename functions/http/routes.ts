@@ -1,5 +1,5 @@
-import type { HttpMethod } from '@azure/functions';
 import type { RawHandler } from './api.js';
+import type { MountedRoute, RouteDef } from './route-def.js';
 import { healthHandler, liveHandler, readyHandler } from './health.js';
 import { tracedRoute } from './traced.js';
 import { createIncidentHandler, getIncidentHandler } from './incidents.js';
@@ -9,20 +9,12 @@ import { createShareHandler, listSharesHandler, revokeShareHandler } from './sha
 import { shareDownloadHandler, shareMediaHandler, sharePageHandler } from './share-page.js';
 import * as lifecycle from './lifecycle.js';
 import { createWebhookHandler, deleteWebhookHandler, listWebhooksHandler } from './webhooks.js';
-import { openApiHandler } from './openapi/handler.js';
+import { buildOpenApiDocument } from './openapi/document.js';
 import { getUploadStateHandler, renewUploadUrlHandler } from './uploads.js';
 import * as consoleApi from './console-api.js';
 import { consoleFileHandler, consoleIndexHandler } from './console-page.js';
 
-export interface RouteDef {
-  name: string;
-  methods: HttpMethod[];
-  /** Functions route template, relative to its prefix (see mountedRoutes). */
-  route: string;
-  handler: RawHandler;
-  /** Needs the Durable Functions client input binding. */
-  durableClient?: boolean;
-}
+export type { RouteDef } from './route-def.js';
 
 /** The one route table: registered with the Functions host and served by the local stack. */
 export const routes: RouteDef[] = [
@@ -78,7 +70,16 @@ export const pageRoutes: RouteDef[] = [
  * Functions host and the local stack alike.
  */
 export const API_PREFIX = 'api/';
-export const mountedRoutes: Array<{ prefix: string; route: RouteDef }> = [
+export const mountedRoutes: MountedRoute[] = [
   ...routes.map((route) => ({ prefix: API_PREFIX, route: tracedRoute(API_PREFIX, route) })),
   ...pageRoutes.map((route) => ({ prefix: '', route: tracedRoute('', route) })),
 ];
+
+let openApi: Record<string, unknown> | undefined;
+/** The OpenAPI document of the mounted `/api` routes, built once per process (the table and schemas are static). */
+export const openApiDocument = () => (openApi ??= buildOpenApiDocument(mountedRoutes, API_PREFIX));
+
+/** GET /api/openapi.json — anonymous: the API description holds no data. (A function declaration: the table above refers to it.) */
+async function openApiHandler(): ReturnType<RawHandler> {
+  return { status: 200, jsonBody: openApiDocument(), headers: { 'cache-control': 'public, max-age=300', 'x-content-type-options': 'nosniff' } };
+}

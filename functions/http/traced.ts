@@ -1,4 +1,4 @@
-import type { RouteDef } from './routes.js';
+import type { RouteDef } from './route-def.js';
 import { inInvocation } from '../../shared/telemetry/invocation.js';
 import { SpanKind, inSpan } from '../../shared/telemetry/trace.js';
 

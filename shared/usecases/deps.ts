@@ -2,9 +2,9 @@ import type { Config } from '../config/config.js';
 import type { IncidentRecord } from '../domain/incident.js';
 import type { Screener } from '../domain/screening.js';
 import type { AuditSink, BlobStore, Clock, DocumentStore, Logger, MessageQueue } from '../ports/index.js';
-import type { SharingDeps } from './shares.js';
+import type { SharingDeps } from '../ports/sharing.js';
 import type { DataKeyService } from '../crypto/key-wrapper.js';
-import type { LifecycleDeps } from './retention.js';
+import type { LifecycleDeps } from '../ports/lifecycle.js';
 
 /** Everything the use cases need, built once by the composition root. */
 export interface Deps {

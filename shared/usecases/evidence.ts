@@ -9,7 +9,7 @@ import { DecryptionError } from '../crypto/errors.js';
 import { updateIncident } from './update-incident.js';
 import type { Deps } from './deps.js';
 import { incidentDataKey, sealingFor, sha256OfSealedBlob } from './sealed-media.js';
-import type { ReadReviewRule, ReviewRule } from './review.js';
+import type { ReadReviewRule, ReviewRule } from '../ports/review.js';
 
 /** The only thing an orchestration carries: ids. */
 export interface EvidenceRef {

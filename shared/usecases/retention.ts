@@ -35,31 +35,12 @@ import { linkPartition } from '../domain/share.js';
 import { DEFAULT_RETENTION_POLICY, deletionDueAt, retentionDecision, type RetentionPolicy, type RetentionSubject } from '../retention/policy.js';
 import { cryptoShred } from '../crypto/shredding.js';
 import { ConflictError, NotFoundError, type AuditInput, type DocumentStore, type Orchestrations } from '../ports/index.js';
-import { SHARE_REVOKED_EVENT, shareInstanceId } from './shares.js';
+import { SHARE_REVOKED_EVENT, shareInstanceId } from './share-names.js';
 import { updateIncident } from './update-incident.js';
 import type { Deps } from './deps.js';
 
-/** Cross-partition, read-only index of due dates (Cosmos: a query on `deleteAfter` across tenants). */
-export interface DueIndex {
-  /** Incidents whose `deleteAfter` ≤ `before`, oldest first, at most `limit`. Ids only. */
-  findDue(before: Date, limit: number): Promise<IncidentRef[]>;
-}
-
-/** What the record lifecycle (retention, holds, versions, privacy requests) needs besides the common deps. */
-export interface LifecycleDeps {
-  /** Superseded incident versions (container `incidentVersions`, pk /tenantId). */
-  versions: DocumentStore<IncidentVersion>;
-  /** Privacy requests (container `privacyRequests`, pk /tenantId). */
-  privacyRequests: DocumentStore<PrivacyRequestRecord>;
-  dueIndex: DueIndex;
-  /** The tenant's retention policy (validated); the documented default unless configured. */
-  retentionPolicy(tenantId: string): RetentionPolicy;
-}
-
-export function lifecycleOf(deps: Pick<Deps, 'lifecycle'>): LifecycleDeps {
-  if (!deps.lifecycle) throw new Error('the record lifecycle (versions, privacy requests, due index) is not configured');
-  return deps.lifecycle;
-}
+import { lifecycleOf } from '../ports/lifecycle.js';
+export { lifecycleOf, type DueIndex, type LifecycleDeps } from '../ports/lifecycle.js';
 
 export const policyFor = (deps: Pick<Deps, 'lifecycle'>, tenantId: string): RetentionPolicy =>
   deps.lifecycle?.retentionPolicy(tenantId) ?? DEFAULT_RETENTION_POLICY;

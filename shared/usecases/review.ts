@@ -32,6 +32,7 @@ import { incidentDataKey, sealingFor } from './sealed-media.js';
 import { measureRedactedOutput, type EvidenceRef } from './evidence.js';
 import { streamRedactedMedia } from './incidents.js';
 import type { Deps } from './deps.js';
+import type { ReadReviewRule } from '../ports/review.js';
 import { telemetryMetrics } from '../telemetry/metrics.js';
 
 /** The orchestration event a reviewer's action raises (ids and a version only). */
@@ -41,12 +42,7 @@ export type ReviewDecisionEvent = { kind: 'edits'; version: number } | { kind: '
 // ---------------------------------------------------------------------------------------------
 // The tenant's rule
 
-export interface ReviewRule {
-  review: ReviewMode;
-  deadlineHours: number;
-}
-/** Port: the review rule of a tenant (its setting, else the stamp's default). */
-export type ReadReviewRule = (tenantId: string) => Promise<ReviewRule>;
+export type { ReadReviewRule, ReviewRule } from '../ports/review.js';
 
 export function makeReadReviewRule(
   settings: Pick<DocumentStore<TenantSettingsRecord>, 'get'>,

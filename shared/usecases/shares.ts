@@ -30,31 +30,9 @@ import { recordUserAction, withOrigin } from './audit-actors.js';
 import { findTenantIncident, readIncidentAudited } from './incident-access.js';
 
 /** What sharing needs besides the common dependencies (built by the composition root). */
-export interface SharingDeps {
-  shares: DocumentStore<ShareRecord>;
-  /** Token-hash → share index (see ShareLinkRecordSchema). */
-  links: DocumentStore<ShareLinkRecord>;
-  notifier: Notifier;
-  /** Public base URL of the share page host (no trailing slash), e.g. https://evidence.example.com */
-  publicBaseUrl: () => string;
-  /** Whether this stamp can sign agency webhooks (SHARE_WEBHOOK_SECRET set). */
-  webhooks: boolean;
-  limiter: InvalidAttemptLimiter;
-  mediaAudit: AccessCoalescer;
-  /** Denials on known links: coalesced per share and window, written off the response path. */
-  denials: DenialCoalescer;
-}
-
-export const SHARE_LIFECYCLE = 'shareLifecycle';
-export const SHARE_REVOKED_EVENT = 'ShareRevoked';
-export const shareInstanceId = (shareId: string) => `share-${shareId}`;
-
-/** Ids only: what the share orchestration and its activities carry. */
-export interface ShareRef {
-  tenantId: string;
-  incidentId: string;
-  shareId: string;
-}
+export type { SharingDeps } from '../ports/sharing.js';
+export { SHARE_LIFECYCLE, SHARE_REVOKED_EVENT, shareInstanceId, type ShareRef } from './share-names.js';
+import { SHARE_LIFECYCLE, SHARE_REVOKED_EVENT, shareInstanceId, type ShareRef } from './share-names.js';
 
 export function shareLifecycleInput(share: Pick<ShareRecord, 'tenantId' | 'incidentId' | 'id' | 'expiresAt'>) {
   return { tenantId: share.tenantId, incidentId: share.incidentId, shareId: share.id, expiresAt: share.expiresAt, maxTimerDays: MAX_TIMER_DAYS };

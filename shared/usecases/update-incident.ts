@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError } from '../ports/index.js';
 import type { IncidentRecord } from '../domain/incident.js';
 import type { Deps } from './deps.js';
-import { keepVersion, stampVersion } from './versions.js';
+import { keepVersion, stampVersion } from './version-stamp.js';
 
 /**
  * Read-modify-write of one incident with ETag concurrency, retried on conflict. `mutate` returns

@@ -1,4 +1,4 @@
-import type { OperationDoc } from './operations.js';
+import type { OperationDoc } from './types.js';
 
 /** What the OpenAPI document says about the routes the investigator console added (issue 13). */
 const id = 'The incident id';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { API_PREFIX, mountedRoutes } from '../routes.js';
-import { operations, problemExamples, type OperationDoc } from './operations.js';
+import type { MountedRoute } from '../route-def.js';
+import { operations, problemExamples } from './operations.js';
+import type { OperationDoc } from './types.js';
 import { requestSchemas, responseSchemas } from './schemas.js';
 
 /**
@@ -65,10 +66,10 @@ function operation(name: string, doc: OperationDoc, pathParams: string[]): Json 
   };
 }
 
-export function buildOpenApiDocument(): Json {
+export function buildOpenApiDocument(mounted: readonly MountedRoute[], apiPrefix: string): Json {
   const paths: Record<string, Json> = {};
-  for (const { prefix, route } of mountedRoutes) {
-    if (prefix !== API_PREFIX) continue; // the police share page (/s/…) is HTML for people, not part of the API
+  for (const { prefix, route } of mounted) {
+    if (prefix !== apiPrefix) continue; // the police share page (/s/…) is HTML for people, not part of the API
     const doc = operations[route.name];
     if (!doc) throw new Error(`route ${route.name} has no OpenAPI description (functions/http/openapi/operations.ts)`);
     const path = `/${prefix}${route.route}`;
@@ -110,7 +111,3 @@ export function buildOpenApiDocument(): Json {
     },
   };
 }
-
-let cached: Json | undefined;
-/** Built once per process (the route table and schemas are static). */
-export const openApiDocument = (): Json => (cached ??= buildOpenApiDocument());

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { API_PREFIX, mountedRoutes, routes } from '../routes.js';
 import { buildOpenApiDocument } from './document.js';
-import { openApiHandler } from './handler.js';
+const build = () => buildOpenApiDocument(mountedRoutes, API_PREFIX);
 import { operations, problemExamples } from './operations.js';
 import { ProblemSchema, requestSchemas, responseSchemas, IncidentViewSchema, PrivacyRequestViewSchema, ShareViewSchema, WebhookViewSchema } from './schemas.js';
 import { toIncidentView } from '../../../shared/domain/incident.js';
@@ -20,7 +20,7 @@ import { toWebhookView } from '../../../shared/webhooks/endpoint.js';
 import { evidence, T0 } from '../../../test/shares/fakes.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const doc = buildOpenApiDocument() as Json;
+const doc = build() as Json;
 const apiRoutes = mountedRoutes.filter((m) => m.prefix === API_PREFIX);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -48,7 +48,7 @@ describe('OpenAPI document (contract)', () => {
     routes.push({ name: 'undocumentedRoute', methods: ['GET'], route: 'undocumented', handler: async () => ({ status: 204 }) });
     mountedRoutes.push({ prefix: API_PREFIX, route: routes.at(-1)! });
     try {
-      expect(() => buildOpenApiDocument()).toThrow(/undocumentedRoute has no OpenAPI description/);
+      expect(() => build()).toThrow(/undocumentedRoute has no OpenAPI description/);
     } finally {
       routes.pop();
       mountedRoutes.pop();
@@ -155,7 +155,7 @@ describe('OpenAPI document (contract)', () => {
   it('is served at GET /api/openapi.json without a token', async () => {
     const route = routes.find((r) => r.route === 'openapi.json')!;
     expect(route.methods).toEqual(['GET']);
-    const res = await openApiHandler(undefined as never, undefined as never, undefined as never);
+    const res = await route.handler(undefined as never, undefined as never, undefined as never);
     expect(res.status).toBe(200);
     expect((res.jsonBody as Json).paths['/api/openapi.json']).toBeDefined();
   });

@@ -1,5 +1,4 @@
-import type { Role } from '../../../shared/auth/tokens.js';
-import type { RequestSchemaName, ResponseSchemaName } from './schemas.js';
+import type { OperationDoc } from './types.js';
 import { consoleOperations } from './console-operations.js';
 import { reviewOperations } from './review-operations.js';
 
@@ -9,30 +8,7 @@ import { reviewOperations } from './review-operations.js';
  * here fails it.
  */
 
-export interface ResponseDoc {
-  description: string;
-  /** JSON body described by a response schema… */
-  schema?: ResponseSchemaName;
-  /** …or a binary body of these media types. */
-  binary?: string[];
-  example?: unknown;
-  headers?: Record<string, string>;
-}
-
-export interface OperationDoc {
-  summary: string;
-  description?: string;
-  tag: 'system' | 'incidents' | 'evidence' | 'shares' | 'lifecycle' | 'privacy' | 'webhooks';
-  /** Roles that may call it; absent = anonymous. */
-  roles?: Role[];
-  request?: { schema: RequestSchemaName; example: unknown };
-  /** Path parameter descriptions (every `{param}` of the route). */
-  params?: Record<string, string>;
-  headers?: Record<string, string>;
-  responses: Record<number, ResponseDoc>;
-  /** Problem-details statuses besides the auth ones (401/403 are added for authenticated routes). */
-  problems: number[];
-}
+export type { OperationDoc, ResponseDoc } from './types.js';
 
 const INCIDENT_ID = '6f1c2b9e-3d4a-4c55-9b1e-2f7a8c9d0e11';
 const EVIDENCE_ID = '0b7e6a54-8c3d-4f21-a9e0-5d6c7b8a9f10';

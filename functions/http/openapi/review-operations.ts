@@ -1,4 +1,4 @@
-import type { OperationDoc } from './operations.js';
+import type { OperationDoc } from './types.js';
 
 /** What the OpenAPI document says about review before publishing and the tenant settings (issue 13). */
 const params = { id: 'The incident id', evidenceId: 'The evidence id' };
