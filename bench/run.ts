@@ -13,6 +13,8 @@
  *          --floor (also measure the lower bound on the redaction's time here, see bench/floor.ts)
  *          --persons-off (also run each clip with person detection off, first, in the same process)
  *          --person-every <s> (seconds between person scans; default the engine's)
+ *          --compensate-ab (also run each clip with the small-face passes' motion compensation off,
+ *          first, in the same process: motion.ts MotionCompensation)
  *          --faces-before (also run each clip with the face path as it was before the small-face pass,
  *          contrast normalisation and the verifier's finer scan, first, in the same process)
  */
@@ -26,9 +28,10 @@ import { ffmpegPath } from '../worker/engine/ffmpeg.js';
 import { redactMedia, type RedactOptions } from '../worker/engine/index.js';
 import { FACES_BEFORE } from '../eval/bands-set.js';
 import { h264OutputArgs } from '../worker/engine/video.js';
+import { DEFAULT_VERIFY } from '../worker/engine/verify.js';
 import { measureFloor } from './floor.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, long: { type: 'string' }, targets: { type: 'string' }, clips: { type: 'string' }, ab: { type: 'boolean' }, floor: { type: 'boolean' }, 'persons-off': { type: 'boolean' }, 'person-every': { type: 'string' }, 'faces-before': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, long: { type: 'string' }, targets: { type: 'string' }, clips: { type: 'string' }, ab: { type: 'boolean' }, floor: { type: 'boolean' }, 'persons-off': { type: 'boolean' }, 'person-every': { type: 'string' }, 'faces-before': { type: 'boolean' }, 'compensate-ab': { type: 'boolean' } } });
 /** --faces-before: each clip also redacted with the face path as it was before the small-face work (no upsampled pass, no contrast normalisation, the verifier's former scan), first. */
 const facePaths: { label: string; options: Pick<RedactOptions, 'faceScan' | 'verifyParams'> }[] = [
   ...(values['faces-before'] ? [{ label: ' [faces before]', options: FACES_BEFORE }] : []),
@@ -110,13 +113,15 @@ for (const { label, clip } of benchClips) {
   // 1b. Full redaction (with --ab: gating off first, then on).
   for (const path of facePaths)
   for (const gating of values.ab ? [false, true] : [true])
-  for (const personsOn of values['persons-off'] ? [false, true] : [true]) {
-  const personsLabel = personsOn ? '' : ' [persons off]';
+  for (const personsOn of values['persons-off'] ? [false, true] : [true])
+  for (const compensate of values['compensate-ab'] ? [false, true] : [true]) {
+  const personsLabel = (personsOn ? '' : ' [persons off]') + (compensate ? '' : ' [compensation off]');
+  const verifyOff = compensate ? {} : { verifyParams: { ...DEFAULT_VERIFY, small: { ...DEFAULT_VERIFY.small!, compensate: false } } };
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   const t1 = performance.now();
   const profile: Record<string, number> = {};
-  const report = await redactMedia(clip.path, join(dir, 'redacted.mp4'), { targets, style: 'pixelate', subjects: [], keepAudio: false, profile, motion: { enabled: gating }, persons: { enabled: personsOn, ...(values['person-every'] ? { everySeconds: Number(values['person-every']) } : {}) }, ...path.options });
+  const report = await redactMedia(clip.path, join(dir, 'redacted.mp4'), { targets, style: 'pixelate', subjects: [], keepAudio: false, profile, motion: { enabled: gating, compensate }, persons: { enabled: personsOn, ...(values['person-every'] ? { everySeconds: Number(values['person-every']) } : {}) }, ...verifyOff, ...path.options });
   const fullSecs = (performance.now() - t1) / 1000;
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -134,7 +139,7 @@ for (const { label, clip } of benchClips) {
   console.log(`  ratio full/bare: ${ratio.toFixed(2)}   (target ≥ 0.5)`);
   console.log(`  peak RSS (node process, incl. the verifier thread): ${(peakRss / 2 ** 20).toFixed(0)} MiB; verification ${report.verification.status} (${report.verification.framesChecked} frames); load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   summary.push(`  ${(label + personsLabel + path.label + (values.ab ? (gating ? ' gated' : ' ungated') : '')).padEnd(38)} ${fullFps.toFixed(1).padStart(5)} fps (${(fullFps / 25).toFixed(2)}× real time) vs bare ${bareFps.toFixed(1).padStart(5)} fps   ratio ${ratio.toFixed(2)}   peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
-  if (values.floor && gating && personsOn && path === facePaths.at(-1)) {
+  if (values.floor && gating && personsOn && compensate && path === facePaths.at(-1)) {
     const floor = await measureFloor({ clipPath: clip.path, redactedPath: join(dir, 'redacted.mp4'), dir, frames, profile, framesVerified: report.verification.framesChecked });
     const ceiling = bareSecs / floor.wallSeconds;
     console.log(`  floor (bench/floor.ts; single-threaded CPU-s of the work no redaction can skip): ${JSON.stringify(Object.fromEntries(Object.entries(floor.seconds).map(([k, v]) => [k, Math.round(v * 1000) / 1000])))}`);

@@ -2,7 +2,7 @@ import { weightedNms } from './detect/blazeface.js';
 import type { FaceScanner } from './detect/faces.js';
 import type { PlateDetector } from './detect/plate-detector.js';
 import { coverage, type Frame, padRect, type Rect } from './frame.js';
-import { ChangeGate, LumaCells, type MotionParams, plateCropGrid, plateCropsFor } from './motion.js';
+import { ChangeGate, LumaCells, type MotionParams, plateCropGrid, plateCropsFor, SmallPassPlanner } from './motion.js';
 import type { Detection } from './track.js';
 
 export interface ScheduleParams {
@@ -37,7 +37,18 @@ interface Recent {
 export class DetectionSchedule {
   private recent: Recent[] = [];
   private recentPlates: Recent[] = [];
-  private gates: { cells: LumaCells; plateCells: LumaCells; faces: ChangeGate; faceRegions: { x: number; y: number; size: number }[]; plates?: ChangeGate; plateGrid?: ReturnType<typeof plateCropGrid> } | undefined;
+  private gates:
+    | {
+        cells: LumaCells;
+        plateCells: LumaCells;
+        faces: ChangeGate;
+        faceRegions: { x: number; y: number; size: number }[];
+        plates?: ChangeGate;
+        plateGrid?: ReturnType<typeof plateCropGrid>;
+        /** Where the upsampled small-face pass runs (motion.ts), created at the first gated full scan. */
+        small?: SmallPassPlanner;
+      }
+    | undefined;
   // Boxes of faces/plates that stopped being found since the last full scan: their regions are rescanned.
   private lostFaces: Rect[] = [];
   private lostPlates: Rect[] = [];
@@ -78,11 +89,13 @@ export class DetectionSchedule {
     if (!this.p.gated) return this.timed('facesFull', scanner.scan(frame));
     const g = this.updateCells(frame, f, 'cells');
     const t = performance.now();
-    const d = g.faces.select(f, this.lostFaces);
+    const lost = this.lostFaces;
+    const d = g.faces.select(f, lost);
     this.add('changeMap', performance.now() - t);
     this.lostFaces = [];
     const tiles = g.faceRegions.filter((_, i) => i > 0 && d.scan[i]);
     const areas = scanner.areasFor(tiles, frame.width, frame.height);
+    const small = this.smallAreas(frame, f, lost, areas);
     // Known faces not wholly inside a scanned area keep their focused crop (never gated).
     const inArea = (b: Rect) => areas.some((r) => b.x >= r.x && b.y >= r.y && b.x + b.w <= r.x + r.w && b.y + b.h <= r.y + r.h);
     const crops = scanner.aroundRegions(this.recent.filter((r) => !inArea(r.box)).map((r) => r.box));
@@ -90,9 +103,28 @@ export class DetectionSchedule {
     this.add('gateFaceTilesAll', g.faceRegions.length);
     this.add('gateFaceSafety', d.safety);
     if (d.global) this.add('gateFaceGlobal', 1);
-    const dets = d.scan[0] || areas.length || crops.length ? await this.timed('facesFull', scanner.scanPlan(frame, { whole: !!d.scan[0], areas, crops, small: areas })) : [];
+    const dets = d.scan[0] || areas.length || crops.length || small.length ? await this.timed('facesFull', scanner.scanPlan(frame, { whole: !!d.scan[0], areas, crops, small })) : [];
     g.faces.commit(f, d.scan);
     return dets;
+  }
+
+  /**
+   * Where the upsampled small-face pass runs on a gated full scan (motion.ts SmallPassPlanner): the
+   * content that is not a moved copy of the previous full scan's — a camera pan, or people and
+   * things moving rigidly, show content already searched — around faces that stopped being found,
+   * and everywhere at least every `motion.safetyEvery` frames. Without `motion.compensate`: the
+   * areas the change map selected, as the fine pass.
+   */
+  private smallAreas(frame: Frame, f: number, lost: readonly Rect[], selected: Rect[]): Rect[] {
+    if (!this.p.motion.compensate) return selected;
+    const g = this.gates!;
+    const t = performance.now();
+    g.small ??= new SmallPassPlanner(frame.width, frame.height, this.p.motion.safetyEvery, Math.floor(this.p.motion.safetyEvery / this.p.fullScanEvery));
+    const plan = g.small.plan(frame, f, lost);
+    this.add('smallMotion', performance.now() - t);
+    this.add('smallUnitsScanned', plan.units);
+    this.add('smallUnitsAll', plan.of);
+    return plan.areas;
   }
 
   private async scanPlatesFull(frame: Frame, f: number): Promise<Detection[]> {

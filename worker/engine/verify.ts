@@ -1,6 +1,6 @@
 import { weightedNms, type SquareRegion } from './detect/blazeface.js';
 import { FaceScanner, onlySmallFaces, plausibleFaces, scanRegions } from './detect/faces.js';
-import { ChangeGate, DEFAULT_MOTION, LumaCells } from './motion.js';
+import { ChangeGate, DEFAULT_MOTION, LumaCells, SmallPassPlanner } from './motion.js';
 import type { Device } from './detect/blazeface.js';
 import type { ContrastParams } from './detect/contrast.js';
 import { coverage, type Frame, type Rect } from './frame.js';
@@ -41,6 +41,8 @@ export interface SmallFacePass {
   scoreThreshold: number;
   contrast?: ContrastParams;
   safetyEvery: number;
+  /** Changed content that is a moved copy of the previous sample's is not searched again (motion.ts MotionCompensation); default on. */
+  compensate?: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export function judgeFrame(found: (Rect & { score: number })[], regions: FrameRe
 }
 
 export class Verifier {
-  private gate?: { cells: LumaCells; gate: ChangeGate; tiles: SquareRegion[]; width: number; height: number };
+  private gate?: { cells: LumaCells; gate: ChangeGate; tiles: SquareRegion[]; width: number; height: number; planner: SmallPassPlanner };
   private sampleIndex = 0;
 
   private constructor(
@@ -145,10 +147,13 @@ export class Verifier {
       const tiles = scanRegions(frame.width, frame.height, { tileSize: 160, tileOverlap: 0.25 }).slice(1);
       if (!tiles.length) tiles.push({ x: 0, y: 0, size: Math.max(frame.width, frame.height) });
       const gate = new ChangeGate(cells, tiles.map((t) => ({ x: t.x, y: t.y, w: t.size, h: t.size })), DEFAULT_MOTION.threshold, p.safetyEvery, DEFAULT_MOTION.globalShare);
-      this.gate = { cells, gate, tiles, width: frame.width, height: frame.height };
+      this.gate = { cells, gate, tiles, width: frame.width, height: frame.height, planner: new SmallPassPlanner(frame.width, frame.height, p.safetyEvery, p.safetyEvery) };
     }
     const g = this.gate;
     const n = this.sampleIndex++;
+    // Content that is a moved copy of the previous sample's (a pan, rigid motion) was searched there
+    // (motion.ts SmallPassPlanner); every part is searched at least every `safetyEvery` samples.
+    if (p.compensate !== false) return g.planner.plan(frame, n).areas;
     g.cells.update(frame, n);
     const d = g.gate.select(n);
     g.gate.commit(n, d.scan);
