@@ -61,6 +61,9 @@ export interface Track {
    * is obscured even where it lies on the subject; `body` — a person obscured whole (and never kept).
    */
   edit?: 'obscure' | 'body';
+  /** The shot the track lives in (cuts.ts): its rolls never reach across the shot's first or last frame. */
+  shotStart?: number;
+  shotEnd?: number;
 }
 
 /** Track ids a reviewer obscured (never kept) and person tracks obscured whole (see edits.ts). */
@@ -93,6 +96,8 @@ export class TrackBuilder {
   private doneLive: Track[] = [];
   private active: Track[] = [];
   private count = 0;
+  /** First frame of the current shot (the last cut; 0 before any). */
+  private shotStart = 0;
 
   constructor(
     readonly cls: TargetClass,
@@ -150,8 +155,23 @@ export class TrackBuilder {
       if (usedD.has(di)) return;
       const id = this.nextId();
       const edit = this.edits?.bodies.has(id) ? ('body' as const) : this.edits?.obscure.has(id) ? ('obscure' as const) : undefined;
-      active.push({ id, cls: this.cls, frames: [f], boxes: [{ x: d.x, y: d.y, w: d.w, h: d.h }], kept: !edit && this.keep.has(id), ...(edit ? { edit } : {}) });
+      active.push({ id, cls: this.cls, frames: [f], boxes: [{ x: d.x, y: d.y, w: d.w, h: d.h }], kept: !edit && this.keep.has(id), ...(edit ? { edit } : {}), ...(this.shotStart ? { shotStart: this.shotStart } : {}) });
     });
+  }
+
+  /**
+   * A shot cut at frame f (cuts.ts): every active track ends before it — whoever stands at the same
+   * place after a cut is someone else, and a kept subject must never continue onto them — and no
+   * track's rolls reach across it. Call before pushing frame f's detections.
+   */
+  cut(f: number): void {
+    for (const t of this.active) {
+      t.shotEnd = f - 1;
+      this.done.push(t);
+      this.doneLive.push(t);
+    }
+    this.active = [];
+    this.shotStart = f;
   }
 
   /** Every track so far (retired and active), by id. */
@@ -286,6 +306,11 @@ export function assignRolls(tracks: Track[], width: number, height: number, p: T
     };
     t.preRoll = probe('start');
     t.postRoll = probe('end');
+  }
+  // Rolls stay inside the track's shot (a cut: the picture before or after is another scene).
+  for (const t of tracks) {
+    if (t.shotStart !== undefined) t.preRoll = Math.min(t.preRoll ?? p.preRoll, t.frames[0]! - t.shotStart);
+    if (t.shotEnd !== undefined) t.postRoll = Math.min(t.postRoll ?? p.postRoll, Math.max(0, t.shotEnd - t.frames[t.frames.length - 1]!));
   }
 }
 
