@@ -247,4 +247,18 @@ describe('rejection and the deadline', () => {
     expect(await stack.app.deps.blobs.getProperties(CONTAINERS.evidence, blobNames.sealedOriginal(TENANT, incidentId, evidenceId))).toBeUndefined();
     expect((await call('POST', `incidents/${incidentId}/evidence/${evidenceId}/review/approve`, investigator, { version: 0 })).body.code).toBe('not-awaiting-review');
   }, 300_000);
+
+  it('an erasure while the item waits withdraws the review: the orchestration ends, the sealed original and the render are deleted', async () => {
+    const { incidentId, evidenceId } = await heldForReview();
+    const erasure = await call('POST', 'privacy-requests', admin, { type: 'erasure', incidentIds: [incidentId] });
+    expect(erasure.status).toBe(202);
+    const done = await waitUntil('the erasure', () => call('GET', `privacy-requests/${erasure.body.id}`, admin), (r) => !['pending', 'running'].includes(r.body.status));
+    expect(done.body.status).toBe('completed');
+    const instance = await waitUntil('the review to be withdrawn', () => stack.runtime.status(evidenceId), (st) => st === undefined || st.runtimeStatus === 'Completed');
+    if (instance) expect(instance.output).toEqual({ status: 'quarantined', evidenceId, code: 'incident-deleted' });
+    expect(await stack.app.deps.incidents.get(TENANT, incidentId)).toBeUndefined();
+    const left: string[] = [];
+    for (const c of [CONTAINERS.ingest, CONTAINERS.evidence, CONTAINERS.quarantine, CONTAINERS.reports]) for await (const b of stack.app.deps.blobs.list(c, `${TENANT}/${incidentId}/`)) left.push(`${c}/${b.name}`);
+    expect(left).toEqual([]);
+  }, 300_000);
 });

@@ -119,6 +119,18 @@ describe('processEvidence: review before publishing', () => {
     expect(t.names().slice(-2)).toEqual([ACTIVITIES.reviewDeadlinePassed, ACTIVITIES.quarantineEvidence]);
   });
 
+  it('withdrawn (the incident was deleted while the item waited) ends the orchestration without touching the item', async () => {
+    const t = setup();
+    await t.start();
+    await t.raise('RedactionResult', unsure());
+    const before = t.calls.length;
+    await t.raise('ReviewDecision', { kind: 'withdrawn' });
+    const done = await t.runtime.waitForCompletion('e1');
+    expect(done.output).toEqual({ status: 'quarantined', evidenceId: 'e1', code: 'incident-deleted' });
+    expect(t.calls.length).toBe(before);
+    expect(t.timers.count()).toBe(0);
+  });
+
   it('always: a render the engine is sure of still waits for a reviewer', async () => {
     const t = setup({ ...base, review: 'always' });
     await t.start();

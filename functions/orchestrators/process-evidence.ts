@@ -2,7 +2,7 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task, TimerTask } from 'durable-functions';
 import type { EvidenceRef, InspectResult, RecordResult } from '../../shared/usecases/evidence.js';
 import { REDACTION_RESULT_EVENT, reviewJobIdFor } from '../../shared/usecases/evidence.js';
-import { REVIEW_EVENT, type ReviewDecisionEvent } from '../../shared/usecases/review.js';
+import { REVIEW_EVENT, type ReviewDecisionEvent } from '../../shared/usecases/review-names.js';
 import type { RedactionResult, ReviewReason } from '../../shared/domain/redaction.js';
 import type { ReviewMode } from '../../shared/domain/incident.js';
 import { MAX_TIMER_STEP_MS } from '../../shared/retention/policy.js';
@@ -159,6 +159,11 @@ export const processEvidenceOrchestrator: OrchestrationHandler = function* (cont
         return yield* quarantine('review-deadline-passed', `no reviewer decided within ${input.reviewDeadlineHours ?? 72} hours; the original was deleted`);
       }
       const event = decision.result as ReviewDecisionEvent;
+      // The incident was deleted while the item waited (retention, erasure): nothing is left to act on.
+      if (event.kind === 'withdrawn') {
+        status({ stage: 'quarantined', code: 'incident-deleted' });
+        return { status: 'quarantined', evidenceId: ref.evidenceId, code: 'incident-deleted' } satisfies ProcessEvidenceOutput;
+      }
       if (event.kind === 'reject') return yield* quarantine('review-rejected', `a reviewer rejected the redaction (${event.reason})`);
       if (event.kind === 'approve') break;
       // Edits: one job per edit version, from the sealed original; the item waits again either way.

@@ -36,6 +36,7 @@ import { DEFAULT_RETENTION_POLICY, deletionDueAt, retentionDecision, type Retent
 import { cryptoShred } from '../crypto/shredding.js';
 import { ConflictError, NotFoundError, type AuditInput, type DocumentStore, type Orchestrations } from '../ports/index.js';
 import { SHARE_REVOKED_EVENT, shareInstanceId } from './share-names.js';
+import { REVIEW_EVENT, type ReviewDecisionEvent } from './review-names.js';
 import { updateIncident } from './update-incident.js';
 import type { Deps } from './deps.js';
 
@@ -364,6 +365,10 @@ export async function purgeIncidentOrchestrations(
     }
     // A schedule still sleeping is told to decide again: it finds the incident gone and completes.
     if (id === schedule) await orchestrations.raiseEvent(id, RETENTION_RECHECK_EVENT, {}).catch(() => undefined);
+    // An item still waiting for its review (up to the review deadline) is withdrawn: it ends at once.
+    if (input.evidenceIds.includes(id) && (status.customStatus as { stage?: string } | undefined)?.stage === 'awaiting-review') {
+      await orchestrations.raiseEvent(id, REVIEW_EVENT, { kind: 'withdrawn' } satisfies ReviewDecisionEvent).catch(() => undefined);
+    }
     later.push(id);
   }
   await schedulePurge(deps, { instanceIds: later });

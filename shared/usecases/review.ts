@@ -35,9 +35,8 @@ import type { Deps } from './deps.js';
 import type { ReadReviewRule } from '../ports/review.js';
 import { telemetryMetrics } from '../telemetry/metrics.js';
 
-/** The orchestration event a reviewer's action raises (ids and a version only). */
-export const REVIEW_EVENT = 'ReviewDecision';
-export type ReviewDecisionEvent = { kind: 'edits'; version: number } | { kind: 'approve'; version: number } | { kind: 'reject'; reason: string };
+import { REVIEW_EVENT, type ReviewDecisionEvent } from './review-names.js';
+export { REVIEW_EVENT, type ReviewDecisionEvent } from './review-names.js';
 
 // ---------------------------------------------------------------------------------------------
 // The tenant's rule
