@@ -223,7 +223,11 @@ export function reviewView(render: Render, incidentId: string, evidenceId: strin
       ),
     );
     pendingList.replaceChildren(...(rows.length ? rows : [h('li', { class: 'muted' }, 'No edits: the render is as the engine made it.')]));
-    applyButton.disabled = !review || review.state !== 'ready' || !edits.differsFrom(review.edits);
+    const unapplied = !!review && edits.differsFrom(review.edits);
+    applyButton.disabled = !review || review.state !== 'ready' || !unapplied;
+    // Approval publishes the render shown: with edits not applied yet it would publish without them.
+    approveButton.disabled = !review || review.state !== 'ready' || unapplied;
+    approveButton.title = unapplied ? 'Apply or remove the pending edits first: approving publishes the render shown' : '';
   };
   const showHistory = () => {
     const history = review?.history ?? [];
@@ -281,7 +285,6 @@ export function reviewView(render: Render, incidentId: string, evidenceId: strin
     deadline.textContent = `Decide by ${utc(r.deadline)} (in review since ${utc(r.since)}); after that the evidence is quarantined and the original deleted.`;
     if (r.failedFrames.length) deadline.textContent += ` Frames the check could not clear: ${r.failedFrames.slice(0, 20).join(', ')}${r.failedFrames.length > 20 ? '…' : ''}.`;
     const busy = r.state !== 'ready';
-    approveButton.disabled = busy;
     rejectButton.disabled = busy; // the API refuses decisions while a render is under way
     addBox.disabled = busy;
     showTracks();

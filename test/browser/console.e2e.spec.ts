@@ -413,6 +413,8 @@ describe.skipIf(!hasChromium)('investigator console in headless Chromium (local 
     expect(pending).toContain(`Keep as subject track #${subject.id}`);
     expect(pending).toContain(`Box 1: ${drawn[0]}, ${drawn[1]}, ${drawn[2]} × ${drawn[3]} px, 1.00–${span[1].toFixed(2)} s (drawn at 2.00 s)`);
     expect(await unlabelledControls(page)).toEqual([]);
+    // Approving now would publish the render shown without these edits: the page refuses until they are applied.
+    expect(await page.isDisabled('#review-approve')).toBe(true);
     await page.screenshot({ path: join(OUT, '7-review-edit.png'), fullPage: true });
 
     // ---- apply: the whole edit set against version 0; the page shows rendering, then the new render
@@ -433,6 +435,7 @@ describe.skipIf(!hasChromium)('investigator console in headless Chromium (local 
     expect([...states].some((t) => t.startsWith('Rendering…'))).toBe(true);
     expect(await page.textContent(`#review-tracks tbody tr[data-track="${subject.id}"]`)).toContain('kept visible');
     expect(await page.textContent('#review-history tbody')).toMatch(/1\s*edits applied/);
+    expect(await page.isDisabled('#review-approve')).toBe(false);
 
     // The browser's last preview is the CURRENT render recorded for the item, and never the original.
     await until('the new render fetched', async () => previews.length, (n) => n >= 2);
