@@ -355,7 +355,7 @@ describe.skipIf(!hasChromium)('investigator console in headless Chromium (local 
     expect(await page.textContent(`#reasons-${ev.id}`)).toContain('matched several people');
     expect(await page.textContent(`#review-summary-${ev.id}`)).toMatch(/Decide by \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect(await page.locator(`#preview-${ev.id}`).count()).toBe(0); // nothing published to preview yet
-    await page.screenshot({ path: join(OUT, '6-awaiting-review.png'), fullPage: true });
+    await page.screenshot({ path: join(OUT, '9-awaiting-review.png'), fullPage: true });
 
     // ---- the review page: the redacted review render (every fetched body kept), the tracks over it
     const previews: Buffer[] = [];
@@ -415,7 +415,7 @@ describe.skipIf(!hasChromium)('investigator console in headless Chromium (local 
     expect(await unlabelledControls(page)).toEqual([]);
     // Approving now would publish the render shown without these edits: the page refuses until they are applied.
     expect(await page.isDisabled('#review-approve')).toBe(true);
-    await page.screenshot({ path: join(OUT, '7-review-edit.png'), fullPage: true });
+    await page.screenshot({ path: join(OUT, '10-review-edit.png'), fullPage: true });
 
     // ---- apply: the whole edit set against version 0; the page shows rendering, then the new render
     const editsRequest = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/evidence/${ev.id}/review/edits`));
@@ -464,7 +464,7 @@ describe.skipIf(!hasChromium)('investigator console in headless Chromium (local 
     expect(await page.locator(`#review-${ev.id}`).count()).toBe(0);
     const published = (await stack.app.deps.incidents.get('dev-tenant', incidentId))!.doc.evidence[0]!;
     expect(published.redacted!.sha256).toBe(current.redacted!.sha256); // the approved render is what is published
-    await page.screenshot({ path: join(OUT, '8-review-approved.png'), fullPage: true });
+    await page.screenshot({ path: join(OUT, '11-review-approved.png'), fullPage: true });
 
     // ---- share, open the police link, revoke
     const { shareId, link } = await share('Southshire Police');
