@@ -7,7 +7,7 @@ import type { Device } from './detect/blazeface.js';
 import { DEFAULT_FACE_SCAN, FaceScanner, type FaceScanParams } from './detect/faces.js';
 import { createPlateDetector, type PlateDetector, type PlateDetectorChoice } from './detect/plate-detector.js';
 import { DEFAULT_PLATES, type PlateParams } from './detect/plates.js';
-import { PersonDetector } from './detect/persons.js';
+import { PersonDetector, PersonDetectorThread, type PersonFinder } from './detect/persons.js';
 import { type BystanderMode, DEFAULT_PERSONS, PERSON_EVERY_SECONDS, personCadence, PersonSource, type PersonOptions, personTracking } from './persons-track.js';
 import { AbortedError, MediaRejectedError, VerificationFailedError } from './errors.js';
 import { type Frame, padRect, type Rect } from './frame.js';
@@ -154,7 +154,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
   let plateScanner: PlateDetector | undefined;
   let verifier: Verifier | undefined;
   let verifierThread: VerifierThread | undefined;
-  let personDetector: PersonDetector | undefined;
+  let personDetector: PersonFinder | undefined;
   try {
     checkAbort();
     const info = await probeMedia(inputPath, limits, signal);
@@ -176,7 +176,8 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     // The models load concurrently; if one fails, the others are released below.
     const loading = await Promise.allSettled([
       FaceScanner.create(scan, device).then((s) => (scanner = s)),
-      usePersons ? PersonDetector.create(undefined, device).then((d) => (personDetector = d)) : undefined,
+      // Video: in a thread of its own, overlapping the face scans (stream.ts).
+      usePersons ? (info.kind === 'video' ? PersonDetectorThread.create(undefined, device) : PersonDetector.create(undefined, device)).then((d) => (personDetector = d)) : undefined,
       wantPlates ? createPlateDetector(options.plateDetector, plateParams, device, process.env, { thread: info.kind === 'video' }).then((p) => (plateScanner = p)) : undefined,
       verify && info.kind === 'image' ? Verifier.create(verifyParams, device).then((v) => (verifier = v)) : undefined,
       verify && info.kind === 'video' ? loadModelFile('blazeface-back-256').then(async ({ info: model }) => (verifierThread = await VerifierThread.create(verifyParams, device, model))) : undefined,

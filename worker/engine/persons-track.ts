@@ -1,7 +1,7 @@
 import type { Frame, Rect } from './frame.js';
 import { coverage } from './frame.js';
 import { headFromBody } from './detect/head-from-body.js';
-import type { PersonDetector } from './detect/persons.js';
+import type { PersonFinder } from './detect/persons.js';
 import type { Detection, Track, TrackParams } from './track.js';
 
 /**
@@ -90,7 +90,7 @@ export class PersonSource {
   private readonly seen = new Map<number, Detection[]>();
 
   constructor(
-    private readonly detector: PersonDetector,
+    private readonly detector: PersonFinder,
     readonly cadence: number,
     private readonly prof?: Record<string, number>,
   ) {}

@@ -119,9 +119,12 @@ export async function redactVideo(v: VideoPass): Promise<VideoPassResult> {
           if (inner.signal.aborted) throw new AbortedError();
         }
       }
+      // The person scan (in its thread) runs while this thread scans the frame for faces.
+      const personScan = persons && v.persons!.source.at(frame, f);
+      personScan?.catch(() => undefined); // awaited below; a face scan failing first must not leave it unhandled
       const faceDets = await schedule.faces(frame, f);
       if (faceDets) planner.faces.push(f, faceDets);
-      const personDets = persons && (await v.persons!.source.at(frame, f));
+      const personDets = await personScan;
       if (personDets) persons!.builder.push(f, personDets);
       if (schedule.isPlateFrame(f)) {
         const done = plateChain.then(async () => {

@@ -11,7 +11,7 @@ import type { Frame } from './frame.js';
 type ToThread = { type: 'call'; id: number; op: string; args: unknown; width: number; height: number; format: Frame['format']; data: ArrayBuffer } | { type: 'close' };
 type FromThread = { type: 'ready' } | { type: 'result'; id: number; result: unknown } | { type: 'error'; id?: number; message: string };
 
-export type ThreadName = 'verify-thread' | 'plate-thread';
+export type ThreadName = 'verify-thread' | 'plate-thread' | 'person-thread';
 
 export class EngineThread {
   private readonly pending = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();

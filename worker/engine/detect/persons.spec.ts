@@ -7,7 +7,7 @@ import { matchPersons, VTEST_BODIES, VTEST_LABELS } from '../../../test/fixtures
 import { ffmpegPath, toolEnv } from '../ffmpeg.js';
 import { coverage, type Frame, iou, type Rect } from '../frame.js';
 import { HEAD_FROM_BODY, headFromBody } from './head-from-body.js';
-import { DEFAULT_PERSON_SCAN, PersonDetector, type PersonDetection, decodePersons, nms } from './persons.js';
+import { DEFAULT_PERSON_SCAN, PersonDetector, PersonDetectorThread, type PersonDetection, decodePersons, nms } from './persons.js';
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/vtest/', import.meta.url));
 const rect = ([x, y, w, h]: readonly number[]): Rect => ({ x: x!, y: y!, w: w!, h: h! });
@@ -40,6 +40,19 @@ describe('person detector (NanoDet, ONNX) on real CCTV frames (vtest, labelled b
     const rgb = found.get(name)!;
     expect(yuv).toHaveLength(rgb.length);
     for (const d of rgb) expect(Math.max(...yuv.map((y) => iou(y, d)))).toBeGreaterThan(0.8);
+  });
+
+  it('in its own thread (as video uses it) finds exactly what it finds in this one, several frames in flight', async () => {
+    const thread = await PersonDetectorThread.create();
+    try {
+      expect(thread.model).toEqual(detector.model);
+      const frames = await Promise.all(FRAMES.slice(0, 4).map(load));
+      const inThread = await Promise.all(frames.map((f) => thread.detect(f)));
+      inThread.forEach((dets, i) => expect(dets).toEqual(found.get(FRAMES[i]!)));
+      expect(inThread.flat().length).toBeGreaterThan(10);
+    } finally {
+      await thread.release();
+    }
   });
 
   it('finds the labelled persons of 9 real frames at the measured rate: 49 of the 52 not partly hidden, at most 2 other detections', async () => {

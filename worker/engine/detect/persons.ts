@@ -5,6 +5,7 @@ import { iou, resampleToTensor } from '../frame.js';
 import type { ModelInfo } from '../models.js';
 import { loadModelFile } from '../models.js';
 import { createSession, type Device } from './blazeface.js';
+import { EngineThread } from '../thread-rpc.js';
 
 /**
  * Person detector: NanoDet-g (CSP backbone, PAN, GFL head) trained on COCO, from RangiLyu/nanodet
@@ -65,7 +66,41 @@ export function nanodetInput(frame: Frame, x0: number, y0: number, scale: number
   return out;
 }
 
-export class PersonDetector {
+/** What the engine needs of a person detector: in this thread (PersonDetector) or its own (PersonDetectorThread). */
+export interface PersonFinder {
+  readonly model: ModelInfo;
+  readonly params: PersonScanParams;
+  /** Whole-frame scan at the params' `inputLong`. */
+  detect(frame: Frame): Promise<PersonDetection[]>;
+  release(): Promise<void>;
+}
+
+/**
+ * The person detector in a worker thread (person-thread.ts): for video, so that a person scan runs
+ * on the other core while this thread scans the same frame for faces. Frames are copied to the thread.
+ */
+export class PersonDetectorThread implements PersonFinder {
+  private constructor(
+    private readonly thread: EngineThread,
+    readonly model: ModelInfo,
+    readonly params: PersonScanParams,
+  ) {}
+
+  static async create(params: PersonScanParams = DEFAULT_PERSON_SCAN, device: Device = 'cpu'): Promise<PersonDetectorThread> {
+    const { info } = await loadModelFile('nanodet-person');
+    return new PersonDetectorThread(await EngineThread.start('person-thread', { params, device }, 'person detection'), info, params);
+  }
+
+  detect(frame: Frame): Promise<PersonDetection[]> {
+    return this.thread.call('detect', frame, undefined);
+  }
+
+  release(): Promise<void> {
+    return this.thread.release();
+  }
+}
+
+export class PersonDetector implements PersonFinder {
   private rgb = new Float32Array(0);
   private input = new Float32Array(0);
 
