@@ -9,6 +9,8 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ShotCuts, gridChange, lumaGrid } from './cuts.js';
 import { DEFAULT_TRACKING, TrackBuilder, assignRolls, boxAt } from './track.js';
+import { redactMedia } from './index.js';
+import type { Rect } from './frame.js';
 import { decodeVideo } from './video.js';
 import { ffmpegPath } from './ffmpeg.js';
 import { probeMedia } from './probe.js';
@@ -112,4 +114,35 @@ describe('tracks at a cut', () => {
     assignRolls(uncut, 640, 360, p);
     expect(boxAt(uncut[1]!, 8, p)).toBeDefined();
   });
+});
+
+describe('a subject across a cut (the engine on a joined export)', () => {
+  it('the subject is kept in its own shot only: the person standing where they stood after the cut is obscured', async () => {
+    // Shot 1: the demo aisle; the subject (face 0) walks to about (210, 157) by its end (3 s).
+    // Shot 2: another camera with someone else standing right there.
+    const first = await ensureClip(dir, 'cuts-subject-1', { ...DEMO_CLIP, seconds: 3, pan: 0 });
+    const second = await ensureClip(dir, 'cuts-subject-2', { ...DEMO_CLIP, seconds: 3, pan: 0, seed: 21, faces: [{ photo: 4, face: 0, path: [{ t: 0, cx: 212, cy: 158, size: 76 }, { t: 3, cx: 230, cy: 160, size: 76 }] }] });
+    const input = join(dir, 'subject-joined.mp4');
+    await run(ffmpegPath(), ['-y', '-v', 'error', '-i', first.path, '-i', second.path, '-filter_complex', '[0:v][1:v]concat=n=2:v=1[v]', '-map', '[v]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', input]);
+    let plan: { obscured: Rect[][]; kept: Rect[][] } | undefined;
+    const report = await redactMedia(input, join(dir, 'subject-joined.out.mp4'), {
+      targets: ['faces'],
+      style: 'pixelate',
+      keepAudio: false,
+      persons: { enabled: false },
+      subjects: [{ atSeconds: 1, box: { x: 90, y: 112, w: 82, h: 82 } }],
+      onPlan: (p) => (plan = p),
+    });
+    expect(report.cuts).toEqual([75]);
+    expect(report.subjects.matches[0]!.outcome).toBe('kept');
+    const subject = report.tracks.find((t) => t.kept)!;
+    expect(subject.lastFrame).toBeLessThan(75);
+    expect(report.tracks.filter((t) => t.kept)).toHaveLength(1);
+    // Before the cut the subject is kept; after it nothing is, and the other person's face is obscured.
+    expect(plan!.kept[70]!.length).toBeGreaterThan(0);
+    for (let f = 75; f < 150; f++) expect(plan!.kept[f], `frame ${f}`).toEqual([]);
+    const other = second.truth.frames[5]!.faces[0]!.box;
+    const centre = { x: other.x + other.w / 2, y: other.y + other.h / 2 };
+    expect(plan!.obscured[80]!.some((r) => centre.x > r.x && centre.x < r.x + r.w && centre.y > r.y && centre.y < r.y + r.h)).toBe(true);
+  }, 240_000);
 });

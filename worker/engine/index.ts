@@ -191,6 +191,8 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     let tracks: Track[];
     let matches: SubjectMatch[];
     let planStats: { regionsObscured: number; framesWithRegions: number };
+    /** Video: frames where a new shot begins. */
+    let cuts: number[] | undefined;
     let reviewBoxes: ReviewRegions | undefined;
 
     let verification: RedactionReport['verification'] = {
@@ -296,7 +298,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         run = await pass(new CorrectingDetector(recorder, scanner, corrections, every, cadence, correction, run.out.frames, options.profile));
         if (run.verification) noteRound(rounds, round, run.verification);
       }
-      ({ out, tracks, matches, planStats } = run);
+      ({ out, tracks, matches, planStats, cuts } = run);
       if (run.verification) verification = withRounds(run.verification, rounds, corrections);
       if (run.verification?.status === 'failed' && options.reviewable) {
         // A review render: the same detections as the last round (so the same tracks and ids), and
@@ -308,7 +310,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         const heldBy = new CorrectingDetector(recorder, scanner, remaining, every, cadence, correction, run.out.frames);
         await rm(tmpPath, { force: true });
         run = await pass(new CorrectingDetector(recorder, scanner, corrections, every, cadence, correction, run.out.frames, options.profile), (f) => heldBy.heldRegions(f));
-        ({ out, tracks, matches, planStats } = run);
+        ({ out, tracks, matches, planStats, cuts } = run);
         verification = { ...verification, heldForReview: remaining.length, heldRegions: run.held };
       }
 
@@ -373,6 +375,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       })),
       regionsObscured: planStats!.regionsObscured,
       framesWithRegions: planStats!.framesWithRegions,
+      ...(cuts ? { cuts } : {}),
       subjects: {
         hints: options.subjects.length,
         matches: matches!,

@@ -89,6 +89,8 @@ export const RedactionReportSchema = z
     tracks: z.array(TrackReportSchema),
     regionsObscured: z.number().int().min(0),
     framesWithRegions: z.number().int().min(0),
+    /** Video: frames where a new shot begins (hard cuts, cuts.ts); every track ends at one. */
+    cuts: z.array(z.number().int().min(0)).optional(),
     subjects: z
       .object({
         hints: z.number().int().min(0),

@@ -6,6 +6,7 @@ import { obscureFrame, type ObscureParams } from './obscure.js';
 import { type MediaLimits, probeMedia, type VideoInfo } from './probe.js';
 import type { BystanderMode, PersonSource } from './persons-track.js';
 import type { ReviewRegions } from './edits.js';
+import { ShotCuts } from './cuts.js';
 import { assignRolls, StreamPlanner, type SubjectMatch, type Track, TrackBuilder, type TrackEdits, type TrackParams } from './track.js';
 import { finish as finishVerification, record, type Verification, type VerifierThread, type VerifyParams } from './verify.js';
 import { decodeH264Stream, decodeVideo, openEncoder, videoGeometry } from './video.js';
@@ -55,6 +56,8 @@ export interface VideoPassResult {
   verification?: Verification;
   /** Held regions obscured (a review render). */
   held: number;
+  /** Frames where a new shot begins (hard cuts; no track crosses one). */
+  cuts: number[];
 }
 
 /**
@@ -82,6 +85,9 @@ export async function redactVideo(v: VideoPass): Promise<VideoPassResult> {
   const persons = v.persons && { builder: new TrackBuilder('person', v.persons.tracking, keep, edits), p: v.persons.tracking, mode: v.persons.mode };
   const planner = new StreamPlanner(new TrackBuilder('face', tracking, keep, edits), new TrackBuilder('plate', tracking, keep, edits), tracking, geo.width, geo.height, persons);
   const lag = planner.lag();
+  // Shot cuts (cuts.ts): every track ends at a cut, so no track — and no kept subject — is carried onto someone else.
+  const shots = new ShotCuts();
+  const plateCuts: number[] = [];
   // Review boxes are anchored on the tracks at their at-frame: the renderer waits for those frames as for hint frames.
   const hintFrames = [...options.subjects.map((h) => Math.round(h.atSeconds * geo.fps)), ...(v.reviewBoxes?.atFrames() ?? [])];
   // The analysis may be ahead of the renderer by the lag (or the last hint) plus the plate
@@ -119,6 +125,11 @@ export async function redactVideo(v: VideoPass): Promise<VideoPassResult> {
           if (inner.signal.aborted) throw new AbortedError();
         }
       }
+      if (shots.push(f, frame)) {
+        planner.faces.cut(f);
+        persons?.builder.cut(f);
+        plateCuts.push(f); // applied in the plate pipeline, in frame order
+      }
       // The person scan (in its thread) runs while this thread scans the frame for faces.
       const personScan = persons && v.persons!.source.at(frame, f);
       personScan?.catch(() => undefined); // awaited below; a face scan failing first must not leave it unhandled
@@ -128,7 +139,9 @@ export async function redactVideo(v: VideoPass): Promise<VideoPassResult> {
       if (personDets) persons!.builder.push(f, personDets);
       if (schedule.isPlateFrame(f)) {
         const done = plateChain.then(async () => {
-          planner.plates.push(f, await schedule.plates(frame, f));
+          const dets = await schedule.plates(frame, f);
+          while (plateCuts.length && plateCuts[0]! <= f) planner.plates.cut(plateCuts.shift()!);
+          planner.plates.push(f, dets);
           platesPending.shift();
           analysed = platesPending.length ? Math.min(n, platesPending[0]!.f) : n;
           wake?.();
@@ -293,7 +306,7 @@ export async function redactVideo(v: VideoPass): Promise<VideoPassResult> {
     audio: options.keepAudio && info.hasAudio,
     contentType: 'video/mp4',
   };
-  return { out, tracks, matches: matches!, planStats: { regionsObscured, framesWithRegions }, verification, held: heldCount };
+  return { out, tracks, matches: matches!, planStats: { regionsObscured, framesWithRegions }, verification, held: heldCount, cuts: [...shots.cuts] };
 }
 
 /** The verifier checks every n-th output frame (≈ sampleFps per second). */
