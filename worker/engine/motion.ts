@@ -361,11 +361,12 @@ export class MotionCompensation {
           }
         }
         const tol = (thr + 0.2 * grad) * cells;
-        let ok = false;
+        const own = by * bw + bx;
+        let ok = !!reliable[own] && blockSad(prev, cur, w, h, x, y, xe, ye, mvx[own]!, mvy[own]!) <= tol;
         for (let ny = Math.max(0, by - 1); ny <= Math.min(bh - 1, by + 1) && !ok; ny++) {
           for (let nx = Math.max(0, bx - 1); nx <= Math.min(bw - 1, bx + 1) && !ok; nx++) {
             const k = ny * bw + nx;
-            if (reliable[k] && blockSad(prev, cur, w, h, x, y, xe, ye, mvx[k]!, mvy[k]!) <= tol) ok = true;
+            if (k !== own && reliable[k] && blockSad(prev, cur, w, h, x, y, xe, ye, mvx[k]!, mvy[k]!) <= tol) ok = true;
           }
         }
         if (!ok) {
