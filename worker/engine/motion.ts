@@ -65,31 +65,7 @@ export class LumaCells {
   update(frame: Frame, f: number): void {
     if (this.frameIndex === f) return;
     this.frameIndex = f;
-    const { width: w, height: h, data } = frame;
-    const c = this.cell;
-    const rgb = frame.format === 'rgb24';
-    const v = this.values;
-    for (let r = 0; r < this.rows; r++) {
-      const y0 = r * c;
-      const y1 = Math.min(h, y0 + c);
-      for (let q = 0; q < this.cols; q++) {
-        const x0 = q * c;
-        const x1 = Math.min(w, x0 + c);
-        let sum = 0;
-        let n = 0;
-        for (let y = y0; y < y1; y += 2) {
-          const row = y * w;
-          for (let x = x0; x < x1; x += 2) {
-            if (rgb) {
-              const i = (row + x) * 3;
-              sum += 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!;
-            } else sum += data[row + x]!;
-            n++;
-          }
-        }
-        v[r * this.cols + q] = sum / n;
-      }
-    }
+    reduce(frame, this.cell, this.cols, this.rows, this.values);
   }
 }
 
@@ -416,7 +392,7 @@ function blockSad(prev: Float32Array, cur: Float32Array, w: number, h: number, x
   return sum;
 }
 
-/** Luma of `frame` averaged over factor×factor blocks (sampled every 2nd pixel) into out (w×h). */
+/** Luma of `frame` (yuv420p: the Y plane; rgb24: Rec.601 luma) averaged over factor×factor blocks (sampled every 2nd pixel) into out (w×h). */
 function reduce(frame: Frame, factor: number, w: number, h: number, out: Float32Array): void {
   const { width, height, data } = frame;
   const rgb = frame.format === 'rgb24';
