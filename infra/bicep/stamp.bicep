@@ -512,6 +512,8 @@ module alerts 'modules/monitoring/alerts.bicep' = {
     tags: tags
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     alertEmails: geography.?alertEmails ?? []
+    // processEvidence waits up to the review deadline for a reviewer: not stuck before it.
+    reviewDeadlineHours: shared.?app.?reviewDeadlineHours ?? 72
   }
 }
 

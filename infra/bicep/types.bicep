@@ -158,6 +158,14 @@ type appTuningType = {
   @maxValue(10)
   redactionMaxAttempts: int?
 
+  @description('Optional. REVIEW_DEFAULT: the review rule of a tenant that has not chosen one (always, when-needed, never; app default when-needed).')
+  reviewDefault: ('always' | 'when-needed' | 'never')?
+
+  @description('Optional. REVIEW_DEADLINE_HOURS: hours an item waits for its review before the original is deleted and the item quarantined (1-720, app default 72).')
+  @minValue(1)
+  @maxValue(720)
+  reviewDeadlineHours: int?
+
   @description('Optional. MAX_UPLOAD_BYTES: largest accepted upload in bytes (app default 2 GiB).')
   @minValue(1)
   maxUploadBytes: int?

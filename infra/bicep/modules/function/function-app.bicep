@@ -171,6 +171,8 @@ var appSettings = union(
     UPLOAD_URL_TTL_MINUTES: string(tuning.?uploadUrlTtlMinutes ?? 15)
     REDACTION_TIMEOUT_MINUTES: string(tuning.?redactionTimeoutMinutes ?? 60)
     REDACTION_MAX_ATTEMPTS: string(tuning.?redactionMaxAttempts ?? 3)
+    REVIEW_DEFAULT: tuning.?reviewDefault ?? 'when-needed'
+    REVIEW_DEADLINE_HOURS: string(tuning.?reviewDeadlineHours ?? 72)
     MAX_UPLOAD_BYTES: string(tuning.?maxUploadBytes ?? 2147483648)
   },
   empty(keyVaultSecretUris.?shareWebhookSecretUri ?? '')

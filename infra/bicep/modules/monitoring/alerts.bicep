@@ -18,9 +18,12 @@ param logAnalyticsWorkspaceId string
 @description('Optional. Email recipients of the alerts.')
 param alertEmails string[] = []
 
-@description('Optional. A processEvidence, deleteIncident or privacyRequest orchestration without progress for this many hours counts as stuck (keep it above REDACTION_TIMEOUT_MINUTES x REDACTION_MAX_ATTEMPTS).')
+@description('Optional. A processEvidence (beyond its review wait, reviewDeadlineHours), deleteIncident or privacyRequest orchestration without progress for this many hours counts as stuck (keep it above REDACTION_TIMEOUT_MINUTES x REDACTION_MAX_ATTEMPTS).')
 @minValue(1)
 param stuckOrchestrationHours int = 6
+
+@description('Optional. REVIEW_DEADLINE_HOURS of the stamp: a processEvidence orchestration may wait this long for a reviewer before it counts as stuck (plus stuckOrchestrationHours).')
+param reviewDeadlineHours int = 72
 
 resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   name: actionGroupName
@@ -121,7 +124,7 @@ var rules = [
     severity: 2
     frequency: 'PT30M'
     window: 'P1D'
-    query: 'AppTraces | where Properties.Category == "Host.Triggers.DurableTask" and isnotempty(Properties.prop__instanceId) and tostring(Properties.prop__functionName) in ${finiteOrchestrations} | extend instanceId = tostring(Properties.prop__instanceId), state = tostring(Properties.prop__state) | summarize arg_max(TimeGenerated, state) by instanceId | where state !in ("Completed", "Failed", "Terminated") and TimeGenerated < ago(${stuckOrchestrationHours}h)'
+    query: 'AppTraces | where Properties.Category == "Host.Triggers.DurableTask" and isnotempty(Properties.prop__instanceId) and tostring(Properties.prop__functionName) in ${finiteOrchestrations} | extend instanceId = tostring(Properties.prop__instanceId), state = tostring(Properties.prop__state) | extend fn = tostring(Properties.prop__functionName) | summarize arg_max(TimeGenerated, state, fn) by instanceId | where state !in ("Completed", "Failed", "Terminated") and TimeGenerated < ago(iff(fn == "processEvidence", ${reviewDeadlineHours + stuckOrchestrationHours}h, ${stuckOrchestrationHours}h))'
   }
   {
     name: 'failed-deletions'
