@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../local/stack.js';
 import { CONTAINERS, blobNames } from '../shared/domain/incident.js';
 import { DEMO_CLIP, generateSampleImage } from './fixtures/media/generate.js';
-import { reviewDeadlinePassed } from '../shared/usecases/review.js';
+import { recordReviewRender, reviewDeadlinePassed } from '../shared/usecases/review.js';
 import { quarantineEvidence } from '../shared/usecases/evidence.js';
 import { client, incidentBody, sha256, testStack } from './helpers.js';
 
@@ -260,5 +260,13 @@ describe('rejection and the deadline', () => {
     const left: string[] = [];
     for (const c of [CONTAINERS.ingest, CONTAINERS.evidence, CONTAINERS.quarantine, CONTAINERS.reports]) for await (const b of stack.app.deps.blobs.list(c, `${TENANT}/${incidentId}/`)) left.push(`${c}/${b.name}`);
     expect(left).toEqual([]);
+    // A review render that finishes after the deletion finds no record: its output and report go too.
+    const late = { output: { container: CONTAINERS.evidence, name: `${blobNames.redacted(TENANT, incidentId, evidenceId)}.r9` }, report: { container: CONTAINERS.reports, name: `${blobNames.report(TENANT, incidentId, evidenceId)}.r9` } };
+    await stack.app.deps.blobs.upload(late.output.container, late.output.name, Buffer.from('sealed render'));
+    await stack.app.deps.blobs.upload(late.report.container, late.report.name, Buffer.from('{}'));
+    const result = { version: 1 as const, outcome: 'succeeded' as const, jobId: `${evidenceId}.r9`, tenantId: TENANT, incidentId, evidenceId, attempt: 1, output: { ...late.output, sha256: 'a'.repeat(64), bytes: 13, storedBytes: 13, contentType: 'video/mp4' }, report: late.report, summary: { frames: 1, durationSeconds: 0, width: 1, height: 1, tracksObscured: 0, tracksKept: 0, regionsObscured: 0, subjectMatched: null, verification: 'passed' as const, models: [] } };
+    expect(await recordReviewRender(stack.app.deps, { ref: { tenantId: TENANT, incidentId, evidenceId }, version: 9, result })).toEqual({ ok: false, code: 'record-missing' });
+    expect(await stack.app.deps.blobs.getProperties(late.output.container, late.output.name)).toBeUndefined();
+    expect(await stack.app.deps.blobs.getProperties(late.report.container, late.report.name)).toBeUndefined();
   }, 300_000);
 });

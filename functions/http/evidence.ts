@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import { openRedactedEvidence } from '../../shared/usecases/incidents.js';
-import { openReviewPreview } from '../../shared/usecases/review.js';
 import { ProblemError } from '../../shared/http/problem.js';
 import { authenticated } from './api.js';
 
@@ -63,5 +62,5 @@ export const getEvidenceContentHandler = authenticated(async ({ req, env, princi
 /** GET /api/incidents/{id}/evidence/{evidenceId}/preview — the current review render (redacted) of an item awaiting review. */
 export const getReviewPreviewHandler = authenticated(async ({ req, env, principal, origin }) => {
   const target = { incidentId: req.params.id ?? '', evidenceId: req.params.evidenceId ?? '' };
-  return mediaResponse(await openReviewPreview(env.app.deps, principal, target, rangePicker(req.headers.get('range')), origin));
+  return mediaResponse(await openRedactedEvidence(env.app.deps, principal, target.incidentId, target.evidenceId, rangePicker(req.headers.get('range')), origin, 'review'));
 });

@@ -24,7 +24,9 @@ export const rejectReviewHandler = authenticated(async ({ req, env, principal, o
 );
 
 /** GET /api/settings */
-export const getSettingsHandler = authenticated(async ({ env, principal }) => json(200, await makeGetTenantSettings(env.app.tenantSettings.readReviewRule)(principal)));
+export const getSettingsHandler = authenticated(async ({ env, principal, origin }) =>
+  json(200, await makeGetTenantSettings(env.app.tenantSettings.readReviewRule, env.app.deps.audit)(principal, origin)),
+);
 
 /** PUT /api/settings (admins) */
 export const putSettingsHandler = authenticated(async ({ req, env, principal, origin }) => {

@@ -45,6 +45,8 @@ export const AUDIT_ACTIONS = [
   'privacy.erasure',
   'privacy.erasure-refused',
   'config.change',
+  /** A tenant's settings read (GET /api/settings; target.setting names them). */
+  'config.read',
   'key.rewrap',
   'key.unavailable',
   'auth.denied',

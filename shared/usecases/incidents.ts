@@ -143,30 +143,33 @@ export async function getIncident(deps: Deps, principal: Principal, incidentId: 
 }
 
 /**
- * Streams the redacted media of one published evidence item to an investigator (tenant-scoped,
- * audited). Anything not published — processing, quarantined, rejected — is never served.
+ * Streams the redacted media of one evidence item to an investigator (tenant-scoped, audited):
+ * `published` — the published render; `review` — the current review render of an item awaiting
+ * review (GET …/preview). Anything else — processing, quarantined, rejected — is never served.
  */
 export async function openRedactedEvidence(
-  deps: Deps,
+  deps: Pick<Deps, 'incidents' | 'blobs' | 'audit' | 'dataKeys'>,
   principal: Principal,
   incidentId: string,
   evidenceId: string,
   /** Chooses the byte range once the size is known (HTTP Range); undefined for the whole file. */
   pickRange: (size: number) => { offset: number; count: number } | undefined,
   origin?: string,
+  stage: 'published' | 'review' = 'published',
 ) {
   requireRole(principal, ['investigator', 'admin']);
   const found = await findTenantIncident(deps, principal.tenantId, incidentId);
   const evidence = found?.doc.evidence.find((e) => e.id === evidenceId);
-  const servable = evidence?.status === 'published' && evidence.redacted;
+  const servable = evidence?.status === (stage === 'published' ? 'published' : 'awaiting-review') && evidence.redacted;
   await recordUserAction(deps.audit, principal, {
     action: 'evidence.read',
-    target: { incidentId: incidentId.slice(0, 64), evidenceId: evidenceId.slice(0, 64) },
+    target: { incidentId: incidentId.slice(0, 64), evidenceId: evidenceId.slice(0, 64), ...(stage === 'review' && evidence?.review ? { version: evidence.review.renderVersion } : {}) },
     outcome: servable ? 'allowed' : 'denied',
-    reason: servable ? undefined : evidence ? `evidence is ${evidence.status}` : 'not found in tenant',
+    reason: servable ? (stage === 'review' ? 'review-preview' : undefined) : evidence ? `evidence is ${evidence.status}` : 'not found in tenant',
   }, origin);
-  if (!evidence || !servable || !evidence.redacted) throw new ProblemError(problems.notFound(`published evidence ${evidenceId.slice(0, 64)}`));
-  return streamRedactedMedia(deps, evidence, pickRange);
+  const what = stage === 'published' ? 'published evidence' : 'a review render of evidence';
+  if (!evidence || !servable || !evidence.redacted) throw new ProblemError(problems.notFound(`${what} ${evidenceId.slice(0, 64)}`));
+  return streamRedactedMedia(deps, evidence, pickRange, stage);
 }
 
 /**

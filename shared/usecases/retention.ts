@@ -365,8 +365,10 @@ export async function purgeIncidentOrchestrations(
     }
     // A schedule still sleeping is told to decide again: it finds the incident gone and completes.
     if (id === schedule) await orchestrations.raiseEvent(id, RETENTION_RECHECK_EVENT, {}).catch(() => undefined);
-    // An item still waiting for its review (up to the review deadline) is withdrawn: it ends at once.
-    if (input.evidenceIds.includes(id) && (status.customStatus as { stage?: string } | undefined)?.stage === 'awaiting-review') {
+    // An item still waiting for its review (up to the review deadline) is withdrawn: it ends at once
+    // (during a review render: once the render's result, which finds no record, is handled).
+    const stage = (status.customStatus as { stage?: string } | undefined)?.stage;
+    if (input.evidenceIds.includes(id) && (stage === 'awaiting-review' || stage === 'review-rendering')) {
       await orchestrations.raiseEvent(id, REVIEW_EVENT, { kind: 'withdrawn' } satisfies ReviewDecisionEvent).catch(() => undefined);
     }
     later.push(id);

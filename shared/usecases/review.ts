@@ -30,7 +30,6 @@ import { findTenantIncident } from './incident-access.js';
 import { updateIncident } from './update-incident.js';
 import { incidentDataKey, sealingFor } from './sealed-media.js';
 import { measureRedactedOutput, type EvidenceRef } from './evidence.js';
-import { streamRedactedMedia } from './incidents.js';
 import type { Deps } from './deps.js';
 import type { ReadReviewRule } from '../ports/review.js';
 import { telemetryMetrics } from '../telemetry/metrics.js';
@@ -53,10 +52,11 @@ export function makeReadReviewRule(
   };
 }
 
-/** GET /api/settings (investigators and admins read; audited as a config read is not: settings are not personal data). */
-export function makeGetTenantSettings(readRule: ReadReviewRule) {
-  return async (principal: Principal) => {
+/** GET /api/settings (investigators and admins; audited as `config.read`). */
+export function makeGetTenantSettings(readRule: ReadReviewRule, audit: AuditSink) {
+  return async (principal: Principal, origin?: string) => {
     requireRole(principal, ['investigator', 'admin']);
+    await recordUserAction(audit, principal, { action: 'config.read', target: { setting: 'review' }, outcome: 'allowed' }, origin);
     const rule = await readRule(principal.tenantId);
     return { review: rule.review, reviewDeadlineHours: rule.deadlineHours };
   };
@@ -114,12 +114,15 @@ export async function enterReview(
   let sealed = await deps.blobs.getProperties(CONTAINERS.evidence, sealedName);
   if (!sealed) {
     const key = await incidentDataKey(deps, ref.tenantId, ref.incidentId);
-    const { keyRef } = await sealingFor(deps, ref.tenantId, ref.incidentId);
-    const { stream } = await deps.blobs.download(CONTAINERS.ingest, ingest);
-    const encrypt = createEncryptStream({ key, keyRef });
-    const upload = deps.blobs.upload(CONTAINERS.evidence, sealedName, encrypt, { contentType: 'application/octet-stream', createOnly: true });
-    await Promise.all([pipeline(stream, encrypt), upload]);
-    key.fill(0);
+    try {
+      const { keyRef } = await sealingFor(deps, ref.tenantId, ref.incidentId);
+      const { stream } = await deps.blobs.download(CONTAINERS.ingest, ingest);
+      const encrypt = createEncryptStream({ key, keyRef });
+      const upload = deps.blobs.upload(CONTAINERS.evidence, sealedName, encrypt, { contentType: 'application/octet-stream', createOnly: true });
+      await Promise.all([pipeline(stream, encrypt), upload]);
+    } finally {
+      key.fill(0);
+    }
     sealed = await deps.blobs.getProperties(CONTAINERS.evidence, sealedName);
     if (!sealed) throw new Error('the sealed original was not stored');
   }
@@ -168,22 +171,35 @@ export async function recordReviewRender(
     if (!measured.ok) failure = measured.code;
   }
   let previous: string | undefined;
-  await updateIncident(deps, ref.tenantId, ref.incidentId, (incident) => {
-    const e = evidenceOf(incident, ref.evidenceId);
-    if (!e?.review || e.status !== 'awaiting-review' || e.review.state !== 'rendering') return undefined;
-    e.review.state = 'ready';
-    if (failure || !measured?.ok || result?.outcome !== 'succeeded') {
-      e.review.history.push({ version, kind: 'render-failed', by: 'system:pipeline', at: now, reason: (failure ?? 'failed').slice(0, 64) });
-    } else {
-      previous = e.redacted?.blobName;
-      e.redacted = measured.redacted;
-      e.summary = result.summary;
-      e.review.renderVersion = version;
-      e.review.reasons = result.summary.review?.reasons ?? [];
+  try {
+    await updateIncident(deps, ref.tenantId, ref.incidentId, (incident) => {
+      const e = evidenceOf(incident, ref.evidenceId);
+      if (!e?.review || e.status !== 'awaiting-review' || e.review.state !== 'rendering') return undefined;
+      e.review.state = 'ready';
+      if (failure || !measured?.ok || result?.outcome !== 'succeeded') {
+        e.review.history.push({ version, kind: 'render-failed', by: 'system:pipeline', at: now, reason: (failure ?? 'failed').slice(0, 64) });
+      } else {
+        previous = e.redacted?.blobName;
+        e.redacted = measured.redacted;
+        e.summary = result.summary;
+        e.review.renderVersion = version;
+        e.review.reasons = result.summary.review?.reasons ?? [];
+      }
+      e.updatedAt = now;
+      return incident;
+    });
+  } catch (err) {
+    // The incident was deleted while the render ran (retention, erasure): nothing left to record,
+    // and the render written after the deletion goes too.
+    if (err instanceof NotFoundError) {
+      if (result?.outcome === 'succeeded') {
+        await deps.blobs.delete(result.output.container, result.output.name);
+        await deps.blobs.delete(result.report.container, result.report.name);
+      }
+      return { ok: false, code: 'record-missing' };
     }
-    e.updatedAt = now;
-    return incident;
-  });
+    throw err;
+  }
   if (previous && measured?.ok && previous !== measured.redacted.blobName) await deps.blobs.delete(CONTAINERS.evidence, previous);
   return failure ? { ok: false, code: failure } : { ok: true };
 }
@@ -279,40 +295,22 @@ function reviewView(t: ReviewTarget, evidence: EvidenceRecord, review: EvidenceR
 /** GET …/review: the review state, the current render's tracks (boxes at keyframes) and the history. */
 export async function getReview(ports: Pick<ReviewPorts, 'deps'>, principal: Principal, t: ReviewTarget, origin?: string) {
   const { evidence } = await loadUnderReview(ports, principal, t, 'review.read', origin);
-  if (!evidence.review) {
-    await recordUserAction(ports.deps.audit, principal, { action: 'review.read', target: { incidentId: t.incidentId, evidenceId: t.evidenceId }, outcome: 'denied', reason: 'not-under-review' }, origin);
-    throw new ProblemError({ ...problems.conflict(`evidence ${t.evidenceId} was never held for review (it is ${evidence.status})`), code: 'not-under-review' });
-  }
+  if (!evidence.review) throw await refused(ports, principal, t, 'review.read', origin, `evidence ${t.evidenceId} was never held for review (it is ${evidence.status})`, 'not-under-review');
   await recordUserAction(ports.deps.audit, principal, { action: 'review.read', target: { incidentId: t.incidentId, evidenceId: t.evidenceId, version: evidence.review.renderVersion }, outcome: 'allowed' }, origin);
   return reviewView(t, evidence, evidence.review, await readReport(ports.deps, evidence));
 }
 
-/**
- * GET …/preview: the current review render, by byte range — redacted media only, and only while
- * the item awaits review (published media has its own route). Audited as an evidence read.
- */
-export async function openReviewPreview(
-  deps: Pick<Deps, 'incidents' | 'blobs' | 'audit' | 'dataKeys'>,
+/** A refused review action: audited as denied with its code, answered 409 with the same code. */
+async function refused(
+  ports: Pick<ReviewPorts, 'deps'>,
   principal: Principal,
   t: ReviewTarget,
-  pickRange: (size: number) => { offset: number; count: number } | undefined,
-  origin?: string,
-) {
-  requireRole(principal, ['investigator', 'admin']);
-  const found = await findTenantIncident(deps, principal.tenantId, t.incidentId);
-  const evidence = found && evidenceOf(found.doc, t.evidenceId);
-  const servable = evidence?.status === 'awaiting-review' && !!evidence.redacted;
-  await recordUserAction(deps.audit, principal, {
-    action: 'evidence.read',
-    target: { incidentId: t.incidentId.slice(0, 64), evidenceId: t.evidenceId.slice(0, 64), ...(evidence?.review ? { version: evidence.review.renderVersion } : {}) },
-    outcome: servable ? 'allowed' : 'denied',
-    reason: servable ? 'review-preview' : evidence ? `evidence is ${evidence.status}` : 'not found in tenant',
-  }, origin);
-  if (!evidence || !servable) throw new ProblemError(problems.notFound(`a review render of evidence ${t.evidenceId.slice(0, 64)}`));
-  return streamRedactedMedia(deps, evidence, pickRange, 'review');
-}
-
-function conflict(detail: string, code: string): ProblemError {
+  action: 'review.read' | 'review.edit' | 'review.approve' | 'review.reject',
+  origin: string | undefined,
+  detail: string,
+  code: string,
+): Promise<ProblemError> {
+  await recordUserAction(ports.deps.audit, principal, { action, target: { incidentId: t.incidentId, evidenceId: t.evidenceId }, outcome: 'denied', reason: code }, origin);
   return new ProblemError({ ...problems.conflict(detail), code });
 }
 
@@ -345,10 +343,7 @@ export async function submitReviewEdits(ports: ReviewPorts, principal: Principal
   if (!parsed.success) throw new ProblemError(problems.validation(parsed.error));
   const { incident, evidence } = await loadUnderReview(ports, principal, t, 'review.edit', origin);
   const review = evidence.review;
-  const refuse = async (detail: string, code: string) => {
-    await recordUserAction(ports.deps.audit, principal, { action: 'review.edit', target: { incidentId: t.incidentId, evidenceId: t.evidenceId }, outcome: 'denied', reason: code }, origin);
-    return conflict(detail, code);
-  };
+  const refuse = (detail: string, code: string) => refused(ports, principal, t, 'review.edit', origin, detail, code);
   if (evidence.status !== 'awaiting-review' || !review) throw await refuse(`evidence ${t.evidenceId} is not awaiting review (it is ${evidence.status})`, 'not-awaiting-review');
   if (review.state === 'rendering') throw await refuse('edits are being applied; wait until the new render is ready', 'render-in-progress');
   const current = review.edits?.version ?? 0;
@@ -393,10 +388,7 @@ async function decide(ports: ReviewPorts, principal: Principal, t: ReviewTarget,
   const action = kind === 'approve' ? 'review.approve' : 'review.reject';
   const { incident, evidence } = await loadUnderReview(ports, principal, t, action, origin);
   const review = evidence.review;
-  const refuse = async (detail: string, code: string) => {
-    await recordUserAction(ports.deps.audit, principal, { action, target: { incidentId: t.incidentId, evidenceId: t.evidenceId }, outcome: 'denied', reason: code }, origin);
-    return conflict(detail, code);
-  };
+  const refuse = (detail: string, code: string) => refused(ports, principal, t, action, origin, detail, code);
   if (evidence.status !== 'awaiting-review' || !review) throw await refuse(`evidence ${t.evidenceId} is not awaiting review (it is ${evidence.status})`, 'not-awaiting-review');
   if (review.state === 'rendering') throw await refuse('edits are being applied; review the new render first', 'render-in-progress');
   if (review.state === 'decided') throw await refuse('a decision was already made', 'already-decided');
