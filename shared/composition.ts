@@ -48,7 +48,8 @@ import { KeyUnavailableError } from './crypto/errors.js';
 import { cosmosIncidentAuditReader, cosmosIncidentIndex } from './adapters/azure/cosmos-console-queries.js';
 import type { IncidentAuditReader, IncidentIndex } from './ports/console.js';
 import { TenantSettingsRecordSchema, type TenantSettingsRecord } from './domain/tenant-settings.js';
-import { makeReadReviewRule, type ReadReviewRule } from './usecases/review.js';
+import { makeReadReviewRule } from './usecases/review.js';
+import type { ReadReviewRule } from './ports/review.js';
 
 /**
  * The composition root: the one place that turns validated settings into adapters and use-case

@@ -35,12 +35,10 @@ import type { ReadReviewRule } from '../ports/review.js';
 import { telemetryMetrics } from '../telemetry/metrics.js';
 
 import { REVIEW_EVENT, type ReviewDecisionEvent } from './review-names.js';
-export { REVIEW_EVENT, type ReviewDecisionEvent } from './review-names.js';
 
 // ---------------------------------------------------------------------------------------------
 // The tenant's rule
 
-export type { ReadReviewRule, ReviewRule } from '../ports/review.js';
 
 export function makeReadReviewRule(
   settings: Pick<DocumentStore<TenantSettingsRecord>, 'get'>,
