@@ -76,7 +76,7 @@ describe('end to end on the local stack (real ffmpeg, real BlazeFace, Azurite, C
     expect(evidence.original.sha256).toBe(sha256(bytes));
     expect(evidence.summary.verification).toBe('passed');
     expect(evidence.summary.models.length).toBeGreaterThan(0);
-    expect((await stack.runtime.status(slot.evidenceId))?.customStatus).toMatchObject({ stage: 'published' });
+    expect((await stack.runtime.waitForCompletion(slot.evidenceId)).customStatus).toMatchObject({ stage: 'published' });
 
     // Minimisation: the original upload no longer exists anywhere in ingest/.
     expect(await stack.app.deps.blobs.getProperties(CONTAINERS.ingest, blobNames.ingest('dev-tenant', incidentId, slot.evidenceId))).toBeUndefined();

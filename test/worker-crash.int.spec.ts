@@ -40,7 +40,8 @@ describe('a worker that crashes mid-job', () => {
     try {
       const evidence = await api.waitFor(created.body.incident.id, slot.evidenceId, ['published', 'quarantined'], 180_000);
       expect(evidence.status).toBe('published');
-      const status = await stack.runtime.status(slot.evidenceId);
+      // The record says published once publishEvidence ran; the orchestration completes just after it.
+      const status = await stack.runtime.waitForCompletion(slot.evidenceId);
       expect(status?.output).toEqual({ status: 'published', evidenceId: slot.evidenceId, attempts: 1 });
     } finally {
       await worker.stop();
