@@ -161,7 +161,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     timings.probe = performance.now() - t0;
     if (info.kind === 'video') {
       personEvery = personCadence(personOpts.everySeconds, info.fps);
-      personTrack = personTracking(tracking, personEvery);
+      personTrack = personTracking(tracking, personEvery, info.fps, personOpts.holdSeconds);
     }
     const th = performance.now();
     const input = await sha256File(inputPath);
@@ -359,7 +359,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
           ...(motion.enabled && info.kind === 'video' ? { motionCell: motion.cell, motionThreshold: motion.threshold, motionGlobalShare: motion.globalShare, motionSafetyEvery: motion.safetyEvery, motionPlateSafetyEvery: motion.plateSafetyEvery } : {}),
           ...(plateScanner ? { plateCadence: plateParams.cadence, plateFullScanEvery: plateFullEvery, plateThreshold: plateParams.boxThreshold } : {}),
           personDetection: !!personDetector,
-          ...(personDetector ? { personEverySeconds: personOpts.everySeconds, personCadence: personEvery, personInputLong: personDetector.params.inputLong, personThreshold: personDetector.params.scoreThreshold, bystanders: personOpts.mode } : {}) },
+          ...(personDetector ? { personEverySeconds: personOpts.everySeconds, personCadence: personEvery, personInputLong: personDetector.params.inputLong, personThreshold: personDetector.params.scoreThreshold, personHoldSeconds: personOpts.holdSeconds, bystanders: personOpts.mode } : {}) },
         tracking: { ...tracking },
       },
       tracks: tracks!.map((t) => ({

@@ -8,6 +8,7 @@ import { main } from '../cli.js';
 import { ffmpegPath, run } from './ffmpeg.js';
 import { coverage, iou, type Rect } from './frame.js';
 import { type RedactionReport, redactMedia, type RedactOptions } from './index.js';
+import { headFromBody } from './detect/head-from-body.js';
 import { frameRegions, subtract } from './persons-track.js';
 import type { Track } from './track.js';
 
@@ -203,6 +204,16 @@ describe('frameRegions', () => {
     expect(frameRegions([{ t: track(0, 'face'), box: small }], [], [{ t: track(2, 'person'), box: body }], 'heads').obscure).toHaveLength(2);
     // A large face elsewhere (not on the head region) leaves the head region in place.
     expect(frameRegions([{ t: track(0, 'face'), box: { ...large, y: 200 } }], [], [{ t: track(2, 'person'), box: body }], 'heads').obscure).toHaveLength(2);
+  });
+
+  it('a held head (a person hidden, where last seen) yields to the subject seen there; a detected head does not', () => {
+    const overSubject = { x: 110, y: 90, w: 40, h: 120 }; // its head region lies on the subject's upper body
+    const held = frameRegions([], [], [{ t: track(2, 'person', true), box: subjectBody }, { t: track(5, 'person'), box: overSubject, held: true }], 'heads');
+    for (const part of held.obscure) expect(coverage(part, subjectBody)).toBe(0);
+    expect(held.obscure.length).toBeGreaterThan(0); // what lies outside the subject stays obscured
+    const seen = frameRegions([], [], [{ t: track(2, 'person', true), box: subjectBody }, { t: track(5, 'person'), box: overSubject }], 'heads');
+    expect(seen.obscure).toEqual([headFromBody(overSubject)]);
+    expect(coverage(seen.obscure[0]!, subjectBody)).toBeGreaterThan(0.3);
   });
 
   it('subtract', () => {

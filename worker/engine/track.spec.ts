@@ -3,14 +3,18 @@ import type { SubjectHint } from '../../shared/domain/redaction.js';
 import {
   applySubjectHints,
   assignRolls,
+  boxAt,
   buildTracks,
   DEFAULT_TRACKING,
   type Detection,
+  HOLD_GROWTH_FRAMES,
   lagFrames,
   planFrames,
   StreamPlanner,
+  type Track,
   TrackBuilder,
 } from './track.js';
+import { personTracking } from './persons-track.js';
 import { mulberry32 } from '../../test/fixtures/media/generate.js';
 
 /** Random moving objects with missed detections, blips, edge entries and a detection cadence. */
@@ -41,6 +45,38 @@ function scenario(seed: number, frames: number, W: number, H: number) {
   return { faces, plates };
 }
 
+type Scans = (Detection[] | undefined)[];
+
+/**
+ * Streams the detections through the planner as the engine does — the renderer trails the analysis
+ * by the planner's lag (and waits past every hint frame) — and expects every frame's regions and the
+ * hint matches to equal the two-pass reference.
+ */
+function streamAgainst(planner: StreamPlanner, scans: { faces: Scans; plates: Scans; persons?: Scans }, ref: ReturnType<typeof planFrames>, refMatches: unknown, hints: SubjectHint[], fps: number, n: number): void {
+  const lag = planner.lag();
+  const hintFrames = hints.map((h) => Math.round(h.atSeconds * fps));
+  let matches: unknown;
+  let m = 0;
+  const render = (analysed: number, done: boolean) => {
+    while (m < n && (done || analysed >= Math.max(m, ...hintFrames) + lag)) {
+      matches ??= planner.applyHints(hints, fps, done ? n : Number.MAX_SAFE_INTEGER);
+      const got = planner.at(m);
+      expect(got.obscure, `frame ${m}`).toEqual(ref.obscure[m]);
+      expect(got.kept, `frame ${m}`).toEqual(ref.kept[m]);
+      m++;
+    }
+  };
+  for (let f = 0; f < n; f++) {
+    if (scans.faces[f]) planner.faces.push(f, scans.faces[f]!);
+    if (scans.plates[f]) planner.plates.push(f, scans.plates[f]!);
+    if (scans.persons?.[f]) planner.persons!.builder.push(f, scans.persons[f]!);
+    render(f + 1, false);
+  }
+  render(n, true);
+  expect(m).toBe(n);
+  expect(matches).toEqual(refMatches);
+}
+
 describe('StreamPlanner', () => {
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('gives the same plan as the two-pass planner (seed %i)', (seed) => {
     const W = 1280;
@@ -65,26 +101,102 @@ describe('StreamPlanner', () => {
 
     // Streaming: the renderer trails the analysis by the lag (and waits past every hint frame).
     const planner = new StreamPlanner(new TrackBuilder('face', p), new TrackBuilder('plate', p), p, W, H);
-    const lag = lagFrames(p);
-    const hintFrames = hints.map((h) => Math.round(h.atSeconds * fps));
-    let matches: unknown;
-    let m = 0;
-    const render = (analysed: number, done: boolean) => {
-      while (m < n && (done || analysed >= Math.max(m, ...hintFrames) + lag)) {
-        matches ??= planner.applyHints(hints, fps, done ? n : Number.MAX_SAFE_INTEGER);
-        const got = planner.at(m);
-        expect(got.obscure, `frame ${m}`).toEqual(ref.obscure[m]);
-        expect(got.kept, `frame ${m}`).toEqual(ref.kept[m]);
-        m++;
-      }
-    };
-    for (let f = 0; f < n; f++) {
-      if (faces[f]) planner.faces.push(f, faces[f]!);
-      if (plates[f]) planner.plates.push(f, plates[f]!);
-      render(f + 1, false);
-    }
-    render(n, true);
-    expect(m).toBe(n);
-    expect(matches).toEqual(refMatches);
+    expect(planner.lag()).toBe(lagFrames(p));
+    streamAgainst(planner, { faces, plates }, ref, refMatches, hints, fps, n);
+  });
+});
+
+describe('occlusion hold (person tracks lost inside the picture)', () => {
+  const W = 768;
+  const H = 576;
+  // Person scans every 3 frames at 10 fps, held 2 s.
+  const pp = personTracking(DEFAULT_TRACKING, 3, 10, 2);
+  /** A person walking right at 2 px/frame, detected every 3 frames from `from` to `to`. */
+  const walker = (x0: number, from = 0, to = 30, kept = false): Track => {
+    const frames: number[] = [];
+    for (let f = from; f <= to; f += 3) frames.push(f);
+    return { id: 1, cls: 'person', frames, boxes: frames.map((f) => ({ x: x0 + 2 * (f - from), y: 200, w: 30, h: 90 })), kept };
+  };
+  const centre = (b: { x: number; y: number; w: number; h: number }): [number, number] => [b.x + b.w / 2, b.y + b.h / 2];
+
+  it('holds a track that ends mid-frame where it was last seen for occludedRoll frames: moving over the normal roll, then standing', () => {
+    expect(pp.occludedRoll).toBe(20);
+    const t = walker(300);
+    assignRolls([t], W, H, pp);
+    expect(t.postRoll).toBe(20);
+    expect(t.preRoll).toBe(20);
+    expect(t.held).toEqual({ preRoll: pp.preRoll, postRoll: pp.postRoll });
+    const last = t.boxes.at(-1)!;
+    const atBase = boxAt(t, 30 + pp.postRoll, pp)!;
+    const atEnd = boxAt(t, 30 + 20, pp)!;
+    expect(boxAt(t, 30 + 21, pp)).toBeUndefined();
+    // moved with the walker over the normal roll (2 px/frame), then stood there
+    expect(centre(atBase)[0]).toBeCloseTo(centre(last)[0] + 2 * pp.postRoll, 5);
+    expect(centre(atEnd)).toEqual(centre(atBase));
+    // and grew by at most HOLD_GROWTH_FRAMES frames of growth beyond the normal roll
+    expect(atEnd.w).toBeCloseTo(last.w * (1 + pp.rollGrowth * (pp.postRoll + HOLD_GROWTH_FRAMES)), 5);
+  });
+
+  it('does not hold a track at the frame edge (edge roll), a blip, a kept track, or without a frame rate', () => {
+    const edge = walker(W - 110, 0, 30);
+    assignRolls([edge], W, H, pp);
+    // entered mid-frame (held at the start), left through the edge (an edge roll, not a hold)
+    expect(edge.preRoll).toBe(20);
+    expect(edge.postRoll).toBe(pp.edgeRollMax);
+    expect(edge.held).toEqual({ preRoll: pp.preRoll, postRoll: pp.edgeRollMax });
+
+    const blip = walker(300, 0, 3);
+    assignRolls([blip], W, H, pp);
+    expect(blip.held).toBeUndefined();
+    expect(blip.postRoll).toBeLessThanOrEqual(2);
+
+    const kept = walker(300, 0, 30, true);
+    assignRolls([kept], W, H, pp);
+    // the subject is never held: its box ends with the normal roll (a hidden subject keeps nobody visible)
+    expect(boxAt(kept, 30 + pp.postRoll, pp)).toBeDefined();
+    expect(boxAt(kept, 30 + pp.postRoll + 1, pp)).toBeUndefined();
+
+    const noFps = personTracking(DEFAULT_TRACKING, 3);
+    const t = walker(300);
+    assignRolls([t], W, H, noFps);
+    expect(noFps.occludedRoll).toBeUndefined();
+    expect(t.postRoll).toBe(noFps.postRoll);
+  });
+
+  it('a subject hint is matched on detections and normal rolls, not on a hold', () => {
+    // Person 1 was last seen at frame 30 at the hint's place; person 2 is seen there at frame 45.
+    const gone = walker(300);
+    const there: Track = { ...walker(360, 39, 60), id: 2 };
+    const tracks = [gone, there];
+    assignRolls(tracks, W, H, pp);
+    const hint: SubjectHint = { atSeconds: 4.5, box: { x: 350, y: 190, w: 60, h: 110 } };
+    const [m] = applySubjectHints(tracks, [hint], 10, 100, DEFAULT_TRACKING, pp);
+    expect(m!.outcome).toBe('kept');
+    expect(m!.trackId).toBe(2);
+  });
+
+  it.each([1, 2, 3, 4])('with person tracks and holds, the stream plan equals the two-pass plan (seed %i)', (seed) => {
+    const n = 240;
+    const fps = 10;
+    const p = { ...DEFAULT_TRACKING, preRoll: 9 };
+    const q = personTracking(p, 3, fps, 3);
+    const { faces, plates } = scenario(seed, n, W, H);
+    // People: the scenario's objects scanned every 3 frames, as tall boxes.
+    const persons = faces.map((d, f) => (f % 3 === 0 ? (d ?? []).map((b) => ({ ...b, h: b.w * 3 })) : undefined));
+    const r = mulberry32(seed * 11);
+    const hf = 3 * Math.floor((r() * n) / 3);
+    const someone = persons[hf]?.[0];
+    const hints: SubjectHint[] = someone ? [{ atSeconds: hf / fps, box: { x: someone.x - 5, y: someone.y - 5, w: someone.w + 10, h: someone.h + 10 } }] : [];
+
+    const all = [...buildTracks(faces, 'face', p), ...buildTracks(plates, 'plate', p)];
+    const people = buildTracks(persons, 'person', q);
+    assignRolls(all, W, H, p);
+    assignRolls(people, W, H, q);
+    expect(people.some((t) => t.held)).toBe(true);
+    const refMatches = applySubjectHints([...all, ...people], hints, fps, n, p, q);
+    const ref = planFrames([...all, ...people], n, p, { p: q, mode: 'heads' });
+
+    const planner = new StreamPlanner(new TrackBuilder('face', p), new TrackBuilder('plate', p), p, W, H, { builder: new TrackBuilder('person', q), p: q, mode: 'heads' });
+    streamAgainst(planner, { faces, plates, persons }, ref, refMatches, hints, fps, n);
   });
 });

@@ -39,7 +39,18 @@ export interface TrackParams {
   platePreRoll?: number;
   /** Frames between detection scans of this class when none is missed (person tracks); gaps up to it get no slack. Default 1. */
   scanEvery?: number;
+  /**
+   * Person tracks: a confirmed track that starts or ends inside the picture (not at its edge) is
+   * held this many frames before/after (people do not appear or vanish mid-frame: they were hidden
+   * behind a pole, a sign or another person, or the detector lost them). The held box stops moving
+   * `postRoll` frames out and grows at most `HOLD_GROWTH_FRAMES` × rollGrowth. Not for a kept
+   * (subject) track, and not used to match a subject hint. Absent: no hold.
+   */
+  occludedRoll?: number;
 }
+
+/** A held box grows for at most this many frames of rollGrowth beyond its normal roll. */
+export const HOLD_GROWTH_FRAMES = 8;
 
 export const DEFAULT_TRACKING: TrackParams & { edgeRollMax: number } = { maxGap: 12, preRoll: 4, postRoll: 4, minIou: 0.2, rollGrowth: 0.04, edgeRollMax: 25, platePreRoll: 4 };
 
@@ -61,6 +72,11 @@ export interface Track {
    * is obscured even where it lies on the subject; `body` — a person obscured whole (and never kept).
    */
   edit?: 'obscure' | 'body';
+  /**
+   * Set by assignRolls when a roll is an occlusion hold (TrackParams.occludedRoll): the rolls the
+   * track has without the hold. A kept (subject) track and hint matching use those.
+   */
+  held?: { preRoll: number; postRoll: number };
   /** The shot the track lives in (cuts.ts): its rolls never reach across the shot's first or last frame. */
   shotStart?: number;
   shotEnd?: number;
@@ -214,8 +230,9 @@ const VELOCITY_SPAN = 8;
 export function boxAt(t: Track, f: number, p: TrackParams): Rect | undefined {
   const first = t.frames[0]!;
   const last = t.frames[t.frames.length - 1]!;
-  const pre = t.preRoll ?? p.preRoll;
-  const post = t.postRoll ?? p.postRoll;
+  const unheld = t.held && t.kept ? t.held : undefined;
+  const pre = unheld?.preRoll ?? t.preRoll ?? p.preRoll;
+  const post = unheld?.postRoll ?? t.postRoll ?? p.postRoll;
   if (f < first - pre || f > last + post) return undefined;
   if (f < first || f > last) {
     const n = t.frames.length;
@@ -235,9 +252,12 @@ export function boxAt(t: Track, f: number, p: TrackParams): Rect | undefined {
     const vx = ia === ib ? 0 : clampAbs((b.x + b.w / 2 - (a.x + a.w / 2)) / df, e.w);
     const vy = ia === ib ? 0 : clampAbs((b.y + b.h / 2 - (a.y + a.h / 2)) / df, e.h);
     const dt = f - t.frames[edge]!;
-    const grow = 1 + p.rollGrowth * Math.abs(dt);
-    let cx = e.x + e.w / 2 + vx * dt;
-    let cy = e.y + e.h / 2 + vy * dt;
+    // A held box (occlusion) moves over the normal roll only, then stands and grows a little more.
+    const base = heldSide(t, f) ? (f < first ? t.held!.preRoll : t.held!.postRoll) : undefined;
+    const moveDt = base === undefined ? dt : Math.sign(dt) * Math.min(Math.abs(dt), base);
+    const grow = 1 + p.rollGrowth * (base === undefined ? Math.abs(dt) : Math.min(Math.abs(dt), base + HOLD_GROWTH_FRAMES));
+    let cx = e.x + e.w / 2 + vx * moveDt;
+    let cy = e.y + e.h / 2 + vy * moveDt;
     if (t.edgeClamp) {
       cx = Math.max(0, Math.min(t.edgeClamp.width, cx));
       cy = Math.max(0, Math.min(t.edgeClamp.height, cy));
@@ -279,6 +299,7 @@ export function detectionAtOrBefore(t: Track, f: number): number {
 export function assignRolls(tracks: Track[], width: number, height: number, p: TrackParams & { edgeRollMax: number }): void {
   for (const t of tracks) {
     t.edgeClamp = undefined;
+    t.held = undefined;
     if (t.frames.length < 3) {
       t.preRoll = Math.min(2, p.preRoll);
       t.postRoll = Math.min(2, p.postRoll);
@@ -300,17 +321,24 @@ export function assignRolls(tracks: Track[], width: number, height: number, p: T
       const roll = edgeAt === 'start' ? preRoll : p.postRoll;
       const e = edgeAt === 'start' ? t.boxes[0]! : t.boxes[t.boxes.length - 1]!;
       const far = boxAt({ ...t, edgeClamp: undefined, preRoll, postRoll: p.postRoll }, edgeAt === 'start' ? t.frames[0]! - roll : t.frames[t.frames.length - 1]! + roll, p);
-      if (!touches(e) && !(far && touches(far))) return roll;
+      if (!touches(e) && !(far && touches(far))) {
+        if (!p.occludedRoll || p.occludedRoll <= roll) return roll;
+        holds[edgeAt] = true;
+        return p.occludedRoll;
+      }
       t.edgeClamp = { width, height };
       return Math.max(roll, p.edgeRollMax);
     };
+    const holds = { start: false, end: false };
     t.preRoll = probe('start');
     t.postRoll = probe('end');
+    if (holds.start || holds.end) t.held = { preRoll: holds.start ? preRoll : t.preRoll, postRoll: holds.end ? p.postRoll : t.postRoll };
   }
   // Rolls stay inside the track's shot (a cut: the picture before or after is another scene).
   for (const t of tracks) {
     if (t.shotStart !== undefined) t.preRoll = Math.min(t.preRoll ?? p.preRoll, t.frames[0]! - t.shotStart);
     if (t.shotEnd !== undefined) t.postRoll = Math.min(t.postRoll ?? p.postRoll, Math.max(0, t.shotEnd - t.frames[t.frames.length - 1]!));
+    if (t.held) t.held = { preRoll: Math.min(t.held.preRoll, t.preRoll ?? p.preRoll), postRoll: Math.min(t.held.postRoll, t.postRoll ?? p.postRoll) };
   }
 }
 
@@ -406,7 +434,9 @@ function roundRect(r: Rect): Rect {
 }
 
 function nearestBox(t: Track, f: number, p: TrackParams): Rect | undefined {
-  return boxAt(t, f, { ...p, preRoll: Math.max(p.preRoll, 2), postRoll: Math.max(p.postRoll, 2) });
+  // An occlusion hold is a guess where a hidden person is, not where the hint's person was seen.
+  const track = t.held ? { ...t, ...t.held, held: undefined } : t;
+  return boxAt(track, f, { ...p, preRoll: Math.max(p.preRoll, 2), postRoll: Math.max(p.postRoll, 2) });
 }
 
 function round(v: number): number {
@@ -449,12 +479,25 @@ export function planFrames(tracks: readonly Track[], frameCount: number, p: Trac
   return { obscure, kept };
 }
 
+/** Is frame f in a roll of track t that an occlusion hold lengthened (never for a kept track)? */
+function heldSide(t: Track, f: number): boolean {
+  if (!t.held || t.kept) return false;
+  if (f < t.frames[0]!) return (t.preRoll ?? 0) > t.held.preRoll;
+  if (f > t.frames[t.frames.length - 1]!) return (t.postRoll ?? 0) > t.held.postRoll;
+  return false;
+}
+
+/** A track's box at frame f, marked when it is an occlusion hold. */
+function placed(t: Track, box: Rect, f: number): Placed {
+  return heldSide(t, f) ? { t, box, held: true } : { t, box };
+}
+
 /** One frame's regions from tracks of every class (persons-track.ts frameRegions). */
 function regionsAt(f: number, tracks: readonly Track[], p: TrackParams, persons: PersonPlanning): { obscure: Rect[]; kept: Rect[] } {
   const at = (cls: TargetClass, params: TrackParams): Placed[] =>
     tracks.filter((t) => t.cls === cls).flatMap((t) => {
       const box = boxAt(t, f, params);
-      return box ? [{ t, box }] : [];
+      return box ? [placed(t, box, f)] : [];
     });
   return frameRegions(at('face', p), at('plate', p), at('person', persons.p), persons.mode);
 }
@@ -473,7 +516,12 @@ export function trackRange(t: Track, frameCount: number, p: TrackParams): [numbe
  * than maxGap retires a track, so interpolation around `f` is settled maxGap frames later.
  */
 export function lagFrames(p: TrackParams & { edgeRollMax: number }): number {
-  return Math.max(p.preRoll, p.platePreRoll ?? 0, p.edgeRollMax, p.postRoll) + 2 * p.maxGap + 2;
+  return maxRoll(p) + 2 * p.maxGap + 2;
+}
+
+/** The longest roll a track of these parameters can get (assignRolls). */
+export function maxRoll(p: TrackParams & { edgeRollMax: number }): number {
+  return Math.max(p.preRoll, p.platePreRoll ?? 0, p.edgeRollMax, p.postRoll, p.occludedRoll ?? 0);
 }
 
 export class StreamPlanner {
@@ -515,12 +563,12 @@ export class StreamPlanner {
     this.livePlates = this.plates.liveFrom(f, this.maxPostRoll);
     if (this.persons) {
       const pp = this.persons.p;
-      const livePersons = this.persons.builder.liveFrom(f, Math.max(pp.postRoll, pp.edgeRollMax, pp.preRoll) + 1);
+      const livePersons = this.persons.builder.liveFrom(f, maxRoll(pp) + 1);
       const place = (ts: Track[], params: TrackParams & { edgeRollMax: number }): Placed[] =>
         ts.flatMap((t) => {
           assignRolls([t], this.width, this.height, params);
           const box = boxAt(t, f, params);
-          return box ? [{ t, box }] : [];
+          return box ? [placed(t, box, f)] : [];
         });
       return frameRegions(place(this.liveFaces, this.p), place(this.livePlates, this.p), place(livePersons, pp), this.persons.mode);
     }
