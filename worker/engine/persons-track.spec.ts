@@ -216,6 +216,14 @@ describe('frameRegions', () => {
     expect(coverage(seen.obscure[0]!, subjectBody)).toBeGreaterThan(0.3);
   });
 
+  it('the roll of a face seen on the subject is not obscured, unless it now lies on another person\'s head', () => {
+    const rolled = { x: 60, y: 60, w: 30, h: 30 }; // off the subject's box now
+    expect(frameRegions([{ t: track(0, 'face'), box: rolled, rollOnSubject: true }], [], [{ t: track(2, 'person', true), box: subjectBody }], 'heads').obscure).toEqual([]);
+    expect(frameRegions([{ t: track(0, 'face'), box: rolled }], [], [{ t: track(2, 'person', true), box: subjectBody }], 'heads').obscure).toEqual([rolled]);
+    const someoneThere = { x: 55, y: 62, w: 40, h: 120 };
+    expect(frameRegions([{ t: track(0, 'face'), box: rolled, rollOnSubject: true }], [], [{ t: track(2, 'person', true), box: subjectBody }, { t: track(5, 'person'), box: someoneThere }], 'heads').obscure).toContainEqual(rolled);
+  });
+
   it('subtract', () => {
     expect(subtract({ x: 0, y: 0, w: 10, h: 10 }, { x: 20, y: 0, w: 5, h: 5 })).toEqual([{ x: 0, y: 0, w: 10, h: 10 }]);
     expect(subtract({ x: 0, y: 0, w: 10, h: 10 }, { x: 2, y: 2, w: 4, h: 4 }).reduce((a, r) => a + r.w * r.h, 0)).toBe(84);

@@ -135,6 +135,13 @@ export interface Placed {
   box: Rect;
   /** The box is an occlusion hold (TrackParams.occludedRoll): where a hidden person probably is. */
   held?: boolean;
+  /** A face's roll whose detection lay on the subject and on nobody else's head (track.ts placed). */
+  rollOnSubject?: boolean;
+}
+
+/** A box on the subject (one of `subjects`) and on nobody else's head region: the subject's own face or a box on its body. */
+export function onSubjectOnly(box: Rect, subjects: readonly Rect[], otherHeads: readonly Rect[]): boolean {
+  return subjects.some((s) => coverage(box, s) >= ON) && !otherHeads.some((h) => coverage(box, h) >= ON);
 }
 
 /**
@@ -147,7 +154,8 @@ export function frameRegions(faces: readonly Placed[], plates: readonly Placed[]
   const subjects = persons.filter((p) => p.t.kept).map((p) => p.box);
   const others = persons.filter((p) => !p.t.kept);
   const otherHeads = others.map((p) => headFromBody(p.box));
-  for (const { t, box } of faces) {
+  for (const p of faces) {
+    const { t, box } = p;
     // A face a reviewer obscured is obscured wherever it lies (also on the subject).
     if (t.edit) {
       obscure.push(box);
@@ -157,8 +165,10 @@ export function frameRegions(faces: readonly Placed[], plates: readonly Placed[]
       kept.push(box);
       continue;
     }
-    // On the subject and on nobody else's head: the subject's own face or a box on its body.
-    if (subjects.some((s) => coverage(box, s) >= ON) && !otherHeads.some((h) => coverage(box, h) >= ON)) continue;
+    // On the subject and on nobody else's head: the subject's own face or a box on its body; the
+    // roll of such a box likewise, unless it now lies on somebody else's head.
+    if (onSubjectOnly(box, subjects, otherHeads)) continue;
+    if (p.rollOnSubject && !otherHeads.some((h) => coverage(box, h) >= ON)) continue;
     obscure.push(box);
   }
   for (const { t, box } of plates) (t.kept ? kept : obscure).push(box);

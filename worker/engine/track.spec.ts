@@ -14,6 +14,7 @@ import {
   type Track,
   TrackBuilder,
 } from './track.js';
+import { coverage } from './frame.js';
 import { personTracking } from './persons-track.js';
 import { mulberry32 } from '../../test/fixtures/media/generate.js';
 
@@ -198,5 +199,30 @@ describe('occlusion hold (person tracks lost inside the picture)', () => {
 
     const planner = new StreamPlanner(new TrackBuilder('face', p), new TrackBuilder('plate', p), p, W, H, { builder: new TrackBuilder('person', q), p: q, mode: 'heads' });
     streamAgainst(planner, { faces, plates, persons }, ref, refMatches, hints, fps, n);
+  });
+
+  it('the roll of a face box seen on the subject is not obscured where the extrapolation takes it; a bystander face\'s roll is', () => {
+    const q = personTracking(DEFAULT_TRACKING, 3, 10, 3);
+    const p = { ...DEFAULT_TRACKING, preRoll: 17 };
+    // The subject walks left 3 px/frame; a 30 px false alarm on its shoulder is found from frame 30
+    // on (standing for its first detections, then moving with it: extrapolated back it stands where
+    // it was first seen while the subject comes from the right); a bystander far off has a face
+    // found from frame 30 too.
+    const subject: Track = { ...walker(400, 0, 60, true), id: 1 };
+    subject.boxes = subject.frames.map((f) => ({ x: 400 - 3 * f, y: 200, w: 60, h: 140 }));
+    const faceFrames = Array.from({ length: 11 }, (_, i) => 30 + 3 * i);
+    const onShoulder: Track = { id: 2, cls: 'face', frames: faceFrames, boxes: faceFrames.map((f) => ({ x: 413 - 3 * Math.max(f, 36), y: 215, w: 30, h: 30 })), kept: false };
+    const bystander: Track = { id: 3, cls: 'face', frames: faceFrames, boxes: faceFrames.map((f) => ({ x: 600 + f, y: 100, w: 30, h: 30 })), kept: false };
+    const tracks = [onShoulder, bystander, subject];
+    assignRolls([onShoulder, bystander], W, H, p);
+    assignRolls([subject], W, H, q);
+    const plan = planFrames(tracks, 80, p, { p: q, mode: 'heads' });
+    for (let f = 13; f < 30; f++) {
+      // pre-roll: the shoulder box extrapolated back lies where the subject is going, not on it
+      const rolled = boxAt(onShoulder, f, p)!;
+      if (f < 20) expect(coverage(rolled, boxAt(subject, f, q)!)).toBeLessThan(0.5);
+      expect(plan.obscure[f], `frame ${f}`).not.toContainEqual(rolled);
+      expect(plan.obscure[f], `frame ${f}`).toContainEqual(boxAt(bystander, f, p));
+    }
   });
 });

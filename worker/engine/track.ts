@@ -1,7 +1,7 @@
 import type { SubjectHint } from '../../shared/domain/redaction.js';
 import { headFromBody } from './detect/head-from-body.js';
 import { coverage, iou, type Rect } from './frame.js';
-import { type BystanderMode, frameRegions, type Placed } from './persons-track.js';
+import { type BystanderMode, frameRegions, onSubjectOnly, type Placed } from './persons-track.js';
 
 /**
  * Links per-frame detections into tracks and turns them into a per-frame obscuring plan.
@@ -487,17 +487,33 @@ function heldSide(t: Track, f: number): boolean {
   return false;
 }
 
-/** A track's box at frame f, marked when it is an occlusion hold. */
-function placed(t: Track, box: Rect, f: number): Placed {
-  return heldSide(t, f) ? { t, box, held: true } : { t, box };
+/**
+ * A track's box at frame f, marked when it is an occlusion hold; for a face in its pre/post-roll,
+ * marked when the detection the roll starts from lay on the subject (and on nobody else's head)
+ * then: the roll of a box on the subject's body follows the subject's face or a false alarm on its
+ * body, so it is judged where it was seen, not where the extrapolation takes it.
+ */
+function placed(t: Track, box: Rect, f: number, persons?: { tracks: readonly Track[]; p: TrackParams }): Placed {
+  if (heldSide(t, f)) return { t, box, held: true };
+  if (persons && t.cls === 'face' && !t.kept && !t.edit && (f < t.frames[0]! || f > t.frames[t.frames.length - 1]!)) {
+    const g = f < t.frames[0]! ? t.frames[0]! : t.frames[t.frames.length - 1]!;
+    const seen = f < t.frames[0]! ? t.boxes[0]! : t.boxes[t.boxes.length - 1]!;
+    const there = persons.tracks.flatMap((q) => {
+      const b = boxAt(q, g, persons.p);
+      return b ? [{ kept: q.kept, b }] : [];
+    });
+    if (onSubjectOnly(seen, there.filter((x) => x.kept).map((x) => x.b), there.filter((x) => !x.kept).map((x) => headFromBody(x.b)))) return { t, box, rollOnSubject: true };
+  }
+  return { t, box };
 }
 
 /** One frame's regions from tracks of every class (persons-track.ts frameRegions). */
 function regionsAt(f: number, tracks: readonly Track[], p: TrackParams, persons: PersonPlanning): { obscure: Rect[]; kept: Rect[] } {
+  const people = { tracks: tracks.filter((t) => t.cls === 'person'), p: persons.p };
   const at = (cls: TargetClass, params: TrackParams): Placed[] =>
     tracks.filter((t) => t.cls === cls).flatMap((t) => {
       const box = boxAt(t, f, params);
-      return box ? [placed(t, box, f)] : [];
+      return box ? [placed(t, box, f, people)] : [];
     });
   return frameRegions(at('face', p), at('plate', p), at('person', persons.p), persons.mode);
 }
@@ -564,11 +580,13 @@ export class StreamPlanner {
     if (this.persons) {
       const pp = this.persons.p;
       const livePersons = this.persons.builder.liveFrom(f, maxRoll(pp) + 1);
+      for (const t of livePersons) assignRolls([t], this.width, this.height, pp);
+      const people = { tracks: livePersons, p: pp };
       const place = (ts: Track[], params: TrackParams & { edgeRollMax: number }): Placed[] =>
         ts.flatMap((t) => {
           assignRolls([t], this.width, this.height, params);
           const box = boxAt(t, f, params);
-          return box ? [placed(t, box, f)] : [];
+          return box ? [placed(t, box, f, people)] : [];
         });
       return frameRegions(place(this.liveFaces, this.p), place(this.livePlates, this.p), place(livePersons, pp), this.persons.mode);
     }
