@@ -10,8 +10,9 @@
  *          --no-persons (faces and plates only: the engine before person detection)  --person-every <s> (seconds between person scans)
  *
  * `--real` runs the real-footage set instead (eval/real/README.md; fetch its media first with
- * `bash eval/real/fetch.sh`); with it only --no-verify, --no-persons, --person-every, --json and
- * --real-only <regex> (items whose name matches, e.g. 'face-api|camera' to skip the video) apply.
+ * `bash eval/real/fetch.sh`); with it only --no-verify, --no-persons, --person-every, --json,
+ * --real-only <regex> (items whose name matches, e.g. 'face-api|camera' to skip the video) and
+ * --overlays <dir> (pictures of every miss, eval/real/overlay.ts) apply.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -52,6 +53,7 @@ const { values } = parseArgs({
     json: { type: 'string' },
     real: { type: 'boolean' },
     'real-only': { type: 'string' },
+    overlays: { type: 'string' },
     'no-persons': { type: 'boolean' },
     'person-every': { type: 'string' },
   },
@@ -59,7 +61,7 @@ const { values } = parseArgs({
 
 if (values.real) {
   const { runRealEval } = await import('./real/run.js');
-  process.exit(await runRealEval({ verify: !values['no-verify'], persons: personsOption(), ...(values.json ? { json: values.json } : {}), ...(values['real-only'] ? { only: new RegExp(values['real-only']) } : {}) }));
+  process.exit(await runRealEval({ verify: !values['no-verify'], persons: personsOption(), ...(values.json ? { json: values.json } : {}), ...(values['real-only'] ? { only: new RegExp(values['real-only']) } : {}), ...(values.overlays ? { overlays: values.overlays } : {}) }));
 }
 
 const dir = join(process.cwd(), '.test-data', 'eval');

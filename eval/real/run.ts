@@ -20,6 +20,7 @@ import { pickleToPng } from './decode.js';
 import { describeOp, type Group, groupOf, renderDerived } from './derive.js';
 import { expandTruth, type LabelFile, loadRealItems, type RealItem } from './labels.js';
 import { BANDS, bandOf, combine, type RealScore, scoreReal } from './metrics.js';
+import { writeOverlays } from './overlay.js';
 
 export const REAL_TARGETS = { recall: 0.99, longestRun: 2, subject: 0.95, falseObscured: 0.02 };
 /** Bands the recall target applies to (faces from 10 px). */
@@ -74,7 +75,7 @@ const GROUP_TITLES: Record<Group, string> = {
   degraded: 'DERIVED — real photos degraded by simulation (low light: less light, shot and read noise, gain; motion blur: linear kernel)',
 };
 
-export async function runRealEval(o: { verify: boolean; json?: string; root?: string; persons?: RedactOptions['persons']; only?: RegExp }): Promise<number> {
+export async function runRealEval(o: { verify: boolean; json?: string; root?: string; persons?: RedactOptions['persons']; only?: RegExp; overlays?: string }): Promise<number> {
   const items = await loadRealItems();
   const byName = new Map(items.map((l) => [l.name, l]));
   const wanted = items.filter((l) => !o.only || o.only.test(l.name));
@@ -107,6 +108,7 @@ export async function runRealEval(o: { verify: boolean; json?: string; root?: st
     }
     const t0 = performance.now();
     let obscured: Rect[][] = [];
+    let kept: Rect[][] = [];
     let verification = 'skipped';
     const output = join(outDir, `${labels.name}.redacted${labels.kind === 'video' ? '.mp4' : extname(input)}`);
     try {
@@ -119,6 +121,7 @@ export async function runRealEval(o: { verify: boolean; json?: string; root?: st
         ...(o.persons ? { persons: o.persons } : {}),
         onPlan: (plan) => {
           obscured = plan.obscured;
+          kept = plan.kept;
         },
         onProgress: (p) => {
           if (p.phase === 'analyse' && p.frame % 50 === 0) process.stderr.write(`\r${labels.name}: ${p.frame}${p.totalFrames ? `/${p.totalFrames}` : ''} frames analysed   `);
@@ -140,7 +143,9 @@ export async function runRealEval(o: { verify: boolean; json?: string; root?: st
         people.set(k, (people.get(k) ?? new Set()).add(`${labels.derived?.root ?? labels.name}:${p.id}`));
       }
     }
-    rows.push({ group: groupOf(labels), score: scoreReal(labels, obscured), verification, seconds: (performance.now() - t0) / 1000, people });
+    const score = scoreReal(labels, obscured);
+    rows.push({ group: groupOf(labels), score, verification, seconds: (performance.now() - t0) / 1000, people });
+    if (o.overlays) await writeOverlays(input, labels, score.missed, { obscured, kept }, o.overlays);
     process.stderr.write(`\r${labels.name}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s          \n`);
   }
 
