@@ -80,7 +80,6 @@ const ON = 0.5;
  */
 export const FACE_STANDS_FOR_HEAD = 32;
 
-
 /** Tracking parameters for person tracks: gaps and rolls scaled to the person cadence and frame rate. */
 export function personTracking<T extends TrackParams & { edgeRollMax: number }>(faces: T, cadence: number, fps = 0, holdSeconds = OCCLUDED_HOLD_SECONDS): T {
   return {
