@@ -13,8 +13,8 @@
  *          --floor (also measure the lower bound on the redaction's time here, see bench/floor.ts)
  *          --persons-off (also run each clip with person detection off, first, in the same process)
  *          --person-every <s> (seconds between person scans; default the engine's)
- *          --compensate-ab (also run each clip with the small-face passes' motion compensation off,
- *          first, in the same process: motion.ts MotionCompensation)
+ *          --compensate-ab (also run each clip with the engine's small-face pass motion compensation
+ *          off, first, in the same process: motion.ts MotionCompensation; the verifier's is off by default)
  *          --faces-before (also run each clip with the face path as it was before the small-face pass,
  *          contrast normalisation and the verifier's finer scan, first, in the same process)
  */
@@ -28,7 +28,6 @@ import { ffmpegPath } from '../worker/engine/ffmpeg.js';
 import { redactMedia, type RedactOptions } from '../worker/engine/index.js';
 import { FACES_BEFORE } from '../eval/bands-set.js';
 import { h264OutputArgs } from '../worker/engine/video.js';
-import { DEFAULT_VERIFY } from '../worker/engine/verify.js';
 import { measureFloor } from './floor.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, long: { type: 'string' }, targets: { type: 'string' }, clips: { type: 'string' }, ab: { type: 'boolean' }, floor: { type: 'boolean' }, 'persons-off': { type: 'boolean' }, 'person-every': { type: 'string' }, 'faces-before': { type: 'boolean' }, 'compensate-ab': { type: 'boolean' } } });
@@ -116,12 +115,11 @@ for (const { label, clip } of benchClips) {
   for (const personsOn of values['persons-off'] ? [false, true] : [true])
   for (const compensate of values['compensate-ab'] ? [false, true] : [true]) {
   const personsLabel = (personsOn ? '' : ' [persons off]') + (compensate ? '' : ' [compensation off]');
-  const verifyOff = compensate ? {} : { verifyParams: { ...DEFAULT_VERIFY, small: { ...DEFAULT_VERIFY.small!, compensate: false } } };
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   const t1 = performance.now();
   const profile: Record<string, number> = {};
-  const report = await redactMedia(clip.path, join(dir, 'redacted.mp4'), { targets, style: 'pixelate', subjects: [], keepAudio: false, profile, motion: { enabled: gating, compensate }, persons: { enabled: personsOn, ...(values['person-every'] ? { everySeconds: Number(values['person-every']) } : {}) }, ...verifyOff, ...path.options });
+  const report = await redactMedia(clip.path, join(dir, 'redacted.mp4'), { targets, style: 'pixelate', subjects: [], keepAudio: false, profile, motion: { enabled: gating, compensate }, persons: { enabled: personsOn, ...(values['person-every'] ? { everySeconds: Number(values['person-every']) } : {}) }, ...path.options });
   const fullSecs = (performance.now() - t1) / 1000;
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);

@@ -580,11 +580,12 @@ export class StreamPlanner {
     if (this.persons) {
       const pp = this.persons.p;
       const livePersons = this.persons.builder.liveFrom(f, maxRoll(pp) + 1);
-      for (const t of livePersons) assignRolls([t], this.width, this.height, pp);
+      // Person rolls first: a face's roll is judged against the person boxes (placed).
+      assignRolls(livePersons, this.width, this.height, pp);
+      assignRolls([...this.liveFaces, ...this.livePlates], this.width, this.height, this.p);
       const people = { tracks: livePersons, p: pp };
-      const place = (ts: Track[], params: TrackParams & { edgeRollMax: number }): Placed[] =>
+      const place = (ts: Track[], params: TrackParams): Placed[] =>
         ts.flatMap((t) => {
-          assignRolls([t], this.width, this.height, params);
           const box = boxAt(t, f, params);
           return box ? [placed(t, box, f, people)] : [];
         });

@@ -73,7 +73,7 @@ export const DEFAULT_VERIFY: VerifyParams = {
   scoreThreshold: 0.75,
   tileSize: 384,
   minCovered: 0.5,
-  small: { model: 'front', tile: 80, scoreThreshold: 0.6, safetyEvery: 4, compensate: false },
+  small: { model: 'front', tile: 80, scoreThreshold: 0.6, safetyEvery: 4 },
 };
 
 export type Verification = RedactionReport['verification'];
@@ -160,7 +160,7 @@ export class Verifier {
     const n = this.sampleIndex++;
     // Content that is a moved copy of the previous sample's (a pan, rigid motion) was searched there
     // (motion.ts SmallPassPlanner); every part is searched at least every `safetyEvery` samples.
-    if (p.compensate !== false) return g.planner.plan(frame, n).areas;
+    if (p.compensate) return g.planner.plan(frame, n).areas;
     g.cells.update(frame, n);
     const d = g.gate.select(n);
     g.gate.commit(n, d.scan);
