@@ -33,13 +33,21 @@ const KeySchema = z
   })
   .strict();
 
+const FrameRange = z.tuple([z.number().int().min(0), z.number().int().min(0)]).refine(([a, b]) => a <= b, 'a range is [first, last] with first ≤ last');
+
 const PersonSchema = z
   .object({
     id: z.string().min(1),
     keys: z.array(KeySchema).min(1),
+    /**
+     * Frames (inclusive ranges) in which the head is wholly hidden behind something in front (a sign,
+     * another person): nothing of it can be seen, so it is neither visible nor obscured there.
+     */
+    hidden: z.array(FrameRange).optional(),
   })
   .strict()
-  .refine((p) => p.keys.every((k, i) => i === 0 || k.frame > p.keys[i - 1]!.frame), 'keys must be in increasing frame order');
+  .refine((p) => p.keys.every((k, i) => i === 0 || k.frame > p.keys[i - 1]!.frame), 'keys must be in increasing frame order')
+  .refine((p) => (p.hidden ?? []).every(([a, b]) => a >= p.keys[0]!.frame && b <= p.keys.at(-1)!.frame), 'hidden frames must lie between the first and last key');
 
 export const LabelFileSchema = z
   .object({
@@ -73,6 +81,8 @@ export interface PersonTruth {
   head: Rect;
   body: Rect;
   conditions: Condition[];
+  /** The head is wholly hidden behind something in front in this frame (the label's `hidden`). */
+  hidden: boolean;
 }
 
 export interface FrameTruth {
@@ -119,6 +129,7 @@ export function expandTruth(l: LabelFile): FrameTruth[] {
         head: rect(lerp(a.head, b.head, t)),
         body: rect(lerp(a.body, b.body, t)),
         conditions: near.conditions,
+        hidden: (p.hidden ?? []).some(([from, to]) => f >= from && f <= to),
       });
     }
     out.push({ frame: f, scored, people });

@@ -119,6 +119,24 @@ describe('real-footage metrics', () => {
     expect(e.longestVisibleRun).toBe(6);
   });
 
+  it('a head wholly hidden behind something is neither visible nor obscured, and ends a visible run', () => {
+    const keys = [key(0, [10, 10, 10, 10], [0, 0, 30, 60]), key(20, [10, 10, 10, 10], [0, 0, 30, 60])];
+    const l = file([{ id: 'a', keys, hidden: [[6, 8]] }], { frames: [0, 20] });
+    expect(expandTruth(l).filter((t) => t.people[0]!.hidden).map((t) => t.frame)).toEqual([6, 7, 8]);
+    // never obscured: 21 frames, 3 of them hidden; the visible runs are 0–5 and 9–20.
+    const s = scoreReal(l, plan(21, () => []));
+    expect(s.byBand['face/10-20']).toEqual({ frames: 18, obscured: 0 });
+    expect(s.missed).not.toContain('a@7');
+    expect(s.longestVisibleRun).toBe(12);
+    expect(s.longestRunAt).toEqual({ person: 'a', frame: 9 });
+    // the hidden frames still count as the person's for false obscuring
+    const over = scoreReal(l, plan(21, (f) => (f === 7 ? [{ x: 0, y: 0, w: 30, h: 60 }] : [])));
+    expect(over.falseObscured).toBe(0);
+    // hidden frames outside the person's keys, or a range the wrong way round, are refused
+    expect(LabelFileSchema.safeParse({ ...l, people: [{ id: 'a', keys, hidden: [[15, 25]] }] }).success).toBe(false);
+    expect(LabelFileSchema.safeParse({ ...l, people: [{ id: 'a', keys, hidden: [[8, 6]] }] }).success).toBe(false);
+  });
+
   it('the subject is not a bystander: its body counts visible when ≤ 10 % is covered', () => {
     const l = file(
       [{ id: 's', keys: [key(0, [10, 10, 10, 10], [0, 0, 40, 80]), key(10, [10, 10, 10, 10], [0, 0, 40, 80])] }],

@@ -5,7 +5,8 @@
  *   its in-frame box is covered (as on the generated set). Recall is reported per size band (the
  *   head box's longer side: < 10, 10–20, 20–40, 40–80, > 80 px), per class and per condition.
  * - Longest visible run: the most consecutive scored frames one person's head stays visible (an
- *   unscored frame ends a run: what happened there is not known).
+ *   unscored frame ends a run: what happened there is not known; so does a frame where the head is
+ *   wholly hidden behind something, the label's `hidden`, which is not scored for recall either).
  * - Subject body visible: share of scored frames in which at most 10 % of the subject's body box is
  *   covered.
  * - False-obscured: share of the frame obscured outside every labelled person (body box grown by
@@ -69,6 +70,11 @@ export function scoreReal(labels: LabelFile, obscured: readonly (readonly Rect[]
       if (p.subject) {
         const covered = coveredShare(p.body, regions, W, H);
         s.subject = { frames: (s.subject?.frames ?? 0) + 1, visible: (s.subject?.visible ?? 0) + (covered <= 0.1 ? 1 : 0) };
+        continue;
+      }
+      // A head wholly hidden behind something is neither visible nor obscured; nothing of it shows, so a run of visible frames ends.
+      if (p.hidden) {
+        runs.delete(p.id);
         continue;
       }
       const hit = coveredShare(p.head, regions, W, H) >= 0.9;

@@ -137,7 +137,7 @@ export async function runRealEval(o: { verify: boolean; json?: string; root?: st
     for (const ft of expandTruth(labels)) {
       if (!ft.scored) continue;
       for (const p of ft.people) {
-        if (p.subject) continue;
+        if (p.subject || p.hidden) continue;
         const k = `${p.class}/${bandOf(p.head)}`;
         // the same real person in several derived pictures counts once
         people.set(k, (people.get(k) ?? new Set()).add(`${labels.derived?.root ?? labels.name}:${p.id}`));
