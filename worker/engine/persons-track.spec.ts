@@ -183,6 +183,30 @@ describe('frameRegions', () => {
     expect(r.kept).toEqual([subjectBody]);
   });
 
+  it('a face box partly on the subject\'s legs, too big for a face of that person, is a false alarm; one its size, or on another\'s head, is not', () => {
+    // subjectBody 40 × 120: a head of ~16 px (max(120, 2.8 × 40) / 7.5), the head region's bottom at y 126
+    const onLegs = { x: 76, y: 180, w: 40, h: 40 }; // 0.4 on the legs, the rest on the ground beside them
+    expect(coverage(onLegs, subjectBody)).toBeCloseTo(0.4, 5);
+    const subject = { t: track(2, 'person', true), box: subjectBody };
+    expect(frameRegions([{ t: track(0, 'face'), box: onLegs }], [], [subject], 'heads').obscure).toEqual([]);
+    const third = { ...onLegs, x: 72 }; // 0.3 of it on the body
+    expect(frameRegions([{ t: track(0, 'face'), box: third }], [], [subject], 'heads').obscure).toEqual([]);
+    // less than 0.3 on the body: obscured
+    const beside = { ...onLegs, x: 70 };
+    expect(frameRegions([{ t: track(0, 'face'), box: beside }], [], [subject], 'heads').obscure).toEqual([beside]);
+    // a face the size of this person's head beside its legs (someone crouching beside the subject): obscured
+    const small = { x: 134, y: 190, w: 16, h: 16 };
+    expect(coverage(small, subjectBody)).toBeCloseTo(6 / 16, 5);
+    expect(frameRegions([{ t: track(0, 'face'), box: small }], [], [subject], 'heads').obscure).toEqual([small]);
+    // a big box beside the subject's head (not below the head region): obscured
+    const byHead = { x: 120, y: 80, w: 40, h: 40 };
+    expect(frameRegions([{ t: track(0, 'face'), box: byHead }], [], [subject], 'heads').obscure).toContainEqual(byHead);
+    // a person nearer the camera whose head region holds the box: obscured
+    const near = { x: 60, y: 175, w: 80, h: 240 };
+    expect(coverage(onLegs, headFromBody(near))).toBeGreaterThanOrEqual(0.5);
+    expect(frameRegions([{ t: track(0, 'face'), box: third }], [], [subject, { t: track(5, 'person'), box: near }], 'heads').obscure).toContainEqual(third);
+  });
+
   it('a bystander\'s head is obscured even where a face was found on it; bodies mode obscures the body outside the subject', () => {
     const face = { x: 212, y: 102, w: 14, h: 14 };
     const heads = frameRegions([{ t: track(0, 'face'), box: face }], [], [{ t: track(2, 'person'), box: other }], 'heads');

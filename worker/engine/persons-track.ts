@@ -1,6 +1,6 @@
 import type { Frame, Rect } from './frame.js';
 import { coverage } from './frame.js';
-import { headFromBody } from './detect/head-from-body.js';
+import { headFromBody, headSize } from './detect/head-from-body.js';
 import type { PersonFinder } from './detect/persons.js';
 import type { Detection, Track, TrackParams } from './track.js';
 
@@ -138,9 +138,28 @@ export interface Placed {
   rollOnSubject?: boolean;
 }
 
-/** A box on the subject (one of `subjects`) and on nobody else's head region: the subject's own face or a box on its body. */
+/**
+ * A "face" lying partly on a person's body below the head, at least this many times the head size
+ * that person's box implies, is too big to be a face there: a real one would belong to somebody
+ * nearer the camera, whose body the person detector sees (and whose head region it then lies on).
+ */
+export const FACE_TOO_BIG_FOR_BODY = 2;
+/** Share of such a box that must lie on the body (the verifier's share for a finding on the subject, verify.ts judgeFrame). */
+const PARTLY_ON = 0.3;
+
+/** A box partly on `person`'s body below its head region and too big to be a face of that size of person. */
+export function tooBigOnBody(box: Rect, person: Rect): boolean {
+  const head = headFromBody(person);
+  return coverage(box, person) >= PARTLY_ON && Math.min(box.w, box.h) >= FACE_TOO_BIG_FOR_BODY * headSize(person) && box.y + box.h / 2 > head.y + head.h;
+}
+
+/**
+ * A box on the subject (one of `subjects`) and on nobody else's head region: the subject's own face
+ * or a box on its body — lying mostly on it, or partly on it below the head and too big for a face
+ * there (a false alarm on the legs, half on the ground beside them).
+ */
 export function onSubjectOnly(box: Rect, subjects: readonly Rect[], otherHeads: readonly Rect[]): boolean {
-  return subjects.some((s) => coverage(box, s) >= ON) && !otherHeads.some((h) => coverage(box, h) >= ON);
+  return subjects.some((s) => coverage(box, s) >= ON || tooBigOnBody(box, s)) && !otherHeads.some((h) => coverage(box, h) >= ON);
 }
 
 /**

@@ -33,3 +33,11 @@ export function headFromBody(person: Rect, p: typeof HEAD_FROM_BODY = HEAD_FROM_
   const margin = p.side * person.w;
   return { x: person.x - margin, y: top, w: person.w + 2 * margin, h: bottom - top };
 }
+
+/** A standing adult's head height as a share of the body height (the canon's 1/7.5, as above). */
+export const HEAD_SHARE = 1 / 7.5;
+
+/** The head size (px) a person of this box has, by the same body-height model as headFromBody. */
+export function headSize(person: Rect, p: typeof HEAD_FROM_BODY = HEAD_FROM_BODY): number {
+  return Math.max(person.h, p.aspect * person.w) * HEAD_SHARE;
+}
