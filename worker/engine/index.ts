@@ -7,7 +7,7 @@ import type { Device } from './detect/blazeface.js';
 import { DEFAULT_FACE_SCAN, FaceScanner, type FaceScanParams } from './detect/faces.js';
 import { createPlateDetector, type PlateDetector, type PlateDetectorChoice } from './detect/plate-detector.js';
 import { DEFAULT_PLATES, type PlateParams } from './detect/plates.js';
-import { PersonDetector, PersonDetectorThread, type PersonFinder } from './detect/persons.js';
+import { detectStill, PersonDetector, PersonDetectorThread, type PersonFinder } from './detect/persons.js';
 import { type BystanderMode, DEFAULT_PERSONS, PERSON_EVERY_SECONDS, personCadence, PersonSource, type PersonOptions, personTracking } from './persons-track.js';
 import { AbortedError, MediaRejectedError, VerificationFailedError } from './errors.js';
 import { type Frame, padRect, type Rect } from './frame.js';
@@ -155,6 +155,8 @@ export async function redactMedia(inputPath: string, outputPath: string, options
   let verifier: Verifier | undefined;
   let verifierThread: VerifierThread | undefined;
   let personDetector: PersonFinder | undefined;
+  // Stills keep the detector in this thread (one picture: nothing to overlap with) and scan it twice (detectStill).
+  let stillPersons: PersonDetector | undefined;
   try {
     checkAbort();
     const info = await probeMedia(inputPath, limits, signal);
@@ -177,7 +179,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     const loading = await Promise.allSettled([
       FaceScanner.create(scan, device).then((s) => (scanner = s)),
       // Video: in a thread of its own, overlapping the face scans (stream.ts).
-      usePersons ? (info.kind === 'video' ? PersonDetectorThread.create(undefined, device) : PersonDetector.create(undefined, device)).then((d) => (personDetector = d)) : undefined,
+      usePersons ? (info.kind === 'video' ? PersonDetectorThread.create(undefined, device).then((d) => (personDetector = d)) : PersonDetector.create(undefined, device).then((d) => (personDetector = stillPersons = d))) : undefined,
       wantPlates ? createPlateDetector(options.plateDetector, plateParams, device, process.env, { thread: info.kind === 'video' }).then((p) => (plateScanner = p)) : undefined,
       verify && info.kind === 'image' ? Verifier.create(verifyParams, device).then((v) => (verifier = v)) : undefined,
       verify && info.kind === 'video' ? loadModelFile('blazeface-back-256').then(async ({ info: model }) => (verifierThread = await VerifierThread.create(verifyParams, device, model))) : undefined,
@@ -218,7 +220,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       const plateTracks = buildTracks([schedule.isPlateFrame(0) ? await schedule.plates(frame, 0) : undefined], 'plate', tracking, keepTracks, trackEdits);
       tracks = [...faceTracks, ...plateTracks];
       assignRolls(tracks, frame.width, frame.height, tracking);
-      const personTracks = personDetector ? buildTracks([await personDetector.detect(frame)], 'person', personTrack, keepTracks, trackEdits) : [];
+      const personTracks = stillPersons ? buildTracks([await detectStill(stillPersons, frame)], 'person', personTrack, keepTracks, trackEdits) : [];
       assignRolls(personTracks, frame.width, frame.height, personTrack);
       tracks.push(...personTracks);
       matches = applySubjectHints(tracks, options.subjects, 1, 1, tracking, personDetector ? personTrack : undefined);
