@@ -7,7 +7,8 @@ import type { Device } from './detect/blazeface.js';
 import { DEFAULT_FACE_SCAN, FaceScanner, type FaceScanParams } from './detect/faces.js';
 import { createPlateDetector, type PlateDetector, type PlateDetectorChoice } from './detect/plate-detector.js';
 import { DEFAULT_PLATES, type PlateParams } from './detect/plates.js';
-import { detectStill, PersonDetector, PersonDetectorThread, type PersonFinder } from './detect/persons.js';
+import { detectStill, PersonDetector, PersonDetectorThread, type PersonFinder, STILL_PERSON_SCALES } from './detect/persons.js';
+import { darkStillFaces, isDarkStill } from './detect/dark-still.js';
 import { type BystanderMode, DEFAULT_PERSONS, PERSON_EVERY_SECONDS, personCadence, PersonSource, type PersonOptions, personTracking } from './persons-track.js';
 import { AbortedError, MediaRejectedError, VerificationFailedError } from './errors.js';
 import { type Frame, padRect, type Rect } from './frame.js';
@@ -196,6 +197,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     /** Video: frames where a new shot begins. */
     let cuts: number[] | undefined;
     let reviewBoxes: ReviewRegions | undefined;
+    let darkStill = false;
 
     let verification: RedactionReport['verification'] = {
       status: 'skipped',
@@ -216,7 +218,10 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     if (info.kind === 'image') {
       const ta = performance.now();
       const frame = await readImage(inputPath, info);
-      const faceTracks = buildTracks([await schedule.faces(frame, 0)], 'face', tracking, keepTracks, trackEdits);
+      const found = await schedule.faces(frame, 0);
+      // A dark still gets a second look, denoised and brightened (detect/dark-still.ts).
+      darkStill = !!found && isDarkStill(frame);
+      const faceTracks = buildTracks([found && darkStill ? await darkStillFaces(scanner, frame, found) : found], 'face', tracking, keepTracks, trackEdits);
       const plateTracks = buildTracks([schedule.isPlateFrame(0) ? await schedule.plates(frame, 0) : undefined], 'plate', tracking, keepTracks, trackEdits);
       tracks = [...faceTracks, ...plateTracks];
       assignRolls(tracks, frame.width, frame.height, tracking);
@@ -360,6 +365,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
           motionGating: motion.enabled && info.kind === 'video',
           ...(motion.enabled && info.kind === 'video' ? { motionCell: motion.cell, motionThreshold: motion.threshold, motionGlobalShare: motion.globalShare, motionSafetyEvery: motion.safetyEvery, motionPlateSafetyEvery: motion.plateSafetyEvery } : {}),
           ...(plateScanner ? { plateCadence: plateParams.cadence, plateFullScanEvery: plateFullEvery, plateThreshold: plateParams.boxThreshold } : {}),
+          ...(info.kind === 'image' ? { darkStillPass: darkStill, ...(stillPersons ? { stillPersonScales: STILL_PERSON_SCALES.join(',') } : {}) } : {}),
           personDetection: !!personDetector,
           ...(personDetector ? { personEverySeconds: personOpts.everySeconds, personCadence: personEvery, personInputLong: personDetector.params.inputLong, personThreshold: personDetector.params.scoreThreshold, personHoldSeconds: personOpts.holdSeconds, bystanders: personOpts.mode } : {}) },
         tracking: { ...tracking },
