@@ -136,6 +136,13 @@ export interface Placed {
   held?: boolean;
   /** A face's roll whose detection lay on the subject and on nobody else's head (track.ts placed). */
   rollOnSubject?: boolean;
+  /**
+   * A bystander's box whose height here is off its track's typical height (track.ts typicalHeight,
+   * SIZE_JUMP): something in front (a sign, a counter) or a neighbour merged into the box, or part of
+   * the person hidden, moved its top. The head region of a box of the typical height standing on the
+   * same feet is obscured as well as the box's own.
+   */
+  typicalHeight?: number;
 }
 
 /**
@@ -202,6 +209,7 @@ export function frameRegions(faces: readonly Placed[], plates: readonly Placed[]
       const my = HELD_MARGIN * head.h;
       obscure.push(...subtractAll(head, subjects.map((s) => ({ x: s.x - mx, y: s.y - my, w: s.w + 2 * mx, h: s.h + 2 * my }))));
     } else obscure.push(head);
+    if (p.typicalHeight !== undefined && !p.held) obscure.push(headFromBody({ x: p.box.x, y: p.box.y + p.box.h - p.typicalHeight, w: p.box.w, h: p.typicalHeight }));
     // A person a reviewer obscured whole: the whole body box, also where it overlaps the subject.
     if (p.t.edit === 'body') obscure.push(p.box);
     else if (mode === 'bodies') for (const part of subtractAll(p.box, subjects)) obscure.push(part);

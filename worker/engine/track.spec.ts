@@ -10,10 +10,13 @@ import {
   HOLD_GROWTH_FRAMES,
   lagFrames,
   planFrames,
+  SIZE_JUMP,
   StreamPlanner,
   type Track,
   TrackBuilder,
+  typicalHeight,
 } from './track.js';
+import { headFromBody } from './detect/head-from-body.js';
 import { coverage } from './frame.js';
 import { personTracking } from './persons-track.js';
 import { mulberry32 } from '../../test/fixtures/media/generate.js';
@@ -182,8 +185,10 @@ describe('occlusion hold (person tracks lost inside the picture)', () => {
     const p = { ...DEFAULT_TRACKING, preRoll: 9 };
     const q = personTracking(p, 3, fps, 3);
     const { faces, plates } = scenario(seed, n, W, H);
-    // People: the scenario's objects scanned every 3 frames, as tall boxes.
-    const persons = faces.map((d, f) => (f % 3 === 0 ? (d ?? []).map((b) => ({ ...b, h: b.w * 3 })) : undefined));
+    // People: the scenario's objects scanned every 3 frames, as tall boxes; one scan in six sees a
+    // box whose top jumped up (a neighbour or a sign merged into it: Placed.typicalHeight).
+    const jump = mulberry32(seed * 13);
+    const persons = faces.map((d, f) => (f % 3 === 0 ? (d ?? []).map((b) => (jump() < 1 / 6 ? { ...b, y: b.y - b.w * 1.5, h: b.w * 4.5 } : { ...b, h: b.w * 3 })) : undefined));
     const r = mulberry32(seed * 11);
     const hf = 3 * Math.floor((r() * n) / 3);
     const someone = persons[hf]?.[0];
@@ -194,11 +199,36 @@ describe('occlusion hold (person tracks lost inside the picture)', () => {
     assignRolls(all, W, H, p);
     assignRolls(people, W, H, q);
     expect(people.some((t) => t.held)).toBe(true);
+    // the jumps are seen as such (the window of typicalHeight is inside the planner's lag)
+    expect(people.some((t) => t.frames.some((f, i) => Math.abs(t.boxes[i]!.h - (typicalHeight(t, f, q.maxGap) ?? t.boxes[i]!.h)) > SIZE_JUMP * t.boxes[i]!.h))).toBe(true);
     const refMatches = applySubjectHints([...all, ...people], hints, fps, n, p, q);
     const ref = planFrames([...all, ...people], n, p, { p: q, mode: 'heads' });
 
     const planner = new StreamPlanner(new TrackBuilder('face', p), new TrackBuilder('plate', p), p, W, H, { builder: new TrackBuilder('person', q), p: q, mode: 'heads' });
     streamAgainst(planner, { faces, plates, persons }, ref, refMatches, hints, fps, n);
+  });
+
+  it('a person box whose height jumps off its track\'s typical height also gets the head region of a typical box on the same feet', () => {
+    const q = personTracking(DEFAULT_TRACKING, 3, 10, 3);
+    const frames = [0, 3, 6, 9, 12, 15, 18, 21, 24];
+    const normal = { x: 300, y: 200, w: 30, h: 90 };
+    // at 12 a person behind is merged into the box: its top is at the other's head
+    const merged = { x: 300, y: 150, w: 40, h: 140 };
+    const t: Track = { id: 1, cls: 'person', frames, boxes: frames.map((f) => (f === 12 ? merged : normal)), kept: false };
+    assignRolls([t], W, H, q);
+    expect(typicalHeight(t, 12, q.maxGap)).toBe(90);
+    expect(typicalHeight({ ...t, frames: [0, 30], boxes: [normal, normal] }, 12, q.maxGap)).toBeUndefined(); // too few detections near
+    const plan = planFrames([t], 30, DEFAULT_TRACKING, { p: q, mode: 'heads' });
+    expect(plan.obscure[12]).toEqual([headFromBody(merged), headFromBody({ x: 300, y: 150 + 140 - 90, w: 40, h: 90 })]);
+    expect(plan.obscure[6]).toEqual([headFromBody(normal)]);
+    // the typical box's head region holds the head of the person in front, the merged box's does not
+    const frontHead = { x: 310, y: 202, w: 10, h: 12 };
+    expect(coverage(frontHead, headFromBody(merged))).toBeLessThan(0.5);
+    expect(coverage(frontHead, plan.obscure[12]![1]!)).toBe(1);
+    // a jitter of 10 % is not a jump
+    const jitter: Track = { ...t, id: 2, boxes: frames.map((f) => (f === 12 ? { ...normal, y: 191, h: 99 } : normal)) };
+    assignRolls([jitter], W, H, q);
+    expect(planFrames([jitter], 30, DEFAULT_TRACKING, { p: q, mode: 'heads' }).obscure[12]).toHaveLength(1);
   });
 
   it('the roll of a face box seen on the subject is not obscured where the extrapolation takes it; a bystander face\'s roll is', () => {

@@ -495,6 +495,10 @@ function heldSide(t: Track, f: number): boolean {
  */
 function placed(t: Track, box: Rect, f: number, persons?: { tracks: readonly Track[]; p: TrackParams }): Placed {
   if (heldSide(t, f)) return { t, box, held: true };
+  if (persons && t.cls === 'person' && !t.kept) {
+    const typical = typicalHeight(t, f, persons.p.maxGap);
+    if (typical !== undefined && Math.abs(box.h - typical) > SIZE_JUMP * typical) return { t, box, typicalHeight: typical };
+  }
   if (persons && t.cls === 'face' && !t.kept && !t.edit && (f < t.frames[0]! || f > t.frames[t.frames.length - 1]!)) {
     const g = f < t.frames[0]! ? t.frames[0]! : t.frames[t.frames.length - 1]!;
     const seen = f < t.frames[0]! ? t.boxes[0]! : t.boxes[t.boxes.length - 1]!;
@@ -505,6 +509,23 @@ function placed(t: Track, box: Rect, f: number, persons?: { tracks: readonly Tra
     if (onSubjectOnly(seen, there.filter((x) => x.kept).map((x) => x.b), there.filter((x) => !x.kept).map((x) => headFromBody(x.b)))) return { t, box, rollOnSubject: true };
   }
   return { t, box };
+}
+
+/** A person box this far (share) from its track's typical height is off (Placed.typicalHeight). */
+export const SIZE_JUMP = 0.15;
+
+/**
+ * Median height of a track's detections within `window` frames of f (at least 3 of them), else
+ * undefined. The window is at most the person tracks' maxGap, inside the stream planner's lag
+ * (lagFrames), so streaming and two-pass planning see the same detections.
+ */
+export function typicalHeight(t: Track, f: number, window: number): number | undefined {
+  const hs: number[] = [];
+  for (let i = 0; i < t.frames.length; i++) if (Math.abs(t.frames[i]! - f) <= window) hs.push(t.boxes[i]!.h);
+  if (hs.length < 3) return undefined;
+  hs.sort((a, b) => a - b);
+  const m = hs.length >> 1;
+  return hs.length % 2 ? hs[m]! : (hs[m - 1]! + hs[m]!) / 2;
 }
 
 /** One frame's regions from tracks of every class (persons-track.ts frameRegions). */
