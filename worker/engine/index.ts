@@ -219,7 +219,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       const ta = performance.now();
       const frame = await readImage(inputPath, info);
       const found = await schedule.faces(frame, 0);
-      // A dark still gets a second look, denoised and brightened (detect/dark-still.ts).
+      // A dark still gets a second look, denoised and in linear light (detect/dark-still.ts).
       darkStill = !!found && isDarkStill(frame);
       const faceTracks = buildTracks([found && darkStill ? await darkStillFaces(scanner, frame, found) : found], 'face', tracking, keepTracks, trackEdits);
       const plateTracks = buildTracks([schedule.isPlateFrame(0) ? await schedule.plates(frame, 0) : undefined], 'plate', tracking, keepTracks, trackEdits);
