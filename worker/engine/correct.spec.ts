@@ -103,7 +103,9 @@ describe('verification corrects what it finds (real CCTV)', () => {
     const photo = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo', 'sample1.jpg');
     const target = join(dir, 'still.jpg');
     await rm(target, { force: true });
-    const r = await redactMedia(photo, target, blind);
+    // Blind to people too: a still's two-size person scan (detectStill) finds the three women and
+    // their head regions would cover the faces the blind face scan misses.
+    const r = await redactMedia(photo, target, { ...blind, persons: { enabled: false } });
     expect(r.verification.status).toBe('passed');
     expect(r.verification.rounds![0]).toMatchObject({ round: 0, status: 'failed' });
     expect(r.verification.rounds!.at(-1)).toMatchObject({ status: 'passed' });
