@@ -120,7 +120,8 @@ export class CorrectingDetector implements FrameDetector {
       const found = plausibleFaces(await d.detectArea(frame, search.x, search.y, crop / input, input, input), this.scanner.params.scoreThreshold)
         .filter((x) => coverage(x, search) > 0.5 && x.w <= 3 * side);
       if (this.prof) this.prof.correctionScans = (this.prof.correctionScans ?? 0) + 1;
-      out.push(...found, { ...held, score: c.score });
+      // The verifier found it: its own score is the second opinion (detect/second-opinion.ts).
+      out.push(...found, { ...held, score: c.score, second: c.score });
     }
     return out;
   }

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import type { ObscureStyle, RedactionEdits, RedactionTarget, SubjectHint } from '../../shared/domain/redaction.js';
 import type { Device } from './detect/blazeface.js';
 import { DEFAULT_FACE_SCAN, FaceScanner, type FaceScanParams } from './detect/faces.js';
+import { SecondOpinion } from './detect/second-opinion.js';
 import { createPlateDetector, type PlateDetector, type PlateDetectorChoice } from './detect/plate-detector.js';
 import { DEFAULT_PLATES, type PlateParams } from './detect/plates.js';
 import { detectStill, PersonDetector, PersonDetectorThread, type PersonFinder, STILL_PERSON_SCALES } from './detect/persons.js';
@@ -74,6 +75,12 @@ export interface RedactOptions {
   plateDetector?: PlateDetectorChoice;
   /** People (issue 12): person detection on a cadence; `{ enabled: false }` turns it off (faces and plates only). */
   persons?: Partial<PersonOptions>;
+  /**
+   * A second opinion (detect/second-opinion.ts) on faces of ≥ 24 px the full scans find: a face the
+   * full-range model does not confirm and that lies on no person is not obscured. Default on, with
+   * person detection (without persons there is no body to tell it by); `false` for measurements.
+   */
+  secondOpinion?: boolean;
   /** What is obscured of people other than the subject: `heads` (default) or whole `bodies`. */
   bystanders?: BystanderMode;
   /** Track ids (from an earlier run's report of the same input and options) kept visible. */
@@ -156,6 +163,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
   let verifier: Verifier | undefined;
   let verifierThread: VerifierThread | undefined;
   let personDetector: PersonFinder | undefined;
+  let second: SecondOpinion | undefined;
   // Stills keep the detector in this thread (one picture: nothing to overlap with) and scan it twice (detectStill).
   let stillPersons: PersonDetector | undefined;
   try {
@@ -180,6 +188,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     const loading = await Promise.allSettled([
       FaceScanner.create(scan, device).then((s) => (scanner = s)),
       // Video: in a thread of its own, overlapping the face scans (stream.ts).
+      usePersons && options.secondOpinion !== false ? SecondOpinion.create(device, fullScanEvery).then((s) => (second = s)) : undefined,
       usePersons ? (info.kind === 'video' ? PersonDetectorThread.create(undefined, device).then((d) => (personDetector = d)) : PersonDetector.create(undefined, device).then((d) => (personDetector = stillPersons = d))) : undefined,
       wantPlates ? createPlateDetector(options.plateDetector, plateParams, device, process.env, { thread: info.kind === 'video' }).then((p) => (plateScanner = p)) : undefined,
       verify && info.kind === 'image' ? Verifier.create(verifyParams, device).then((v) => (verifier = v)) : undefined,
@@ -213,6 +222,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       plateScanner,
       { cadence, fullScanEvery, plateCadence: plateParams.cadence, plateFullEvery, wantFaces, gated: motion.enabled && info.kind === 'video', motion },
       options.profile,
+      second,
     );
 
     if (info.kind === 'image') {
@@ -229,7 +239,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
       assignRolls(personTracks, frame.width, frame.height, personTrack);
       tracks.push(...personTracks);
       matches = applySubjectHints(tracks, options.subjects, 1, 1, tracking, personDetector ? personTrack : undefined);
-      const plan = planFrames(tracks, 1, tracking, personDetector ? { p: personTrack, mode: personOpts.mode } : undefined);
+      const plan = planFrames(tracks, 1, tracking, personDetector ? { p: personTrack, mode: personOpts.mode, frameHeight: frame.height } : undefined);
       if (options.edits?.boxes?.length) {
         reviewBoxes = new ReviewRegions(options.edits.boxes, 0, frame.width, frame.height);
         reviewBoxes.anchor(tracks.filter((t) => t.cls !== 'plate'));
@@ -340,6 +350,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     const models = [{ ...scanner.detector.model, role: 'face-detector' }];
     if (plateScanner) models.push({ ...plateScanner.model, role: 'plate-detector' });
     if (personDetector) models.push({ ...personDetector.model, role: 'person-detector' });
+    if (second) models.push({ ...second.modelInfo, role: 'face-second-opinion' });
     const verifierModel = verifier?.model ?? verifierThread?.model;
     if (verifierModel) models.push({ ...verifierModel, role: 'verifier' });
     if (verifierModel && verifyParams.small) models.push({ ...(await loadModelFile(verifyParams.small.model === 'front' ? 'blazeface-front-128' : 'blazeface-back-256')).info, role: 'verifier-small-faces' });
@@ -367,7 +378,8 @@ export async function redactMedia(inputPath: string, outputPath: string, options
           ...(plateScanner ? { plateCadence: plateParams.cadence, plateFullScanEvery: plateFullEvery, plateThreshold: plateParams.boxThreshold } : {}),
           ...(info.kind === 'image' ? { darkStillPass: darkStill, ...(stillPersons ? { stillPersonScales: STILL_PERSON_SCALES.join(',') } : {}) } : {}),
           personDetection: !!personDetector,
-          ...(personDetector ? { personEverySeconds: personOpts.everySeconds, personCadence: personEvery, personInputLong: personDetector.params.inputLong, personThreshold: personDetector.params.scoreThreshold, personHoldSeconds: personOpts.holdSeconds, bystanders: personOpts.mode } : {}) },
+          ...(personDetector ? { personEverySeconds: personOpts.everySeconds, personCadence: personEvery, personInputLong: personDetector.params.inputLong, personThreshold: personDetector.params.scoreThreshold, personHoldSeconds: personOpts.holdSeconds, bystanders: personOpts.mode } : {}),
+          ...(second ? { secondOpinionMinSide: second.params.minSide, secondOpinionThreshold: second.params.threshold } : {}) },
         tracking: { ...tracking },
       },
       tracks: tracks!.map((t) => ({
@@ -420,6 +432,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     await verifier?.release();
     await verifierThread?.release();
     await personDetector?.release();
+    await second?.release();
   }
 }
 

@@ -8,7 +8,7 @@ import { main } from '../cli.js';
 import { ffmpegPath, run } from './ffmpeg.js';
 import { coverage, iou, type Rect } from './frame.js';
 import { type RedactionReport, redactMedia, type RedactOptions } from './index.js';
-import { headFromBody } from './detect/head-from-body.js';
+import { headFromBody, headSize } from './detect/head-from-body.js';
 import { frameRegions, subtract } from './persons-track.js';
 import type { Track } from './track.js';
 
@@ -236,6 +236,19 @@ describe('frameRegions', () => {
     expect(frameRegions([{ t: track(0, 'face'), box: small }], [], [{ t: track(2, 'person'), box: body }], 'heads').obscure).toHaveLength(2);
     // A large face elsewhere (not on the head region) leaves the head region in place.
     expect(frameRegions([{ t: track(0, 'face'), box: { ...large, y: 200 } }], [], [{ t: track(2, 'person'), box: body }], 'heads').obscure).toHaveLength(2);
+    // A wide box (400 px, a head region 440 px wide): a face of 80 px is less than 0.3 of its width,
+    // so it does not stand for the head (it could be one of several people merged into the box) ...
+    const wide = { x: 0, y: 100, w: 400, h: 300 };
+    const face80 = { x: 160, y: 110, w: 80, h: 80 };
+    const one = (face: typeof face80, frameHeight?: number) => frameRegions([{ t: track(0, 'face'), box: face }], [], [{ t: track(2, 'person'), box: wide }], 'heads', frameHeight).obscure;
+    expect(one(face80)).toHaveLength(2);
+    expect(one(face80, 480)).toHaveLength(2);
+    // ... unless the box is cut by the bottom of the picture (a close-up: the width is the
+    // shoulders'), where it is judged against the head size the box implies (max(300, 2.8 × 400) / 7.5 ≈ 149 px).
+    expect(headSize(wide)).toBeCloseTo(149.3, 1);
+    expect(one(face80, 400)).toEqual([face80]);
+    const face60 = { x: 170, y: 110, w: 60, h: 60 }; // under half that head size: the head region stays
+    expect(one(face60, 400)).toHaveLength(2);
   });
 
   it('a held head (a person hidden, where last seen) yields to the subject seen there; a detected head does not', () => {
@@ -254,6 +267,27 @@ describe('frameRegions', () => {
     expect(frameRegions([{ t: track(0, 'face'), box: rolled }], [], [{ t: track(2, 'person', true), box: subjectBody }], 'heads').obscure).toEqual([rolled]);
     const someoneThere = { x: 55, y: 62, w: 40, h: 120 };
     expect(frameRegions([{ t: track(0, 'face'), box: rolled, rollOnSubject: true }], [], [{ t: track(2, 'person', true), box: subjectBody }, { t: track(5, 'person'), box: someoneThere }], 'heads').obscure).toContainEqual(rolled);
+  });
+
+  it('a doubted face (second opinion below threshold) on no person seen there is not obscured; on a person, or not doubted, it is', () => {
+    const face = { x: 400, y: 40, w: 36, h: 36 }; // on the background, away from everyone
+    const bystander = { t: track(5, 'person'), box: other };
+    expect(frameRegions([{ t: track(0, 'face'), box: face, doubted: true }], [], [bystander], 'heads').obscure).toEqual([headFromBody(other)]);
+    expect(frameRegions([{ t: track(0, 'face'), box: face }], [], [bystander], 'heads').obscure).toContainEqual(face);
+    // Partly (0.3) on a person's box: obscured, doubted or not.
+    const onBody = { x: 230, y: 150, w: 30, h: 30 };
+    expect(coverage(onBody, other)).toBeCloseTo(1 / 3, 5);
+    expect(frameRegions([{ t: track(0, 'face'), box: onBody, doubted: true }], [], [bystander], 'heads').obscure).toContainEqual(onBody);
+    // On the head region reaching above the box: obscured.
+    const aboveHead = { x: 205, y: 80, w: 24, h: 24 };
+    expect(coverage(aboveHead, other)).toBeLessThan(0.3);
+    expect(coverage(aboveHead, headFromBody(other))).toBeGreaterThanOrEqual(0.3);
+    expect(frameRegions([{ t: track(0, 'face'), box: aboveHead, doubted: true }], [], [bystander], 'heads').obscure).toContainEqual(aboveHead);
+    // A hold is a guess where a hidden person is, not a body seen: it carries no doubted face.
+    const held = { ...bystander, box: { x: 390, y: 30, w: 50, h: 150 }, held: true };
+    expect(frameRegions([{ t: track(0, 'face'), box: face, doubted: true }], [], [held], 'heads').obscure).not.toContainEqual(face);
+    // A reviewer's obscure edit wins over the doubt.
+    expect(frameRegions([{ t: { ...track(0, 'face'), edit: 'obscure' }, box: face, doubted: true }], [], [], 'heads').obscure).toEqual([face]);
   });
 
   it('subtract', () => {

@@ -69,9 +69,9 @@ export function personCadence(everySeconds: number, fps: number): number {
 const ON = 0.5;
 
 /**
- * A face box at least this wide (px), lying on a bystander's head region and at least 0.3 of its
- * width, stands for that head: the head region is not obscured besides it. Below this size the
- * head region stays (on real vtest frames BlazeFace boxes of 10–30 px sat on chins and collars and
+ * A face box at least this wide (px), lying on a bystander's head region and big enough for it
+ * (standsForHead), stands for that head: the head region is not obscured besides it. Below this
+ * size the head region stays (on real vtest frames BlazeFace boxes of 10–30 px sat on chins and collars and
  * left the top of the head visible). At and above it, BlazeFace's boxes cover the head as rendered
  * (padded): recall 1.0 for faces 20–200 px on the generated set with faces alone, and every 20–80
  * px face of the real set obscured with persons off; the head region of a head-and-shoulders
@@ -79,6 +79,30 @@ const ON = 0.5;
  * set, 0.00 / 1.17 → 9.57 % on the real stills).
  */
 export const FACE_STANDS_FOR_HEAD = 32;
+/**
+ * A face standing for a head is at least this share of the head region's width — or, on a box cut
+ * by the bottom of the picture (a close-up: head and shoulders, or down to the waist), at least
+ * STANDS_SHARE_CUT of the head size the box implies (headSize). The width rule keeps two people
+ * merged into one box safe (one face found does not stand for both heads); on a close-up the width
+ * is the shoulders', far more than a head: the close-ups of the real stills (faces 69–241 px) kept
+ * head regions of up to 1570 × 1159 px that hid background (python3-skimage's camera 14.4 %
+ * false-obscured → 0.0 with the second rule, face-api sample 3 10.4 → 0.9 %).
+ */
+export const STANDS_SHARE = 0.3;
+export const STANDS_SHARE_CUT = 0.5;
+/**
+ * A box ending this close to the bottom (share of the picture's height, and 2 px) is cut by it: a
+ * detector's box stops a little short of the edge (face-api sample 3: 13.7 px short of 1350).
+ */
+const CUT_MARGIN = 0.02;
+
+/** Does face box f stand for the head (region `head`) of the person with box `person`? */
+export function standsForHead(f: Rect, person: Rect, head: Rect, frameHeight?: number): boolean {
+  if (f.w < FACE_STANDS_FOR_HEAD || coverage(f, head) < ON) return false;
+  if (f.w >= STANDS_SHARE * head.w) return true;
+  const cut = frameHeight !== undefined && person.y + person.h >= frameHeight * (1 - CUT_MARGIN) - 2;
+  return cut && f.w >= STANDS_SHARE_CUT * headSize(person);
+}
 
 /** Tracking parameters for person tracks: gaps and rolls scaled to the person cadence and frame rate. */
 export function personTracking<T extends TrackParams & { edgeRollMax: number }>(faces: T, cadence: number, fps = 0, holdSeconds = OCCLUDED_HOLD_SECONDS): T {
@@ -94,8 +118,18 @@ export function personTracking<T extends TrackParams & { edgeRollMax: number }>(
     scanEvery: cadence,
     // A person lost inside the picture is held where they were last seen (occluded, or missed).
     ...(fps > 0 && holdSeconds > 0 ? { occludedRoll: Math.max(cadence + 1, Math.round(holdSeconds * fps)) } : {}),
+    // A person entering or leaving through the edge is held there for at most a second (the faces'
+    // edge roll, in frames, is a second at 25 fps; on a 10 fps export it would be 2.5 s).
+    ...(fps > 0 ? { edgeRollMax: Math.min(faces.edgeRollMax, Math.max(cadence + 1, Math.round(EDGE_ROLL_SECONDS * fps))) } : {}),
   };
 }
+
+/**
+ * Longest edge roll of a person track, in seconds (TrackParams edgeRollMax). On vtest.avi (10 fps)
+ * a walker first detected at the right edge at frame 117 had its head region held at the edge from
+ * frame 92, before anyone was there: 25 frames × 1.5 % of the picture.
+ */
+export const EDGE_ROLL_SECONDS = 1;
 
 /**
  * Person detections on every `cadence`-th frame, kept (boxes only) so that a correction round
@@ -143,6 +177,11 @@ export interface Placed {
    * same feet is obscured as well as the box's own.
    */
   typicalHeight?: number;
+  /**
+   * A face track no second opinion has confirmed, standing still (track.ts doubtedAt,
+   * detect/second-opinion.ts): not obscured where it lies on no person seen (frameRegions).
+   */
+  doubted?: boolean;
 }
 
 /**
@@ -160,6 +199,11 @@ export function tooBigOnBody(box: Rect, person: Rect): boolean {
   return coverage(box, person) >= PARTLY_ON && Math.min(box.w, box.h) >= FACE_TOO_BIG_FOR_BODY * headSize(person) && box.y + box.h / 2 > head.y + head.h;
 }
 
+/** Does a face box lie partly (PARTLY_ON) on a person's box or its head region? */
+export function onPerson(box: Rect, person: Rect): boolean {
+  return coverage(box, person) >= PARTLY_ON || coverage(box, headFromBody(person)) >= PARTLY_ON;
+}
+
 /**
  * A box on the subject (one of `subjects`) and on nobody else's head region: the subject's own face
  * or a box on its body — lying mostly on it, or partly on it below the head and too big for a face
@@ -173,17 +217,20 @@ export function onSubjectOnly(box: Rect, subjects: readonly Rect[], otherHeads: 
  * The regions of one frame from the face, plate and person tracks there (boxes at this frame).
  * Order is deterministic (the callers pass tracks sorted by id).
  */
-export function frameRegions(faces: readonly Placed[], plates: readonly Placed[], persons: readonly Placed[], mode: BystanderMode): { obscure: Rect[]; kept: Rect[] } {
+export function frameRegions(faces: readonly Placed[], plates: readonly Placed[], persons: readonly Placed[], mode: BystanderMode, frameHeight?: number): { obscure: Rect[]; kept: Rect[] } {
   const obscure: Rect[] = [];
   const kept: Rect[] = [];
   const subjects = persons.filter((p) => p.t.kept).map((p) => p.box);
   const others = persons.filter((p) => !p.t.kept);
   const otherHeads = others.map((p) => headFromBody(p.box));
+  /** The bystanders' faces obscured here (one of them may stand for a person's head below). */
+  const bystanderFaces: Rect[] = [];
   for (const p of faces) {
     const { t, box } = p;
     // A face a reviewer obscured is obscured wherever it lies (also on the subject).
     if (t.edit) {
       obscure.push(box);
+      bystanderFaces.push(box);
       continue;
     }
     if (t.kept) {
@@ -194,13 +241,16 @@ export function frameRegions(faces: readonly Placed[], plates: readonly Placed[]
     // roll of such a box likewise, unless it now lies on somebody else's head.
     if (onSubjectOnly(box, subjects, otherHeads)) continue;
     if (p.rollOnSubject && !otherHeads.some((h) => coverage(box, h) >= ON)) continue;
+    // Two face models disagree and no body seen here carries it (a hold is a guess where a hidden
+    // person is, not a body seen): a false alarm on the background.
+    if (p.doubted && !persons.some((q) => !q.held && onPerson(box, q.box))) continue;
     obscure.push(box);
+    bystanderFaces.push(box);
   }
   for (const { t, box } of plates) (t.kept ? kept : obscure).push(box);
-  const bystanderFaces = faces.filter(({ t }) => !t.kept).map(({ box }) => box);
   others.forEach((p, i) => {
     const head = otherHeads[i]!;
-    if (bystanderFaces.some((f) => f.w >= FACE_STANDS_FOR_HEAD && f.w >= 0.3 * head.w && coverage(f, head) >= ON)) {
+    if (bystanderFaces.some((f) => standsForHead(f, p.box, head, frameHeight))) {
       // the face found there stands for the head
     } else if (p.held) {
       // A held head is a guess where a hidden person is: where the subject is seen, the subject wins

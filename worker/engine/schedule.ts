@@ -1,5 +1,6 @@
 import { weightedNms } from './detect/blazeface.js';
 import type { FaceScanner } from './detect/faces.js';
+import type { SecondOpinion } from './detect/second-opinion.js';
 import type { PlateDetector } from './detect/plate-detector.js';
 import { coverage, type Frame, padRect, type Rect } from './frame.js';
 import { ChangeGate, LumaCells, type MotionParams, plateCropGrid, plateCropsFor, SmallPassPlanner } from './motion.js';
@@ -59,6 +60,8 @@ export class DetectionSchedule {
     private readonly p: ScheduleParams,
     /** Measurement hook (bench): milliseconds and counts per kind of work. */
     private readonly prof?: Record<string, number>,
+    /** A second opinion on the faces full scans find (detect/second-opinion.ts); none when absent. */
+    private readonly second?: SecondOpinion,
   ) {}
 
   isPlateFrame(f: number): boolean {
@@ -70,7 +73,8 @@ export class DetectionSchedule {
     if (!this.p.wantFaces || f % this.p.cadence !== 0) return undefined;
     const full = f % this.p.fullScanEvery === 0;
     if (full) this.add('faceFullFrames', 1);
-    const dets = full ? await this.scanFacesFull(frame, f) : this.recent.length ? await this.timed('facesAround', this.scanner.scanAround(frame, this.recent.map((r) => r.box))) : [];
+    let dets = full ? await this.scanFacesFull(frame, f) : this.recent.length ? await this.timed('facesAround', this.scanner.scanAround(frame, this.recent.map((r) => r.box))) : [];
+    if (this.second && dets.length) dets = await this.timed('secondOpinion', this.second.look(frame, f, dets));
     this.recent = stillRecent(this.recent, dets, 8, (box) => this.p.gated && this.lostFaces.push(padRect(box, 1)));
     return dets;
   }

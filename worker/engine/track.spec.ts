@@ -7,6 +7,7 @@ import {
   buildTracks,
   DEFAULT_TRACKING,
   type Detection,
+  doubtedAt,
   HOLD_GROWTH_FRAMES,
   lagFrames,
   planFrames,
@@ -80,6 +81,58 @@ function streamAgainst(planner: StreamPlanner, scans: { faces: Scans; plates: Sc
   expect(m).toBe(n);
   expect(matches).toEqual(refMatches);
 }
+
+describe('second opinions on a face track (doubtedAt)', () => {
+  const d = (x: number, second?: number): Detection => ({ x, y: 100, w: 30, h: 30, score: 0.6, ...(second !== undefined ? { second } : {}) });
+
+  it('records the looks of its detections; a still track is doubted until a look within the window confirms it, then never again', () => {
+    const scans: (Detection[] | undefined)[] = [];
+    scans[10] = [d(100, 0.2)];
+    scans[12] = [d(101)]; // a focused crop between full scans: no look
+    scans[16] = [d(102, 0.3)];
+    scans[24] = [d(100, 0.9)];
+    scans[32] = [d(101, 0.1)];
+    const [t] = buildTracks(scans, 'face', DEFAULT_TRACKING);
+    expect(t!.looks).toEqual([
+      { frame: 10, second: 0.2 },
+      { frame: 16, second: 0.3 },
+      { frame: 24, second: 0.9 },
+      { frame: 32, second: 0.1 },
+    ]);
+    // before the first detection: the looks up to `window` past it
+    expect(doubtedAt(t!, 2, 4)).toBe(true);
+    expect(doubtedAt(t!, 19, 4)).toBe(true);
+    // the confirmation at 24 is seen 4 frames ahead, and stands for the rest of the track
+    expect(doubtedAt(t!, 20, 4)).toBe(false);
+    expect(doubtedAt(t!, 40, 4)).toBe(false);
+    expect(doubtedAt(t!, 2, 14)).toBe(false);
+  });
+
+  it('a face that moves is never doubted (the background stands still)', () => {
+    const scans: (Detection[] | undefined)[] = [];
+    scans[0] = [d(100, 0.1)];
+    scans[4] = [d(106, 0.1)]; // 6 px: within a quarter of its 30 px side
+    scans[8] = [d(112, 0.1)]; // 12 px from where it was first seen
+    const [t] = buildTracks(scans, 'face', DEFAULT_TRACKING);
+    expect(doubtedAt(t!, 0, 4)).toBe(true);
+    expect(doubtedAt(t!, 3, 4)).toBe(true);
+    expect(doubtedAt(t!, 4, 4)).toBe(false);
+    expect(doubtedAt(t!, 0, 8)).toBe(false);
+  });
+
+  it('a track without looks (small faces, or no second opinion) is never doubted; nor before a first look beyond the window', () => {
+    const scans: (Detection[] | undefined)[] = [];
+    scans[0] = [d(100)];
+    scans[8] = [d(101, 0.1)];
+    const [t] = buildTracks(scans, 'face', DEFAULT_TRACKING);
+    expect(doubtedAt(t!, 0, 4)).toBe(false);
+    expect(doubtedAt(t!, 3, 4)).toBe(false);
+    expect(doubtedAt(t!, 4, 4)).toBe(true);
+    const [plain] = buildTracks([[d(100)], [d(101)]], 'face', DEFAULT_TRACKING);
+    expect(plain!.looks).toBeUndefined();
+    expect(doubtedAt(plain!, 1, 4)).toBe(false);
+  });
+});
 
 describe('StreamPlanner', () => {
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('gives the same plan as the two-pass planner (seed %i)', (seed) => {
@@ -179,16 +232,24 @@ describe('occlusion hold (person tracks lost inside the picture)', () => {
     expect(m!.trackId).toBe(2);
   });
 
-  it.each([1, 2, 3, 4])('with person tracks and holds, the stream plan equals the two-pass plan (seed %i)', (seed) => {
+  it.each([1, 2, 3, 4])('with person tracks, holds and doubted faces, the stream plan equals the two-pass plan (seed %i)', (seed) => {
     const n = 240;
     const fps = 10;
     const p = { ...DEFAULT_TRACKING, preRoll: 9 };
     const q = personTracking(p, 3, fps, 3);
-    const { faces, plates } = scenario(seed, n, W, H);
+    const scanned = scenario(seed, n, W, H);
+    // Second opinions on the faces of ≥ 24 px: a third of them doubted.
+    const doubt = mulberry32(seed * 17);
+    const faces = scanned.faces.map((d) => d?.map((b) => (b.w >= 24 ? { ...b, second: doubt() < 1 / 3 ? 0.2 : 0.8 } : b)));
+    const plates = scanned.plates;
     // People: the scenario's objects scanned every 3 frames, as tall boxes; one scan in six sees a
     // box whose top jumped up (a neighbour or a sign merged into it: Placed.typicalHeight).
     const jump = mulberry32(seed * 13);
     const persons = faces.map((d, f) => (f % 3 === 0 ? (d ?? []).map((b) => (jump() < 1 / 6 ? { ...b, y: b.y - b.w * 1.5, h: b.w * 4.5 } : { ...b, h: b.w * 3 })) : undefined));
+    // Faces with no body: the scenario's faces moved off their persons, every other scan; and a
+    // "face" on the background, standing still, that the second opinion does not confirm but once.
+    for (let f = 0; f < n; f += 2) faces[f] = faces[f]?.map((b, i) => (i % 2 ? { ...b, y: b.y + 300 } : b));
+    for (let f = 60; f < 180; f++) if (faces[f]) faces[f] = [...faces[f]!, { x: 40 + seed * 30 + (f % 2), y: 640, w: 40, h: 40, score: 0.5, second: f === 150 ? 0.7 : 0.2 }];
     const r = mulberry32(seed * 11);
     const hf = 3 * Math.floor((r() * n) / 3);
     const someone = persons[hf]?.[0];
@@ -202,7 +263,11 @@ describe('occlusion hold (person tracks lost inside the picture)', () => {
     // the jumps are seen as such (the window of typicalHeight is inside the planner's lag)
     expect(people.some((t) => t.frames.some((f, i) => Math.abs(t.boxes[i]!.h - (typicalHeight(t, f, q.maxGap) ?? t.boxes[i]!.h)) > SIZE_JUMP * t.boxes[i]!.h))).toBe(true);
     const refMatches = applySubjectHints([...all, ...people], hints, fps, n, p, q);
-    const ref = planFrames([...all, ...people], n, p, { p: q, mode: 'heads' });
+    const ref = planFrames([...all, ...people], n, p, { p: q, mode: 'heads', frameHeight: H });
+    // The doubts are exercised: without them more is obscured.
+    const sure = all.map((t) => ({ ...t, looks: undefined }));
+    const area = (plan: ReturnType<typeof planFrames>) => plan.obscure.flat().reduce((a, r) => a + r.w * r.h, 0);
+    expect(area(planFrames([...sure, ...people], n, p, { p: q, mode: 'heads', frameHeight: H }))).toBeGreaterThan(area(ref));
 
     const planner = new StreamPlanner(new TrackBuilder('face', p), new TrackBuilder('plate', p), p, W, H, { builder: new TrackBuilder('person', q), p: q, mode: 'heads' });
     streamAgainst(planner, { faces, plates, persons }, ref, refMatches, hints, fps, n);

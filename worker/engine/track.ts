@@ -1,5 +1,6 @@
 import type { SubjectHint } from '../../shared/domain/redaction.js';
 import { headFromBody } from './detect/head-from-body.js';
+import { SECOND_OPINION } from './detect/second-opinion.js';
 import { coverage, iou, type Rect } from './frame.js';
 import { type BystanderMode, frameRegions, onSubjectOnly, type Placed } from './persons-track.js';
 
@@ -24,6 +25,11 @@ const CLASSES = 3;
 
 export interface Detection extends Rect {
   score: number;
+  /**
+   * Faces: a second model's score for this face (detect/second-opinion.ts), on faces of ≥ its
+   * `minSide`; a verifier correction carries the verifier's own score.
+   */
+  second?: number;
 }
 
 export interface TrackParams {
@@ -80,6 +86,8 @@ export interface Track {
   /** The shot the track lives in (cuts.ts): its rolls never reach across the shot's first or last frame. */
   shotStart?: number;
   shotEnd?: number;
+  /** Faces: the second opinions on its detections (Detection.second), ascending by frame. */
+  looks?: { frame: number; second: number }[];
 }
 
 /** Track ids a reviewer obscured (never kept) and person tracks obscured whole (see edits.ts). */
@@ -166,12 +174,22 @@ export class TrackBuilder {
       const d = dets[pr.d]!;
       t.frames.push(f);
       t.boxes.push({ x: d.x, y: d.y, w: d.w, h: d.h });
+      if (d.second !== undefined) (t.looks ??= []).push({ frame: f, second: d.second });
     }
     dets.forEach((d, di) => {
       if (usedD.has(di)) return;
       const id = this.nextId();
       const edit = this.edits?.bodies.has(id) ? ('body' as const) : this.edits?.obscure.has(id) ? ('obscure' as const) : undefined;
-      active.push({ id, cls: this.cls, frames: [f], boxes: [{ x: d.x, y: d.y, w: d.w, h: d.h }], kept: !edit && this.keep.has(id), ...(edit ? { edit } : {}), ...(this.shotStart ? { shotStart: this.shotStart } : {}) });
+      active.push({
+        id,
+        cls: this.cls,
+        frames: [f],
+        boxes: [{ x: d.x, y: d.y, w: d.w, h: d.h }],
+        kept: !edit && this.keep.has(id),
+        ...(edit ? { edit } : {}),
+        ...(this.shotStart ? { shotStart: this.shotStart } : {}),
+        ...(d.second !== undefined ? { looks: [{ frame: f, second: d.second }] } : {}),
+      });
     });
   }
 
@@ -454,6 +472,8 @@ export interface FramePlan {
 export interface PersonPlanning {
   p: TrackParams & { edgeRollMax: number };
   mode: BystanderMode;
+  /** The picture's height (a face on a close-up cut by the bottom edge may stand for its head: persons-track.ts standsForHead). */
+  frameHeight?: number;
 }
 
 /** Per-frame regions for all tracks. Memory is O(frames × regions), boxes only. */
@@ -493,12 +513,14 @@ function heldSide(t: Track, f: number): boolean {
  * then: the roll of a box on the subject's body follows the subject's face or a false alarm on its
  * body, so it is judged where it was seen, not where the extrapolation takes it.
  */
-function placed(t: Track, box: Rect, f: number, persons?: { tracks: readonly Track[]; p: TrackParams }): Placed {
+function placed(t: Track, box: Rect, f: number, params: TrackParams, persons?: { tracks: readonly Track[]; p: TrackParams }): Placed {
+  const faceWindow = params.maxGap;
   if (heldSide(t, f)) return { t, box, held: true };
   if (persons && t.cls === 'person' && !t.kept) {
     const typical = typicalHeight(t, f, persons.p.maxGap);
     if (typical !== undefined && Math.abs(box.h - typical) > SIZE_JUMP * typical) return { t, box, typicalHeight: typical };
   }
+  const doubt = persons && t.cls === 'face' && !t.kept && !t.edit && doubtedAt(t, f, faceWindow) ? { doubted: true as const } : {};
   if (persons && t.cls === 'face' && !t.kept && !t.edit && (f < t.frames[0]! || f > t.frames[t.frames.length - 1]!)) {
     const g = f < t.frames[0]! ? t.frames[0]! : t.frames[t.frames.length - 1]!;
     const seen = f < t.frames[0]! ? t.boxes[0]! : t.boxes[t.boxes.length - 1]!;
@@ -506,10 +528,40 @@ function placed(t: Track, box: Rect, f: number, persons?: { tracks: readonly Tra
       const b = boxAt(q, g, persons.p);
       return b ? [{ kept: q.kept, b }] : [];
     });
-    if (onSubjectOnly(seen, there.filter((x) => x.kept).map((x) => x.b), there.filter((x) => !x.kept).map((x) => headFromBody(x.b)))) return { t, box, rollOnSubject: true };
+    if (onSubjectOnly(seen, there.filter((x) => x.kept).map((x) => x.b), there.filter((x) => !x.kept).map((x) => headFromBody(x.b)))) return { t, box, rollOnSubject: true, ...doubt };
   }
-  return { t, box };
+  return { t, box, ...doubt };
 }
+
+/**
+ * Is face track t doubted at frame f (Placed.doubted)? Every second opinion on it so far scored
+ * below the threshold, and it has stood still (each detection's centre within STILL_SHARE of its
+ * side from the first's) — "so far" being up to `window` frames past f (past its first detection
+ * for frames before it). The background stands still; a person's face moves, and a person standing
+ * still has a body the person detector sees. A real face a look once confirmed stays confirmed,
+ * however the next looks go (a compressed or turning face scores unevenly).
+ * The window lies inside the stream planner's lag (lagFrames ≥ 2 × maxGap), so streaming and
+ * two-pass planning see the same detections.
+ */
+export function doubtedAt(t: Track, f: number, window: number, threshold: number = SECOND_OPINION.threshold): boolean {
+  const looks = t.looks;
+  if (!looks?.length) return false;
+  const until = Math.max(f, t.frames[0]!) + window;
+  if (looks[0]!.frame > until) return false;
+  for (const l of looks) if (l.frame <= until && l.second >= threshold) return false;
+  const first = t.boxes[0]!;
+  const cx = first.x + first.w / 2;
+  const cy = first.y + first.h / 2;
+  const reach = STILL_SHARE * Math.max(first.w, first.h);
+  for (let i = 1; i < t.frames.length && t.frames[i]! <= until; i++) {
+    const b = t.boxes[i]!;
+    if (Math.hypot(b.x + b.w / 2 - cx, b.y + b.h / 2 - cy) > reach) return false;
+  }
+  return true;
+}
+
+/** How far (share of its side) a doubted face may move from where it was first seen (doubtedAt). */
+export const STILL_SHARE = 0.25;
 
 /** A person box this far (share) from its track's typical height is off (Placed.typicalHeight). */
 export const SIZE_JUMP = 0.15;
@@ -534,9 +586,9 @@ function regionsAt(f: number, tracks: readonly Track[], p: TrackParams, persons:
   const at = (cls: TargetClass, params: TrackParams): Placed[] =>
     tracks.filter((t) => t.cls === cls).flatMap((t) => {
       const box = boxAt(t, f, params);
-      return box ? [placed(t, box, f, people)] : [];
+      return box ? [placed(t, box, f, params, people)] : [];
     });
-  return frameRegions(at('face', p), at('plate', p), at('person', persons.p), persons.mode);
+  return frameRegions(at('face', p), at('plate', p), at('person', persons.p), persons.mode, persons.frameHeight);
 }
 
 /** Inclusive frame range a track is obscured in (clipped to the media). */
@@ -608,9 +660,9 @@ export class StreamPlanner {
       const place = (ts: Track[], params: TrackParams): Placed[] =>
         ts.flatMap((t) => {
           const box = boxAt(t, f, params);
-          return box ? [placed(t, box, f, people)] : [];
+          return box ? [placed(t, box, f, params, people)] : [];
         });
-      return frameRegions(place(this.liveFaces, this.p), place(this.livePlates, this.p), place(livePersons, pp), this.persons.mode);
+      return frameRegions(place(this.liveFaces, this.p), place(this.livePlates, this.p), place(livePersons, pp), this.persons.mode, this.height);
     }
     const obscure: Rect[] = [];
     const kept: Rect[] = [];

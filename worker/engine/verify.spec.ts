@@ -34,3 +34,37 @@ describe('VerifierThread (the verifier model in a worker thread)', () => {
     expect(got).toEqual(expected);
   });
 });
+
+describe("the small-face pass's findings of ≥ 24 px need the full-range model's confirmation (real vtest frames)", () => {
+  const fixtures = join(import.meta.dirname, '../../test/fixtures/vtest');
+  const read = async (name: string): Promise<Frame> => {
+    const { data, info } = await sharp(join(fixtures, name)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, format: 'rgb24', data };
+  };
+  const scanAll = async (confirm: boolean) => {
+    const v = await Verifier.create({ ...DEFAULT_VERIFY, small: { ...DEFAULT_VERIFY.small!, confirm } }, 'cpu');
+    try {
+      const out: Record<string, { x: number; y: number; w: number }[]> = {};
+      // Each frame is the verifier's first sample (a fresh verifier): the small pass searches all of it.
+      for (const name of ['vtest-frame-320.jpg', 'vtest-frame-480.jpg', 'vtest-frame-640.jpg']) out[name] = await v.scan(await read(name));
+      return out;
+    } finally {
+      await v.release();
+    }
+  };
+
+  it('drops the 28–29 px torso and road "faces" the small pass finds, keeps what the full-range model confirms and what is under 24 px', async () => {
+    const without = await scanAll(false);
+    const withConfirm = await scanAll(true);
+    const near = (list: { x: number; y: number; w: number }[], x: number, y: number) => list.some((d) => Math.abs(d.x - x) < 4 && Math.abs(d.y - y) < 4);
+    // Without confirmation: a box on a walker's chest (frame 480, 37 px below the top of the body
+    // labelled [608, 270, 36, 117]) and one on the road (frame 640), both at 0.60–0.79.
+    expect(near(without['vtest-frame-480.jpg']!, 611, 307)).toBe(true);
+    expect(near(without['vtest-frame-640.jpg']!, 600, 445)).toBe(true);
+    expect(near(withConfirm['vtest-frame-480.jpg']!, 611, 307)).toBe(false);
+    expect(near(withConfirm['vtest-frame-640.jpg']!, 600, 445)).toBe(false);
+    // Kept: a 26 px box the full-range model confirms (frame 320) and a 23.7 px one (not judged).
+    expect(near(withConfirm['vtest-frame-320.jpg']!, 598, 202)).toBe(true);
+    expect(near(withConfirm['vtest-frame-640.jpg']!, 510, 278)).toBe(true);
+  }, 60_000);
+});
