@@ -84,53 +84,50 @@ function streamAgainst(planner: StreamPlanner, scans: { faces: Scans; plates: Sc
 
 describe('second opinions on a face track (doubtedAt)', () => {
   const d = (x: number, second?: number): Detection => ({ x, y: 100, w: 30, h: 30, score: 0.6, ...(second !== undefined ? { second } : {}) });
+  /** One face track from [frame, x, second?] detections. */
+  const trackOf = (dets: [number, number, number?][]): Track => {
+    const scans: (Detection[] | undefined)[] = [];
+    for (const [f, x, second] of dets) scans[f] = [d(x, second)];
+    const tracks = buildTracks(scans, 'face', DEFAULT_TRACKING);
+    expect(tracks).toHaveLength(1);
+    return tracks[0]!;
+  };
 
   it('records the looks of its detections; a still track is doubted until a look within the window confirms it, then never again', () => {
-    const scans: (Detection[] | undefined)[] = [];
-    scans[10] = [d(100, 0.2)];
-    scans[12] = [d(101)]; // a focused crop between full scans: no look
-    scans[16] = [d(102, 0.3)];
-    scans[24] = [d(100, 0.9)];
-    scans[32] = [d(101, 0.1)];
-    const [t] = buildTracks(scans, 'face', DEFAULT_TRACKING);
-    expect(t!.looks).toEqual([
+    // frame 12: a focused crop between full scans, no look
+    const t = trackOf([[10, 100, 0.2], [12, 101], [16, 102, 0.3], [24, 100, 0.9], [32, 101, 0.1]]);
+    expect(t.looks).toEqual([
       { frame: 10, second: 0.2 },
       { frame: 16, second: 0.3 },
       { frame: 24, second: 0.9 },
       { frame: 32, second: 0.1 },
     ]);
     // before the first detection: the looks up to `window` past it
-    expect(doubtedAt(t!, 2, 4)).toBe(true);
-    expect(doubtedAt(t!, 19, 4)).toBe(true);
+    expect(doubtedAt(t, 2, 4)).toBe(true);
+    expect(doubtedAt(t, 19, 4)).toBe(true);
     // the confirmation at 24 is seen 4 frames ahead, and stands for the rest of the track
-    expect(doubtedAt(t!, 20, 4)).toBe(false);
-    expect(doubtedAt(t!, 40, 4)).toBe(false);
-    expect(doubtedAt(t!, 2, 14)).toBe(false);
+    expect(doubtedAt(t, 20, 4)).toBe(false);
+    expect(doubtedAt(t, 40, 4)).toBe(false);
+    expect(doubtedAt(t, 2, 14)).toBe(false);
   });
 
   it('a face that moves is never doubted (the background stands still)', () => {
-    const scans: (Detection[] | undefined)[] = [];
-    scans[0] = [d(100, 0.1)];
-    scans[4] = [d(106, 0.1)]; // 6 px: within a quarter of its 30 px side
-    scans[8] = [d(112, 0.1)]; // 12 px from where it was first seen
-    const [t] = buildTracks(scans, 'face', DEFAULT_TRACKING);
-    expect(doubtedAt(t!, 0, 4)).toBe(true);
-    expect(doubtedAt(t!, 3, 4)).toBe(true);
-    expect(doubtedAt(t!, 4, 4)).toBe(false);
-    expect(doubtedAt(t!, 0, 8)).toBe(false);
+    // at 4, 6 px from where it was first seen (within a quarter of its 30 px side); at 8, 12 px
+    const t = trackOf([[0, 100, 0.1], [4, 106, 0.1], [8, 112, 0.1]]);
+    expect(doubtedAt(t, 0, 4)).toBe(true);
+    expect(doubtedAt(t, 3, 4)).toBe(true);
+    expect(doubtedAt(t, 4, 4)).toBe(false);
+    expect(doubtedAt(t, 0, 8)).toBe(false);
   });
 
   it('a track without looks (small faces, or no second opinion) is never doubted; nor before a first look beyond the window', () => {
-    const scans: (Detection[] | undefined)[] = [];
-    scans[0] = [d(100)];
-    scans[8] = [d(101, 0.1)];
-    const [t] = buildTracks(scans, 'face', DEFAULT_TRACKING);
-    expect(doubtedAt(t!, 0, 4)).toBe(false);
-    expect(doubtedAt(t!, 3, 4)).toBe(false);
-    expect(doubtedAt(t!, 4, 4)).toBe(true);
-    const [plain] = buildTracks([[d(100)], [d(101)]], 'face', DEFAULT_TRACKING);
-    expect(plain!.looks).toBeUndefined();
-    expect(doubtedAt(plain!, 1, 4)).toBe(false);
+    const t = trackOf([[0, 100], [8, 101, 0.1]]);
+    expect(doubtedAt(t, 0, 4)).toBe(false);
+    expect(doubtedAt(t, 3, 4)).toBe(false);
+    expect(doubtedAt(t, 4, 4)).toBe(true);
+    const plain = trackOf([[0, 100], [1, 101]]);
+    expect(plain.looks).toBeUndefined();
+    expect(doubtedAt(plain, 1, 4)).toBe(false);
   });
 });
 
