@@ -1,6 +1,6 @@
 import { weightedNms, type SquareRegion } from './detect/blazeface.js';
 import { FaceScanner, onlySmallFaces, plausibleFaces, scanRegions } from './detect/faces.js';
-import { SecondOpinion } from './detect/second-opinion.js';
+import { SECOND_OPINION, SecondOpinion } from './detect/second-opinion.js';
 import { ChangeGate, DEFAULT_MOTION, LumaCells, SmallPassPlanner } from './motion.js';
 import type { Device } from './detect/blazeface.js';
 import type { ContrastParams } from './detect/contrast.js';
@@ -52,13 +52,15 @@ export interface SmallFacePass {
    */
   compensate?: boolean;
   /**
-   * What the pass finds of ≥ SECOND_OPINION.minSide (24 px, the full-range model's own reach) counts
-   * only when the full-range model confirms it on a crop around it (detect/second-opinion.ts): the
-   * small pass is there for faces below that reach. On vtest.avi the pass (0.60–0.66) found a
-   * signpost and a roof line at 31–42 px in every round once the engine no longer obscured them, the
-   * full-range model ≤ 0.36 there.
+   * What the pass finds of at least this side (px) counts only when the full-range model confirms it
+   * on a crop around it (detect/second-opinion.ts, its threshold): the small pass is there for faces
+   * too small for that model. On vtest.avi the pass (0.60–0.66) found a signpost and a roof line at
+   * 31–42 px in every round once the engine no longer obscured them; the full-range model scored
+   * ≤ 0.36 there. From 24 px (the engine's bound) it also dropped dim real faces of 24–27 px:
+   * reach.spec.ts's verifier recall 0.969 → 0.875; from 28 px 0.938; from 30 px (the default, the
+   * smallest that loses none there) and 32 px 0.969. Absent: no confirmation.
    */
-  confirm?: boolean;
+  confirmFrom?: number;
 }
 
 /**
@@ -82,7 +84,7 @@ export const DEFAULT_VERIFY: VerifyParams = {
   scoreThreshold: 0.75,
   tileSize: 384,
   minCovered: 0.5,
-  small: { model: 'front', tile: 80, scoreThreshold: 0.6, safetyEvery: 4, confirm: true },
+  small: { model: 'front', tile: 80, scoreThreshold: 0.6, safetyEvery: 4, confirmFrom: 30 },
 };
 
 export type Verification = RedactionReport['verification'];
@@ -129,8 +131,8 @@ export class Verifier {
           throw err;
         })
       : undefined;
-    const confirm = s?.confirm
-      ? await SecondOpinion.create(device, 0).catch(async (err: unknown) => {
+    const confirm = s?.confirmFrom
+      ? await SecondOpinion.create(device, 0, { ...SECOND_OPINION, minSide: s.confirmFrom }).catch(async (err: unknown) => {
           await scanner.release();
           await small?.release();
           throw err;

@@ -41,7 +41,7 @@ export const SECOND_OPINION = {
   threshold: 0.5,
 } as const;
 
-export type SecondOpinionParams = typeof SECOND_OPINION;
+export type SecondOpinionParams = { [K in keyof typeof SECOND_OPINION]: number };
 
 /** Is a face of this size one the second opinion judges? */
 export function judged(d: { w: number; h: number }, p: Pick<SecondOpinionParams, 'minSide'> = SECOND_OPINION): boolean {
