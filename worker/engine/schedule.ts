@@ -73,8 +73,12 @@ export class DetectionSchedule {
     if (!this.p.wantFaces || f % this.p.cadence !== 0) return undefined;
     const full = f % this.p.fullScanEvery === 0;
     if (full) this.add('faceFullFrames', 1);
-    let dets = full ? await this.scanFacesFull(frame, f) : this.recent.length ? await this.timed('facesAround', this.scanner.scanAround(frame, this.recent.map((r) => r.box))) : [];
-    if (this.second && dets.length) dets = await this.timed('secondOpinion', this.second.look(frame, f, dets));
+    let dets: Detection[] = full ? await this.scanFacesFull(frame, f) : this.recent.length ? await this.timed('facesAround', this.scanner.scanAround(frame, this.recent.map((r) => r.box))) : [];
+    if (this.second && dets.length) {
+      const before = this.second.looks;
+      dets = await this.timed('secondOpinion', this.second.look(frame, f, dets));
+      this.add('secondOpinionLooks', this.second.looks - before);
+    }
     this.recent = stillRecent(this.recent, dets, 8, (box) => this.p.gated && this.lostFaces.push(padRect(box, 1)));
     return dets;
   }

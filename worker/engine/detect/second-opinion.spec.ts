@@ -89,7 +89,7 @@ describe('SecondOpinion', () => {
     }
   });
 
-  it('keeps a look for a face at the same place for `refresh` frames, then looks again', async () => {
+  it('keeps a look for the same face for `refresh` frames, following it as it moves, then looks again', async () => {
     const frame = await frameOf(join(root, 'test/fixtures/vtest/vtest-frame-80.jpg'));
     const so = await SecondOpinion.create('cpu', 4);
     try {
@@ -103,6 +103,9 @@ describe('SecondOpinion', () => {
       expect(so.looks).toBe(2);
       // Elsewhere: a look of its own.
       await so.look(frame, 5, [{ ...box, x: 100 }]);
+      expect(so.looks).toBe(3);
+      // A face moving 6 px a frame: each box overlaps the last (IoU ≥ 0.5), not the first.
+      for (let i = 1; i <= 3; i++) await so.look(frame, 5 + i, [{ ...box, x: 100 + 6 * i }]);
       expect(so.looks).toBe(3);
     } finally {
       await so.release();

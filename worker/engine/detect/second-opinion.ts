@@ -14,9 +14,9 @@ import { BlazeFace, type Device } from './blazeface.js';
  * Each face of at least `minSide` px the scans find is looked at again by the other BlazeFace, the
  * full-range model the verifier runs, in a square of `cropScale`× the face around it; its best
  * score on a box overlapping the face (IoU ≥ `minIou`) is recorded on the detection (`second`). A
- * face at the same place within `refresh` frames keeps the look it had. A face track that no look
- * has confirmed (≥ `threshold`), that stands still, and that lies on no person the person detector
- * sees is not obscured (track.ts doubtedAt, persons-track.ts frameRegions): two models disagree,
+ * face seen again (centre near where it was last) within `refresh` frames keeps the look it had.
+ * A face track that no look has confirmed (≥ `threshold`), that stands still, and that lies on no
+ * person the person detector sees is not obscured (track.ts doubtedAt, persons-track.ts frameRegions): two models disagree,
  * nothing moves, and no body carries it. Faces on a person are always obscured, and so is every
  * face that moves or is below `minSide` px, where the full-range model cannot judge (its reach,
  * SMALLEST_FACE.verifier, is 24 px). The verifier's small-face pass asks the same of what it finds
@@ -43,19 +43,30 @@ export const SECOND_OPINION = {
 
 export type SecondOpinionParams = { [K in keyof typeof SECOND_OPINION]: number };
 
+/**
+ * Is `d` the face last seen at `last`, for reusing a look? Its centre within 3/4 of the larger side
+ * and its size within 1.5× — a walking face moves 10–20 px between detections, more than an overlap
+ * test allows at 24–50 px.
+ */
+function sameFace(last: Rect, d: Rect): boolean {
+  const side = Math.max(last.w, last.h, d.w, d.h);
+  const ratio = Math.max(last.w, d.w) / Math.max(1, Math.min(last.w, d.w));
+  return ratio <= 1.5 && Math.hypot(last.x + last.w / 2 - (d.x + d.w / 2), last.y + last.h / 2 - (d.y + d.h / 2)) <= 0.75 * side;
+}
+
 /** Is a face of this size one the second opinion judges? */
 export function judged(d: { w: number; h: number }, p: Pick<SecondOpinionParams, 'minSide'> = SECOND_OPINION): boolean {
   return Math.min(d.w, d.h) >= p.minSide;
 }
 
 export class SecondOpinion {
-  /** Recent looks (frame order): a face at the same place again within `refresh` frames keeps its score. */
+  /** Recent looks (frame order): the same face again (centre near where it was last) within `refresh` frames keeps its score. */
   private memo: { box: Rect; frame: number; second: number }[] = [];
 
   private constructor(
     private readonly model: BlazeFace,
     readonly params: SecondOpinionParams,
-    /** Frames a look stands for a face at the same place (IoU ≥ 0.5); calls come in frame order. */
+    /** Frames a look stands for the same face (sameFace with its last box); calls come in frame order. */
     private readonly refresh: number,
   ) {}
 
@@ -69,25 +80,32 @@ export class SecondOpinion {
   }
 
   /**
-   * Frame f's detections with `second` set on those of ≥ minSide px: one inference each, unless a
-   * face at the same place was looked at within the last `refresh` frames.
+   * Frame f's detections with `second` set on those of ≥ minSide px: one inference each, unless
+   * the same face (centre near where it was last) was looked at within the last `refresh` frames.
    */
   async look(frame: Frame, f: number, dets: readonly Detection[]): Promise<Detection[]> {
     const p = this.params;
     this.memo = this.memo.filter((m) => f - m.frame < this.refresh);
     const out: Detection[] = [];
+    const used = new Set<(typeof this.memo)[number]>();
     for (const d of dets) {
       if (!judged(d, p)) {
         out.push(d);
         continue;
       }
-      const known = this.memo.find((m) => iou(m.box, d) >= 0.5);
+      // One face per look in a frame: two faces side by side do not share one.
+      const known = this.memo.find((m) => !used.has(m) && sameFace(m.box, d));
       if (known) {
+        used.add(known);
+        // The look follows the face (its box moves on with it); its age is the look's.
+        known.box = { x: d.x, y: d.y, w: d.w, h: d.h };
         out.push({ ...d, second: known.second });
         continue;
       }
       const second = await this.score(frame, d);
-      this.memo.push({ box: { x: d.x, y: d.y, w: d.w, h: d.h }, frame: f, second });
+      const look = { box: { x: d.x, y: d.y, w: d.w, h: d.h }, frame: f, second };
+      this.memo.push(look);
+      used.add(look);
       out.push({ ...d, second });
       this.looks++;
     }
@@ -116,3 +134,4 @@ export class SecondOpinion {
     return this.model.release();
   }
 }
+
