@@ -76,8 +76,8 @@ export interface RedactOptions {
   /** People (issue 12): person detection on a cadence; `{ enabled: false }` turns it off (faces and plates only). */
   persons?: Partial<PersonOptions>;
   /**
-   * A second opinion (detect/second-opinion.ts) on faces of ≥ 24 px the full scans find: a face the
-   * full-range model does not confirm and that lies on no person is not obscured. Default on, with
+   * A second opinion (detect/second-opinion.ts) on faces of ≥ 24 px the scans find: a face track the
+   * full-range model never confirms, standing still, on no person is not obscured. Default on, with
    * person detection (without persons there is no body to tell it by); `false` for measurements.
    */
   secondOpinion?: boolean;
@@ -187,8 +187,9 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     // The models load concurrently; if one fails, the others are released below.
     const loading = await Promise.allSettled([
       FaceScanner.create(scan, device).then((s) => (scanner = s)),
-      // Video: in a thread of its own, overlapping the face scans (stream.ts).
+      // A look at a face stands for it until the next full scan.
       usePersons && options.secondOpinion !== false ? SecondOpinion.create(device, fullScanEvery).then((s) => (second = s)) : undefined,
+      // Video: in a thread of its own, overlapping the face scans (stream.ts).
       usePersons ? (info.kind === 'video' ? PersonDetectorThread.create(undefined, device).then((d) => (personDetector = d)) : PersonDetector.create(undefined, device).then((d) => (personDetector = stillPersons = d))) : undefined,
       wantPlates ? createPlateDetector(options.plateDetector, plateParams, device, process.env, { thread: info.kind === 'video' }).then((p) => (plateScanner = p)) : undefined,
       verify && info.kind === 'image' ? Verifier.create(verifyParams, device).then((v) => (verifier = v)) : undefined,

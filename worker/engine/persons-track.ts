@@ -71,12 +71,12 @@ const ON = 0.5;
 /**
  * A face box at least this wide (px), lying on a bystander's head region and big enough for it
  * (standsForHead), stands for that head: the head region is not obscured besides it. Below this
- * size the head region stays (on real vtest frames BlazeFace boxes of 10–30 px sat on chins and collars and
- * left the top of the head visible). At and above it, BlazeFace's boxes cover the head as rendered
- * (padded): recall 1.0 for faces 20–200 px on the generated set with faces alone, and every 20–80
- * px face of the real set obscured with persons off; the head region of a head-and-shoulders
- * detection around such a face only hid background (false-obscured 0.81 → 2.58 % on the generated
- * set, 0.00 / 1.17 → 9.57 % on the real stills).
+ * size the head region stays (on real vtest frames BlazeFace boxes of 10–30 px sat on chins and
+ * collars and left the top of the head visible). At and above it, BlazeFace's boxes cover the head
+ * as rendered (padded): recall 1.0 for faces 20–200 px on the generated set with faces alone, and
+ * every 20–80 px face of the real set obscured with persons off; the head region of a
+ * head-and-shoulders detection around such a face only hid background (false-obscured 0.81 → 2.58 %
+ * on the generated set, 0.00 / 1.17 → 9.57 % on the real stills).
  */
 export const FACE_STANDS_FOR_HEAD = 32;
 /**

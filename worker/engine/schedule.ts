@@ -60,7 +60,7 @@ export class DetectionSchedule {
     private readonly p: ScheduleParams,
     /** Measurement hook (bench): milliseconds and counts per kind of work. */
     private readonly prof?: Record<string, number>,
-    /** A second opinion on the faces full scans find (detect/second-opinion.ts); none when absent. */
+    /** A second opinion on the faces the scans find (detect/second-opinion.ts); none when absent. */
     private readonly second?: SecondOpinion,
   ) {}
 
