@@ -111,7 +111,15 @@ describe('second opinions on a face track (doubtedAt)', () => {
     expect(doubtedAt(t, 2, 14)).toBe(false);
   });
 
-  it('a face that moves is never doubted (the background stands still)', () => {
+  it('a blip (found at most twice) no look confirmed is doubted wherever it jumped', () => {
+    const jumped = trackOf([[0, 100, 0.1], [4, 112, 0.2]]); // 12 px: more than a quarter of its side
+    expect(doubtedAt(jumped, 0, 4)).toBe(true);
+    expect(doubtedAt(jumped, 6, 4)).toBe(true);
+    const confirmed = trackOf([[0, 100, 0.1], [4, 112, 0.6]]);
+    expect(doubtedAt(confirmed, 0, 4)).toBe(false);
+  });
+
+  it('a face that moves is never doubted, once found three times (the background stands still)', () => {
     // at 4, 6 px from where it was first seen (within a quarter of its 30 px side); at 8, 12 px
     const t = trackOf([[0, 100, 0.1], [4, 106, 0.1], [8, 112, 0.1]]);
     expect(doubtedAt(t, 0, 4)).toBe(true);
@@ -235,9 +243,9 @@ describe('occlusion hold (person tracks lost inside the picture)', () => {
     const p = { ...DEFAULT_TRACKING, preRoll: 9 };
     const q = personTracking(p, 3, fps, 3);
     const scanned = scenario(seed, n, W, H);
-    // Second opinions on the faces of ≥ 24 px: a third of them doubted.
+    // Second opinions on the faces of ≥ 24 px and on the blips: a third of them doubted.
     const doubt = mulberry32(seed * 17);
-    const faces = scanned.faces.map((d) => d?.map((b) => (b.w >= 24 ? { ...b, second: doubt() < 1 / 3 ? 0.2 : 0.8 } : b)));
+    const faces = scanned.faces.map((d) => d?.map((b) => (b.w >= 20 ? { ...b, second: doubt() < 1 / 3 ? 0.2 : 0.8 } : b)));
     const plates = scanned.plates;
     // People: the scenario's objects scanned every 3 frames, as tall boxes; one scan in six sees a
     // box whose top jumped up (a neighbour or a sign merged into it: Placed.typicalHeight).

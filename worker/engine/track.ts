@@ -536,12 +536,15 @@ function placed(t: Track, box: Rect, f: number, params: TrackParams, persons?: {
 /**
  * Is face track t doubted at frame f (Placed.doubted)? Every second opinion on it so far scored
  * below the threshold, and it has stood still (each detection's centre within STILL_SHARE of its
- * side from the first's) — "so far" being up to `window` frames past f (past its first detection
- * for frames before it). The background stands still; a person's face moves, and a person standing
- * still has a body the person detector sees. A real face a look once confirmed stays confirmed,
- * however the next looks go (a compressed or turning face scores unevenly).
- * The window lies inside the stream planner's lag (lagFrames ≥ 2 × maxGap), so streaming and
- * two-pass planning see the same detections.
+ * side from the first's) or is a blip (found at most twice) — "so far" being up to `window` frames
+ * past f (past its first detection for frames before it). The background stands still; a person's
+ * face moves, and a person standing still has a body the person detector sees; a real face is found
+ * again and again by the focused crops, while a false alarm may jump (vtest: a 71 px box on a roof
+ * line, then a 44 px one 39 px away). A real face a look once confirmed stays confirmed, however
+ * the next looks go (a compressed or turning face scores unevenly).
+ * The window lies inside the stream planner's lag (lagFrames ≥ 2 × maxGap), and so does the count
+ * of a blip's detections (settled within 2 × maxGap of the first, as the roll class of assignRolls),
+ * so streaming and two-pass planning see the same detections.
  */
 export function doubtedAt(t: Track, f: number, window: number, threshold: number = SECOND_OPINION.threshold): boolean {
   const looks = t.looks;
@@ -549,6 +552,9 @@ export function doubtedAt(t: Track, f: number, window: number, threshold: number
   const until = Math.max(f, t.frames[0]!) + window;
   if (looks[0]!.frame > until) return false;
   for (const l of looks) if (l.frame <= until && l.second >= threshold) return false;
+  // A blip (found at most twice): its count is settled within 2 × maxGap of its first detection,
+  // inside the planner's lag, as its roll class is (assignRolls).
+  if (t.frames.length < 3) return true;
   const first = t.boxes[0]!;
   const cx = first.x + first.w / 2;
   const cy = first.y + first.h / 2;

@@ -15,12 +15,13 @@ import { BlazeFace, type Device } from './blazeface.js';
  * full-range model the verifier runs, in a square of `cropScale`× the face around it; its best
  * score on a box overlapping the face (IoU ≥ `minIou`) is recorded on the detection (`second`). A
  * face seen again (centre near where it was last) within `refresh` frames keeps the look it had.
- * A face track that no look has confirmed (≥ `threshold`), that stands still, and that lies on no
- * person the person detector sees is not obscured (track.ts doubtedAt, persons-track.ts
- * frameRegions): two models disagree, nothing moves, and no body carries it. Faces on a person are
- * always obscured, and so is every face that moves or is below `minSide` px, where the full-range
- * model cannot judge (its reach, SMALLEST_FACE.verifier, is 24 px). The verifier's small-face pass
- * asks the same model about what it finds from 30 px up (verify.ts SmallFacePass.confirmFrom).
+ * A face track that no look has confirmed (≥ `threshold`), that stands still (or is a blip, found
+ * at most twice), and that lies on no person the person detector sees is not obscured (track.ts
+ * doubtedAt, persons-track.ts frameRegions): two models disagree, nothing moves, and no body
+ * carries it. Faces on a person are always obscured, and so is every face that moves (found three
+ * times or more) or is below `minSide` px, where the full-range model cannot judge (its reach,
+ * SMALLEST_FACE.verifier, is 24 px). The verifier's small-face pass asks the same model about what
+ * it finds from 30 px up (verify.ts SmallFacePass.confirmFrom).
  *
  * Measured (real pictures; `.test-data` runs, written up in eval/real/README.md): on vtest frames
  * 0–120 the off-person face tracks of ≥ 20 px scored 0–0.36 on their first look (one look on the
