@@ -77,8 +77,9 @@ export interface RedactOptions {
   persons?: Partial<PersonOptions>;
   /**
    * A second opinion (detect/second-opinion.ts) on faces of ≥ 24 px the scans find: a face track the
-   * full-range model never confirms, standing still, on no person is not obscured. Default on, with
-   * person detection (without persons there is no body to tell it by); `false` for measurements.
+   * full-range model never confirms, standing still or found at most twice, on no person is not
+   * obscured. Default on, with person detection (without persons there is no body to tell it by);
+   * `false` for measurements.
    */
   secondOpinion?: boolean;
   /** What is obscured of people other than the subject: `heads` (default) or whole `bodies`. */
