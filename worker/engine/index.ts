@@ -10,7 +10,7 @@ import { createPlateDetector, type PlateDetector, type PlateDetectorChoice } fro
 import { DEFAULT_PLATES, type PlateParams } from './detect/plates.js';
 import { detectStill, PersonDetector, PersonDetectorThread, type PersonFinder, STILL_PERSON_SCALES } from './detect/persons.js';
 import { darkStillFaces, isDarkStill } from './detect/dark-still.js';
-import { type BystanderMode, DEFAULT_PERSONS, PERSON_EVERY_SECONDS, personCadence, PersonSource, type PersonOptions, personTracking } from './persons-track.js';
+import { type BystanderMode, DEFAULT_PERSONS, PERSON_EVERY_SECONDS, personCadence, PersonSource, type PersonOptions, personTracking, timedEdgeRoll } from './persons-track.js';
 import { AbortedError, MediaRejectedError, VerificationFailedError } from './errors.js';
 import { type Frame, padRect, type Rect } from './frame.js';
 import { sha256File } from './hash.js';
@@ -174,6 +174,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     if (info.kind === 'video') {
       personEvery = personCadence(personOpts.everySeconds, info.fps);
       personTrack = personTracking(tracking, personEvery, info.fps, personOpts.holdSeconds);
+      Object.assign(tracking, timedEdgeRoll(tracking, info.fps));
     }
     const th = performance.now();
     const input = await sha256File(inputPath);
@@ -356,6 +357,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     const verifierModel = verifier?.model ?? verifierThread?.model;
     if (verifierModel) models.push({ ...verifierModel, role: 'verifier' });
     if (verifierModel && verifyParams.small) models.push({ ...(await loadModelFile(verifyParams.small.model === 'front' ? 'blazeface-front-128' : 'blazeface-back-256')).info, role: 'verifier-small-faces' });
+    const people = tracks!.filter((t) => t.cls === 'person');
     const report = RedactionReportSchema.parse({
       schema: 'bystander.redaction-report',
       schemaVersion: 1,
@@ -390,7 +392,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
         firstFrame: t.frames[0]!,
         lastFrame: t.frames[t.frames.length - 1]!,
         detections: t.frames.length,
-        obscured: t.kept ? [] : [trackRange(t, frames, t.cls === 'person' ? personTrack : tracking)],
+        obscured: t.kept ? [] : [t.cls === 'person' ? trackRange(t, frames, personTrack, people) : trackRange(t, frames, tracking)],
         kept: t.kept,
         ...(t.subjectHint !== undefined ? { subjectHint: t.subjectHint } : {}),
         boxes: keyframeBoxes(t, Math.max(1, Math.round(out.fps))),

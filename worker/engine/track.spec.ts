@@ -11,6 +11,7 @@ import {
   HOLD_GROWTH_FRAMES,
   lagFrames,
   planFrames,
+  trackRange,
   SIZE_JUMP,
   StreamPlanner,
   type Track,
@@ -19,7 +20,7 @@ import {
 } from './track.js';
 import { headFromBody } from './detect/head-from-body.js';
 import { coverage } from './frame.js';
-import { personTracking } from './persons-track.js';
+import { holdTakenOver, personTracking, timedEdgeRoll } from './persons-track.js';
 import { mulberry32 } from '../../test/fixtures/media/generate.js';
 
 /** Random moving objects with missed detections, blips, edge entries and a detection cadence. */
@@ -225,6 +226,66 @@ describe('occlusion hold (person tracks lost inside the picture)', () => {
     expect(t.postRoll).toBe(noFps.postRoll);
   });
 
+  it('an edge roll lasts at most a second (EDGE_ROLL_SECONDS) whatever the frame rate, for faces as for persons', () => {
+    expect(timedEdgeRoll(DEFAULT_TRACKING, 25).edgeRollMax).toBe(25);
+    expect(timedEdgeRoll(DEFAULT_TRACKING, 50).edgeRollMax).toBe(25); // the default's frames are the ceiling
+    expect(timedEdgeRoll(DEFAULT_TRACKING, 10).edgeRollMax).toBe(10);
+    expect(timedEdgeRoll({ ...DEFAULT_TRACKING, preRoll: 13 }, 10).edgeRollMax).toBe(13); // never under the pre-roll
+    expect(timedEdgeRoll(DEFAULT_TRACKING, 0)).toEqual(DEFAULT_TRACKING); // a still
+    expect(personTracking(DEFAULT_TRACKING, 3, 10, 3).edgeRollMax).toBe(10);
+    // A face walking in from the right edge of a 10 fps video, first found 15 px in: rolled back to the edge for 10 frames.
+    const p = timedEdgeRoll(DEFAULT_TRACKING, 10);
+    const frames = [40, 41, 42, 43, 44];
+    const face: Track = { id: 1, cls: 'face', frames, boxes: frames.map((f) => ({ x: W - 45 - 3 * (f - 40), y: 200, w: 30, h: 30 })), kept: false };
+    assignRolls([face], W, H, p);
+    expect(face.preRoll).toBe(10);
+    expect(boxAt(face, 30, p)).toBeDefined();
+    expect(boxAt(face, 29, p)).toBeUndefined();
+  });
+
+  it('a hold another track takes over ends there: the person lost at 30 and found again as a new track at 45 is not held twice', () => {
+    // Person 1 walks right (2 px/frame) and is lost at frame 30 (x 360); it is found again at 45 as
+    // track 2 (a gap over maxGap), 30 px on, and walks on to 90. Each got a 2 s hold (20 frames).
+    const lost = walker(300, 0, 30);
+    const found: Track = { ...walker(390, 45, 90), id: 2 };
+    const tracks = [lost, found];
+    assignRolls(tracks, W, H, pp);
+    expect(lost.held && found.held).toBeTruthy();
+    const held = (t: Track, f: number) => headFromBody(boxAt(t, f, pp)!);
+    const plan = planFrames(tracks, 120, DEFAULT_TRACKING, { p: pp, mode: 'heads' });
+    // Between the two tracks (31–44) both holds stand: the person is hidden there.
+    for (let f = 31; f <= 44; f++) expect(plan.obscure[f], `frame ${f}`).toEqual([held(lost, f), held(found, f)]);
+    // From track 2's first detection on, track 1's hold is taken over (it would stand to frame 50)...
+    for (let f = 45; f <= 50; f++) {
+      expect(holdTakenOver(lost, f, tracks)).toBe(true);
+      expect(plan.obscure[f], `frame ${f}`).toEqual([headFromBody(boxAt(found, f, pp)!)]);
+    }
+    // ...and track 2's hold before it is taken over up to track 1's last detection (it would reach back to 25).
+    for (let f = 25; f <= 30; f++) expect(plan.obscure[f], `frame ${f}`).toEqual([headFromBody(boxAt(lost, f, pp)!)]);
+    // The report's obscured ranges say so.
+    expect(trackRange(lost, 120, pp, tracks)).toEqual([0, 44]);
+    expect(trackRange(found, 120, pp, tracks)).toEqual([31, 110]);
+    expect(trackRange(lost, 120, pp)).toEqual([0, 50]);
+    // The stream planner gives the same (the takeover is inside its lag).
+    const planner = new StreamPlanner(new TrackBuilder('face', DEFAULT_TRACKING), new TrackBuilder('plate', DEFAULT_TRACKING), DEFAULT_TRACKING, W, H, { builder: new TrackBuilder('person', pp), p: pp, mode: 'heads' });
+    const persons: Detection[][] = [];
+    for (const t of tracks) t.frames.forEach((f, i) => (persons[f] ??= []).push({ ...t.boxes[i]!, score: 0.9 }));
+    streamAgainst(planner, { faces: [], plates: [], persons: Array.from({ length: 120 }, (_, f) => (f % 3 === 0 ? (persons[f] ?? []) : undefined)) }, plan, [], [], 10, 120);
+  });
+
+  it('a hold is not taken over by a track born more than a body height away, by a blip, or by one that overlaps it in time', () => {
+    const lost = walker(300, 0, 30);
+    const far: Track = { ...walker(360 + 95, 45, 90), id: 2 }; // its centre 95 px (> 90, the height) past where 1 was lost
+    const blip: Track = { ...walker(390, 45, 48), id: 3 };
+    const overlapping: Track = { ...walker(390, 27, 90), id: 4 };
+    for (const other of [far, blip, overlapping]) {
+      const tracks = [lost, other];
+      assignRolls(tracks, W, H, pp);
+      for (let f = 31; f <= 50; f++) expect(holdTakenOver(lost, f, tracks), `track ${other.id} frame ${f}`).toBe(false);
+      expect(trackRange(lost, 120, pp, tracks)).toEqual([0, 50]);
+    }
+  });
+
   it('a subject hint is matched on detections and normal rolls, not on a hold', () => {
     // Person 1 was last seen at frame 30 at the hint's place; person 2 is seen there at frame 45.
     const gone = walker(300);
@@ -255,6 +316,8 @@ describe('occlusion hold (person tracks lost inside the picture)', () => {
     // "face" on the background, standing still, that the second opinion does not confirm but once.
     for (let f = 0; f < n; f += 2) faces[f] = faces[f]?.map((b, i) => (i % 2 ? { ...b, y: b.y + 300 } : b));
     for (let f = 60; f < 180; f++) if (faces[f]) faces[f] = [...faces[f]!, { x: 40 + seed * 30 + (f % 2), y: 640, w: 40, h: 40, score: 0.5, second: f === 150 ? 0.7 : 0.2 }];
+    // A walker lost for longer than maxGap and found again as a new track: holds taken over.
+    for (let f = 30; f < 200; f += 3) if (f < 100 || f > 100 + 3 * seed + 12) persons[f] = [...(persons[f] ?? []), { x: 100 + 2 * f, y: 300, w: 40, h: 120, score: 0.9 }];
     const r = mulberry32(seed * 11);
     const hf = 3 * Math.floor((r() * n) / 3);
     const someone = persons[hf]?.[0];
@@ -265,6 +328,7 @@ describe('occlusion hold (person tracks lost inside the picture)', () => {
     assignRolls(all, W, H, p);
     assignRolls(people, W, H, q);
     expect(people.some((t) => t.held)).toBe(true);
+    expect(people.some((t) => t.held && Array.from({ length: q.occludedRoll! }, (_, i) => t.frames.at(-1)! + 1 + i).some((f) => holdTakenOver(t, f, people)))).toBe(true);
     // the jumps are seen as such (the window of typicalHeight is inside the planner's lag)
     expect(people.some((t) => t.frames.some((f, i) => Math.abs(t.boxes[i]!.h - (typicalHeight(t, f, q.maxGap) ?? t.boxes[i]!.h)) > SIZE_JUMP * t.boxes[i]!.h))).toBe(true);
     const refMatches = applySubjectHints([...all, ...people], hints, fps, n, p, q);

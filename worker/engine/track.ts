@@ -2,7 +2,7 @@ import type { SubjectHint } from '../../shared/domain/redaction.js';
 import { headFromBody } from './detect/head-from-body.js';
 import { SECOND_OPINION } from './detect/second-opinion.js';
 import { coverage, iou, type Rect } from './frame.js';
-import { type BystanderMode, frameRegions, onSubjectOnly, type Placed } from './persons-track.js';
+import { type BystanderMode, frameRegions, holdTakenOver, onSubjectOnly, type Placed } from './persons-track.js';
 
 /**
  * Links per-frame detections into tracks and turns them into a per-frame obscuring plan.
@@ -508,14 +508,16 @@ function heldSide(t: Track, f: number): boolean {
 }
 
 /**
- * A track's box at frame f, marked when it is an occlusion hold; for a face in its pre/post-roll,
+ * A track's box at frame f, marked when it is an occlusion hold (none where another track took the
+ * hold over: the person is seen there, persons-track.ts holdTakenOver); for a face in its pre/post-roll,
  * marked when the detection the roll starts from lay on the subject (and on nobody else's head)
  * then: the roll of a box on the subject's body follows the subject's face or a false alarm on its
  * body, so it is judged where it was seen, not where the extrapolation takes it.
  */
-function placed(t: Track, box: Rect, f: number, params: TrackParams, persons?: { tracks: readonly Track[]; p: TrackParams }): Placed {
+function placed(t: Track, box: Rect, f: number, params: TrackParams, persons?: { tracks: readonly Track[]; p: TrackParams }): Placed | undefined {
   const faceWindow = params.maxGap;
-  if (heldSide(t, f)) return { t, box, held: true };
+  // A hold another track took over is not placed: the person is seen there (persons-track.ts holdTakenOver).
+  if (heldSide(t, f)) return persons && holdTakenOver(t, f, persons.tracks) ? undefined : { t, box, held: true };
   if (persons && t.cls === 'person' && !t.kept) {
     const typical = typicalHeight(t, f, persons.p.maxGap);
     if (typical !== undefined && Math.abs(box.h - typical) > SIZE_JUMP * typical) return { t, box, typicalHeight: typical };
@@ -592,14 +594,24 @@ function regionsAt(f: number, tracks: readonly Track[], p: TrackParams, persons:
   const at = (cls: TargetClass, params: TrackParams): Placed[] =>
     tracks.filter((t) => t.cls === cls).flatMap((t) => {
       const box = boxAt(t, f, params);
-      return box ? [placed(t, box, f, params, people)] : [];
+      const at = box && placed(t, box, f, params, people);
+      return at ? [at] : [];
     });
   return frameRegions(at('face', p), at('plate', p), at('person', persons.p), persons.mode, persons.frameHeight);
 }
 
-/** Inclusive frame range a track is obscured in (clipped to the media). */
-export function trackRange(t: Track, frameCount: number, p: TrackParams): [number, number] {
-  return [Math.max(0, t.frames[0]! - (t.preRoll ?? p.preRoll)), Math.min(frameCount - 1, t.frames[t.frames.length - 1]! + (t.postRoll ?? p.postRoll))];
+/**
+ * Inclusive frame range a track is obscured in (clipped to the media); for a person track, without
+ * the ends of its holds that other tracks (`people`) took over (persons-track.ts holdTakenOver).
+ */
+export function trackRange(t: Track, frameCount: number, p: TrackParams, people?: readonly Track[]): [number, number] {
+  let from = Math.max(0, t.frames[0]! - (t.preRoll ?? p.preRoll));
+  let to = Math.min(frameCount - 1, t.frames[t.frames.length - 1]! + (t.postRoll ?? p.postRoll));
+  if (people) {
+    while (from < t.frames[0]! && heldSide(t, from) && holdTakenOver(t, from, people)) from++;
+    while (to > t.frames[t.frames.length - 1]! && heldSide(t, to) && holdTakenOver(t, to, people)) to--;
+  }
+  return [from, to];
 }
 
 /**
@@ -608,7 +620,9 @@ export function trackRange(t: Track, frameCount: number, p: TrackParams): [numbe
  * equals what planFrames gives on the finished tracks. Why that lag suffices: association is causal;
  * a later track can only reach back over its pre-roll (≤ max(preRoll, edgeRollMax)); a track's roll
  * class (confirmed at 3 detections) settles within 2 × maxGap of its first detection; a gap longer
- * than maxGap retires a track, so interpolation around `f` is settled maxGap frames later.
+ * than maxGap retires a track, so interpolation around `f` is settled maxGap frames later. A hold
+ * at `f` is taken over (holdTakenOver) by a track born by `f`, whose class has settled, or by one
+ * that ended before the held track began, at most its roll after `f`, and was retired maxGap later.
  */
 export function lagFrames(p: TrackParams & { edgeRollMax: number }): number {
   return maxRoll(p) + 2 * p.maxGap + 2;
@@ -666,7 +680,8 @@ export class StreamPlanner {
       const place = (ts: Track[], params: TrackParams): Placed[] =>
         ts.flatMap((t) => {
           const box = boxAt(t, f, params);
-          return box ? [placed(t, box, f, params, people)] : [];
+          const at = box && placed(t, box, f, params, people);
+          return at ? [at] : [];
         });
       return frameRegions(place(this.liveFaces, this.p), place(this.livePlates, this.p), place(livePersons, pp), this.persons.mode, this.height);
     }
