@@ -173,7 +173,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
     timings.probe = performance.now() - t0;
     if (info.kind === 'video') {
       personEvery = personCadence(personOpts.everySeconds, info.fps);
-      personTrack = personTracking(tracking, personEvery, info.fps, personOpts.holdSeconds);
+      personTrack = personTracking(tracking, personEvery, info.fps, personOpts.holdSeconds, personOpts.holdsTakenOver);
       Object.assign(tracking, timedEdgeRoll(tracking, info.fps));
     }
     const th = performance.now();
@@ -382,7 +382,7 @@ export async function redactMedia(inputPath: string, outputPath: string, options
           ...(plateScanner ? { plateCadence: plateParams.cadence, plateFullScanEvery: plateFullEvery, plateThreshold: plateParams.boxThreshold } : {}),
           ...(info.kind === 'image' ? { darkStillPass: darkStill, ...(stillPersons ? { stillPersonScales: STILL_PERSON_SCALES.join(',') } : {}) } : {}),
           personDetection: !!personDetector,
-          ...(personDetector ? { personEverySeconds: personOpts.everySeconds, personCadence: personEvery, personInputLong: personDetector.params.inputLong, personThreshold: personDetector.params.scoreThreshold, personHoldSeconds: personOpts.holdSeconds, bystanders: personOpts.mode } : {}),
+          ...(personDetector ? { personEverySeconds: personOpts.everySeconds, personCadence: personEvery, personInputLong: personDetector.params.inputLong, personThreshold: personDetector.params.scoreThreshold, personHoldSeconds: personOpts.holdSeconds, personHoldsTakenOver: personOpts.holdsTakenOver, bystanders: personOpts.mode } : {}),
           ...(second ? { secondOpinionMinSide: second.params.minSide, secondOpinionThreshold: second.params.threshold } : {}) },
         tracking: { ...tracking },
       },

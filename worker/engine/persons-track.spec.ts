@@ -10,6 +10,8 @@ import { coverage, iou, type Rect } from './frame.js';
 import { type RedactionReport, redactMedia, type RedactOptions } from './index.js';
 import { headFromBody, headSize } from './detect/head-from-body.js';
 import { frameRegions, subtract } from './persons-track.js';
+import { LabelFileSchema } from '../../eval/real/labels.js';
+import { scoreReal } from '../../eval/real/metrics.js';
 import type { Track } from './track.js';
 
 /**
@@ -168,6 +170,27 @@ describe('people in the pipeline, on real CCTV frames (vtest, hand-labelled)', (
     expect(report.tracks.some((t) => t.kept)).toBe(false);
     // Fail-safe: both heads obscured.
     expect(headsCovered([VTEST_LABELS[name]![0]!, VTEST_LABELS[name]![5]!], obscured)).toEqual([true, true]);
+  }, 120_000);
+
+  it('on real CCTV (vtest frames 20–59), holds that new tracks took over end there: less background hidden, the same faces and heads covered', async () => {
+    const labels = LabelFileSchema.parse(JSON.parse(await readFile(join(process.cwd(), 'eval/real/labels/vtest.json'), 'utf8')));
+    const run = async (holdsTakenOver: boolean) => {
+      const r = await redactPlan(join(process.cwd(), 'test/fixtures/media/real/vtest-20-59.mp4'), `holds-${holdsTakenOver}.mp4`, { persons: { holdsTakenOver } });
+      // The extract's frame i is vtest's frame 20 + i (the labels' numbering).
+      return { ...r, score: scoreReal({ ...labels, subject: undefined, frames: [20, 59] }, [...Array.from({ length: 20 }, () => []), ...r.obscured]) };
+    };
+    const kept = await run(false);
+    const taken = await run(true);
+    // Walkers crossing behind the signpost break into tracks: with holds taken over, person tracks
+    // are obscured over shorter spans in all (the report says so). Measured: 1.40 % of the frame obscured outside
+    // people with every hold, 1.33 % with holds taken over (verification off).
+    const span = (r: RedactionReport) => r.tracks.filter((t) => t.class === 'person').map((t) => t.obscured[0]![1] - t.obscured[0]![0]);
+    expect(span(taken.report).reduce((a, b) => a + b)).toBeLessThan(span(kept.report).reduce((a, b) => a + b));
+    expect(taken.score.falseObscured).toBeLessThan(kept.score.falseObscured);
+    expect(taken.score.missed).toEqual(kept.score.missed);
+    expect(taken.score.byBand).toEqual(kept.score.byBand);
+    expect(taken.report.parameters.detection).toMatchObject({ personHoldsTakenOver: true });
+    expect(kept.report.parameters.detection).toMatchObject({ personHoldsTakenOver: false });
   }, 120_000);
 });
 

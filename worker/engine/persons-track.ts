@@ -33,6 +33,8 @@ export interface PersonOptions {
   mode: BystanderMode;
   /** Seconds a person lost inside the picture stays obscured where last seen (0: not held). */
   holdSeconds: number;
+  /** A hold ends where another track takes the person up (holdTakenOver); false keeps every hold its whole length (measurements). */
+  holdsTakenOver: boolean;
 }
 
 /**
@@ -50,7 +52,7 @@ export const OCCLUDED_HOLD_SECONDS = 3;
  * A scan every 0.3 s (3 frames at 10 fps, 7 at 25): chosen by measurement and cost, see
  * worker/README.md "People in the pipeline" (eval/persons-cadence.ts, npm run eval, npm run bench).
  */
-export const DEFAULT_PERSONS: PersonOptions = { enabled: true, everySeconds: 0.3, mode: 'heads', holdSeconds: OCCLUDED_HOLD_SECONDS };
+export const DEFAULT_PERSONS: PersonOptions = { enabled: true, everySeconds: 0.3, mode: 'heads', holdSeconds: OCCLUDED_HOLD_SECONDS, holdsTakenOver: true };
 
 /** Bounds of `everySeconds` (a scan at least every 2 s; at most every frame). */
 export const PERSON_EVERY_SECONDS = { min: 0.02, max: 2 } as const;
@@ -105,7 +107,7 @@ export function standsForHead(f: Rect, person: Rect, head: Rect, frameHeight?: n
 }
 
 /** Tracking parameters for person tracks: gaps and rolls scaled to the person cadence and frame rate. */
-export function personTracking<T extends TrackParams & { edgeRollMax: number }>(faces: T, cadence: number, fps = 0, holdSeconds = OCCLUDED_HOLD_SECONDS): T {
+export function personTracking<T extends TrackParams & { edgeRollMax: number }>(faces: T, cadence: number, fps = 0, holdSeconds = OCCLUDED_HOLD_SECONDS, holdsTakenOver = true): T {
   return {
     ...faces,
     // A person missed by one or two scans (occluded, a detector dip) stays one track.
@@ -117,7 +119,7 @@ export function personTracking<T extends TrackParams & { edgeRollMax: number }>(
     // Between two scans `cadence` frames apart nothing was missed: no gap slack (a missed scan gets it).
     scanEvery: cadence,
     // A person lost inside the picture is held where they were last seen (occluded, or missed).
-    ...(fps > 0 && holdSeconds > 0 ? { occludedRoll: Math.max(cadence + 1, Math.round(holdSeconds * fps)) } : {}),
+    ...(fps > 0 && holdSeconds > 0 ? { occludedRoll: Math.max(cadence + 1, Math.round(holdSeconds * fps)), ...(holdsTakenOver ? {} : { keepHolds: true }) } : {}),
     // A person entering or leaving through the edge is held there for at most a second (as a face is: timedEdgeRoll).
     ...(fps > 0 ? { edgeRollMax: Math.min(faces.edgeRollMax, Math.max(cadence + 1, Math.round(EDGE_ROLL_SECONDS * fps))) } : {}),
   };

@@ -53,6 +53,8 @@ export interface TrackParams {
    * (subject) track, and not used to match a subject hint. Absent: no hold.
    */
   occludedRoll?: number;
+  /** Person tracks: every hold stands its whole length, none is taken over by another track (persons-track.ts holdTakenOver; measurements). */
+  keepHolds?: boolean;
 }
 
 /** A held box grows for at most this many frames of rollGrowth beyond its normal roll. */
@@ -517,7 +519,7 @@ function heldSide(t: Track, f: number): boolean {
 function placed(t: Track, box: Rect, f: number, params: TrackParams, persons?: { tracks: readonly Track[]; p: TrackParams }): Placed | undefined {
   const faceWindow = params.maxGap;
   // A hold another track took over is not placed: the person is seen there (persons-track.ts holdTakenOver).
-  if (heldSide(t, f)) return persons && holdTakenOver(t, f, persons.tracks) ? undefined : { t, box, held: true };
+  if (heldSide(t, f)) return persons && !persons.p.keepHolds && holdTakenOver(t, f, persons.tracks) ? undefined : { t, box, held: true };
   if (persons && t.cls === 'person' && !t.kept) {
     const typical = typicalHeight(t, f, persons.p.maxGap);
     if (typical !== undefined && Math.abs(box.h - typical) > SIZE_JUMP * typical) return { t, box, typicalHeight: typical };
@@ -607,7 +609,7 @@ function regionsAt(f: number, tracks: readonly Track[], p: TrackParams, persons:
 export function trackRange(t: Track, frameCount: number, p: TrackParams, people?: readonly Track[]): [number, number] {
   let from = Math.max(0, t.frames[0]! - (t.preRoll ?? p.preRoll));
   let to = Math.min(frameCount - 1, t.frames[t.frames.length - 1]! + (t.postRoll ?? p.postRoll));
-  if (people) {
+  if (people && !p.keepHolds) {
     while (from < t.frames[0]! && heldSide(t, from) && holdTakenOver(t, from, people)) from++;
     while (to > t.frames[t.frames.length - 1]! && heldSide(t, to) && holdTakenOver(t, to, people)) to--;
   }
