@@ -273,12 +273,19 @@ describe('occlusion hold (person tracks lost inside the picture)', () => {
     streamAgainst(planner, { faces: [], plates: [], persons: Array.from({ length: 120 }, (_, f) => (f % 3 === 0 ? (persons[f] ?? []) : undefined)) }, plan, [], [], 10, 120);
   });
 
-  it('a hold is not taken over by a track born more than a body height away, by a blip, or by one that overlaps it in time', () => {
+  it('a hold is not taken over by a track born more than a body height away, of another height, by a blip, or by one that overlaps it in time', () => {
     const lost = walker(300, 0, 30);
     const far: Track = { ...walker(360 + 95, 45, 90), id: 2 }; // its centre 95 px (> 90, the height) past where 1 was lost
     const blip: Track = { ...walker(390, 45, 48), id: 3 };
     const overlapping: Track = { ...walker(390, 27, 90), id: 4 };
-    for (const other of [far, blip, overlapping]) {
+    // somebody nearer the camera, 1.4× as tall, where 1 was lost (a like height, 1.2×, takes over)
+    const nearer: Track = { ...walker(390, 45, 90), id: 5 };
+    nearer.boxes = nearer.boxes.map((b) => ({ ...b, y: b.y - 36, h: 126 }));
+    const like: Track = { ...walker(390, 45, 90), id: 6 };
+    like.boxes = like.boxes.map((b) => ({ ...b, y: b.y - 18, h: 108 }));
+    assignRolls([lost, like], W, H, pp);
+    expect(holdTakenOver(lost, 45, [lost, like])).toBe(true);
+    for (const other of [far, nearer, blip, overlapping]) {
       const tracks = [lost, other];
       assignRolls(tracks, W, H, pp);
       for (let f = 31; f <= 50; f++) expect(holdTakenOver(lost, f, tracks), `track ${other.id} frame ${f}`).toBe(false);
