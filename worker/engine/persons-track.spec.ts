@@ -182,8 +182,8 @@ describe('people in the pipeline, on real CCTV frames (vtest, hand-labelled)', (
     const kept = await run(false);
     const taken = await run(true);
     // Walkers crossing behind the signpost break into tracks: with holds taken over, person tracks
-    // are obscured over shorter spans in all (the report says so). Measured: 1.40 % of the frame obscured outside
-    // people with every hold, 1.33 % with holds taken over (verification off).
+    // are obscured over shorter spans in all (the report says so). Measured: 1.40 % of the frame
+    // obscured outside people with every hold, 1.33 % with holds taken over (verification off).
     const span = (r: RedactionReport) => r.tracks.filter((t) => t.class === 'person').map((t) => t.obscured[0]![1] - t.obscured[0]![0]);
     expect(span(taken.report).reduce((a, b) => a + b)).toBeLessThan(span(kept.report).reduce((a, b) => a + b));
     expect(taken.score.falseObscured).toBeLessThan(kept.score.falseObscured);
