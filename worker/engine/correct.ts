@@ -14,7 +14,7 @@
  * quarantine with its frames named.
  */
 import { type FaceScanner, plausibleFaces } from './detect/faces.js';
-import { coverage, type Frame, type Rect } from './frame.js';
+import { centreDistance, coverage, type Frame, type Rect } from './frame.js';
 import type { Detection } from './track.js';
 
 /** What a video pass asks of its detection source: faces per frame, plates on plate frames. */
@@ -169,7 +169,7 @@ export class CorrectingDetector implements FrameDetector {
     let bestDist = Infinity;
     for (const o of this.corrections) {
       if (o.frame !== at) continue;
-      const dist = Math.hypot(o.box.x + o.box.w / 2 - (c.box.x + c.box.w / 2), o.box.y + o.box.h / 2 - (c.box.y + c.box.h / 2));
+      const dist = centreDistance(o.box, c.box);
       const ratio = Math.max(o.box.w, c.box.w) / Math.max(1, Math.min(o.box.w, c.box.w));
       if (dist < 3 * side && ratio < 2 && dist < bestDist) {
         best = o;

@@ -81,6 +81,11 @@ export function coverage(a: Rect, b: Rect): number {
   return a.w * a.h > 0 ? (ix * iy) / (a.w * a.h) : 0;
 }
 
+/** Distance (px) between the centres of two boxes. */
+export function centreDistance(a: Rect, b: Rect): number {
+  return Math.hypot(a.x + a.w / 2 - (b.x + b.w / 2), a.y + a.h / 2 - (b.y + b.h / 2));
+}
+
 export function padRect(r: Rect, margin: number): Rect {
   const mx = r.w * margin;
   const my = r.h * margin;

@@ -1,5 +1,5 @@
 import type { Frame, Rect } from './frame.js';
-import { coverage } from './frame.js';
+import { centreDistance, coverage } from './frame.js';
 import { headFromBody, headSize } from './detect/head-from-body.js';
 import type { PersonFinder } from './detect/persons.js';
 import type { Detection, Track, TrackParams } from './track.js';
@@ -152,11 +152,13 @@ export function timedEdgeRoll<T extends TrackParams & { edgeRollMax: number }>(p
  * one body height (HOLD_TAKEN_WITHIN) of where `t` was last seen and of a like height
  * (HOLD_TAKEN_SIZE); a hold before `t` up to the last detection of one that ended before `t`
  * started, within a body height of where `t` was first seen and of a like height.
- * Between the two tracks both holds stand (the person is hidden there). On vtest.avi the walkers
+ * Between the two tracks both holds stand (the person is hidden there). None is taken over with
+ * `keepHolds` (PersonOptions.holdsTakenOver false). On vtest.avi the walkers
  * crossing behind the signpost and each other break into tracks this way: holds were over half of
  * the area obscured outside people.
  */
-export function holdTakenOver(t: Track, f: number, people: readonly Track[]): boolean {
+export function holdTakenOver(t: Track, f: number, people: readonly Track[], p?: Pick<TrackParams, 'keepHolds'>): boolean {
+  if (p?.keepHolds) return false;
   const first = t.frames[0]!;
   const last = t.frames[t.frames.length - 1]!;
   if (f > last) {
@@ -181,7 +183,7 @@ export const HOLD_TAKEN_SIZE = 1.3;
 
 function near(a: Rect, b: Rect): boolean {
   if (Math.max(a.h, b.h) > HOLD_TAKEN_SIZE * Math.min(a.h, b.h)) return false;
-  return Math.hypot(a.x + a.w / 2 - (b.x + b.w / 2), a.y + a.h / 2 - (b.y + b.h / 2)) <= HOLD_TAKEN_WITHIN * Math.max(a.h, b.h);
+  return centreDistance(a, b) <= HOLD_TAKEN_WITHIN * Math.max(a.h, b.h);
 }
 
 /**

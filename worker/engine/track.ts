@@ -1,7 +1,7 @@
 import type { SubjectHint } from '../../shared/domain/redaction.js';
 import { headFromBody } from './detect/head-from-body.js';
 import { SECOND_OPINION } from './detect/second-opinion.js';
-import { coverage, iou, type Rect } from './frame.js';
+import { centreDistance, coverage, iou, type Rect } from './frame.js';
 import { type BystanderMode, frameRegions, holdTakenOver, onSubjectOnly, type Placed } from './persons-track.js';
 
 /**
@@ -160,7 +160,7 @@ export class TrackBuilder {
           return;
         }
         const size = Math.max(pred.w, pred.h, d.w, d.h);
-        const dist = Math.hypot(pred.x + pred.w / 2 - (d.x + d.w / 2), pred.y + pred.h / 2 - (d.y + d.h / 2));
+        const dist = centreDistance(pred, d);
         const ratio = Math.max(pred.w, d.w) / Math.max(1, Math.min(pred.w, d.w));
         if (dist < size * 0.9 && ratio < 1.8) pairs.push({ t: ti, d: di, score: 1 - dist / size });
       });
@@ -519,7 +519,7 @@ function heldSide(t: Track, f: number): boolean {
 function placed(t: Track, box: Rect, f: number, params: TrackParams, persons?: { tracks: readonly Track[]; p: TrackParams }): Placed | undefined {
   const faceWindow = params.maxGap;
   // A hold another track took over is not placed: the person is seen there (persons-track.ts holdTakenOver).
-  if (heldSide(t, f)) return persons && !persons.p.keepHolds && holdTakenOver(t, f, persons.tracks) ? undefined : { t, box, held: true };
+  if (heldSide(t, f)) return persons && holdTakenOver(t, f, persons.tracks, persons.p) ? undefined : { t, box, held: true };
   if (persons && t.cls === 'person' && !t.kept) {
     const typical = typicalHeight(t, f, persons.p.maxGap);
     if (typical !== undefined && Math.abs(box.h - typical) > SIZE_JUMP * typical) return { t, box, typicalHeight: typical };
@@ -609,9 +609,9 @@ function regionsAt(f: number, tracks: readonly Track[], p: TrackParams, persons:
 export function trackRange(t: Track, frameCount: number, p: TrackParams, people?: readonly Track[]): [number, number] {
   let from = Math.max(0, t.frames[0]! - (t.preRoll ?? p.preRoll));
   let to = Math.min(frameCount - 1, t.frames[t.frames.length - 1]! + (t.postRoll ?? p.postRoll));
-  if (people && !p.keepHolds) {
-    while (from < t.frames[0]! && heldSide(t, from) && holdTakenOver(t, from, people)) from++;
-    while (to > t.frames[t.frames.length - 1]! && heldSide(t, to) && holdTakenOver(t, to, people)) to--;
+  if (people) {
+    while (from < t.frames[0]! && heldSide(t, from) && holdTakenOver(t, from, people, p)) from++;
+    while (to > t.frames[t.frames.length - 1]! && heldSide(t, to) && holdTakenOver(t, to, people, p)) to--;
   }
   return [from, to];
 }

@@ -1,4 +1,4 @@
-import { iou, type Frame, type Rect } from '../frame.js';
+import { centreDistance, iou, type Frame, type Rect } from '../frame.js';
 import type { Detection } from '../track.js';
 import { BlazeFace, type Device } from './blazeface.js';
 
@@ -52,7 +52,7 @@ export type SecondOpinionParams = { [K in keyof typeof SECOND_OPINION]: number }
 function sameFace(last: Rect, d: Rect): boolean {
   const side = Math.max(last.w, last.h, d.w, d.h);
   const ratio = Math.max(last.w, d.w) / Math.max(1, Math.min(last.w, d.w));
-  return ratio <= 1.5 && Math.hypot(last.x + last.w / 2 - (d.x + d.w / 2), last.y + last.h / 2 - (d.y + d.h / 2)) <= 0.75 * side;
+  return ratio <= 1.5 && centreDistance(last, d) <= 0.75 * side;
 }
 
 /** Is a face of this size one the second opinion judges? */
