@@ -45,7 +45,7 @@ export async function freePort(): Promise<number> {
 async function waitForPort(port: number, child: ChildProcess, name: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} before listening on ${port}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} before it was listening`);
     const ok = await new Promise<boolean>((resolve) => {
       const s = net.connect(port, '127.0.0.1');
       s.once('connect', () => (s.destroy(), resolve(true)));
@@ -72,21 +72,58 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startLocalServices(options: {
+export interface LocalServicesOptions {
   dataDir: string;
   blobPort?: number;
   queuePort?: number;
   cosmosPort?: number;
   log?: (line: string) => void;
-}): Promise<LocalServices> {
-  const blobPort = options.blobPort ?? (await freePort());
-  const queuePort = options.queuePort ?? (await freePort());
-  const cosmosPort = options.cosmosPort ?? (await freePort());
+  /** Probes a free port (freePort; a test passes one that hands out a taken port first). */
+  pickPort?: () => Promise<number>;
+}
+
+/** A service that could not take its port: freePort's port was taken between probing and binding. */
+class PortTaken extends Error {}
+
+/** How many times fresh ports are tried when a probed port is taken before a service binds it. */
+const PORT_ATTEMPTS = 5;
+
+/**
+ * Starts Azurite and the Cosmos emulator. Ports not given are probed free (freePort), which leaves a
+ * window before the service binds them in which another process (a test file starting its own
+ * emulators, an outgoing connection's ephemeral port) may take one: a service that then exits with
+ * EADDRINUSE is started again on fresh ports, up to PORT_ATTEMPTS times. A service that fails for
+ * any other reason, or on a port the caller chose, fails the start with the end of its own output.
+ */
+export async function startLocalServices(options: LocalServicesOptions): Promise<LocalServices> {
+  const chosen = options.blobPort !== undefined || options.queuePort !== undefined || options.cosmosPort !== undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (!(err instanceof PortTaken) || chosen || attempt >= PORT_ATTEMPTS) throw err;
+      options.log?.(`[local] ${err.message}; trying fresh ports (attempt ${attempt + 1} of ${PORT_ATTEMPTS})`);
+    }
+  }
+}
+
+async function startOnce(options: LocalServicesOptions): Promise<LocalServices> {
+  const pick = options.pickPort ?? freePort;
+  const blobPort = options.blobPort ?? (await pick());
+  const queuePort = options.queuePort ?? (await pick());
+  const cosmosPort = options.cosmosPort ?? (await pick());
   const azuriteDir = join(options.dataDir, 'azurite');
   await mkdir(azuriteDir, { recursive: true });
 
+  /** The end of each service's own output, for the error when it does not come up. */
+  const tails = new Map<ChildProcess, string>();
+  const closed = new Map<ChildProcess, Promise<void>>();
   const pipe = (name: string, child: ChildProcess) => {
-    const out = (b: Buffer) => options.log?.(`[${name}] ${b.toString().trimEnd()}`);
+    closed.set(child, new Promise((r) => child.once('close', () => r())));
+    const out = (b: Buffer) => {
+      tails.set(child, ((tails.get(child) ?? '') + b.toString()).slice(-2000));
+      options.log?.(`[${name}] ${b.toString().trimEnd()}`);
+    };
     child.stdout?.on('data', out);
     child.stderr?.on('data', out);
   };
@@ -107,7 +144,7 @@ export async function startLocalServices(options: {
       '--location', azuriteDir,
       '--blobHost', LOOPBACK, '--blobPort', String(blobPort),
       '--queueHost', LOOPBACK, '--queuePort', String(queuePort),
-      '--tableHost', LOOPBACK, '--tablePort', String(await freePort()),
+      '--tableHost', LOOPBACK, '--tablePort', String(await pick()),
     ],
   );
   pipe('azurite', azurite);
@@ -119,13 +156,17 @@ export async function startLocalServices(options: {
   };
   try {
     await Promise.all([
-      waitForPort(blobPort, azurite, 'Azurite blob'),
-      waitForPort(queuePort, azurite, 'Azurite queue'),
+      waitForPort(blobPort, azurite, 'Azurite'),
+      waitForPort(queuePort, azurite, 'Azurite'),
       waitForPort(cosmosPort, cosmos, 'Cosmos DB emulator'),
     ]);
   } catch (err) {
     await stop();
-    throw err;
+    // What a service said last may arrive after it exited: its streams close after.
+    await Promise.race([Promise.all(closed.values()), new Promise((r) => setTimeout(r, 2_000))]);
+    const said = [azurite, cosmos].map((c) => tails.get(c)?.trim()).filter(Boolean).join('\n');
+    const message = `${(err as Error).message}${said ? `: ${said}` : ''}`;
+    throw said.includes('EADDRINUSE') ? new PortTaken(message) : new Error(message);
   }
   const blobEndpoint = `http://127.0.0.1:${blobPort}/${AZURITE_ACCOUNT}`;
   return {
