@@ -4,11 +4,14 @@
  *
  * It times, one thread each and with nothing else running, only the work a redaction cannot skip:
  * one decode of the input, the x264 encode, one decode of the output (verification reads what was
- * encoded), and the scheduled whole-frame scans — face full scans, plate full scans (both scaled by
- * the share motion gating actually scanned in the run) and the verifier's sampled frames — with
- * the engine's own scanners (preprocessing included). Tracking crops, obscuring, frame copies and
- * every wait are left out, and the sum is spread perfectly over all cores: a lower bound on the
- * redaction's time, so `bare / floor` is an upper bound on the ratio the bench can ever print here.
+ * encoded), and the scheduled scans with the engine's own scanners (preprocessing included): face
+ * full scans — the whole-frame and fine passes scaled by the share of tiles motion gating scanned,
+ * the upsampled small-face pass by the share of its units the run searched — plate full scans
+ * (scaled likewise), person scans, and the verifier's sampled frames timed in order (its small-face
+ * pass searches what changed since the previous sample, so one frame timed again would skip it).
+ * Tracking crops, second opinions, obscuring, frame copies and every wait are left out, and the
+ * sum is spread perfectly over all cores: a lower bound on the redaction's time, so `bare / floor`
+ * bounds the ratio the bench can ever print here, and `duration / floor` the real-time factor.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -18,9 +21,11 @@ import { join } from 'node:path';
 import { FaceScanner, DEFAULT_FACE_SCAN } from '../worker/engine/detect/faces.js';
 import { DEFAULT_PLATES, PlateScanner } from '../worker/engine/detect/plates.js';
 import { ffmpegPath } from '../worker/engine/ffmpeg.js';
-import type { Frame } from '../worker/engine/frame.js';
+import type { Frame, Rect } from '../worker/engine/frame.js';
+import { PersonDetector } from '../worker/engine/detect/persons.js';
 import { probeMedia } from '../worker/engine/probe.js';
 import { DEFAULT_VERIFY, Verifier } from '../worker/engine/verify.js';
+import { verifyInterval } from '../worker/engine/stream.js';
 import { decodeVideo, h264OutputArgs } from '../worker/engine/video.js';
 
 export interface FloorInput {
@@ -74,34 +79,61 @@ export async function measureFloor(x: FloorInput): Promise<Floor> {
   const decodeOut = await ffmpegSeconds(['-threads', '1', '-i', x.redactedPath, '-map', '0:v:0', '-f', 'null', '-']);
   await rm(raw, { force: true });
 
-  // Scans on a real frame of the clip (the middle one), with the engine's scanners, one thread each.
+  // Scans on real frames of the clip, with the engine's scanners, one thread each: the middle frame,
+  // and for the verifier the samples it takes (every `every` frames) from the middle on, in order.
+  const every = verifyInterval(info.fps, DEFAULT_VERIFY);
+  const mid = Math.floor(x.frames / 2);
   let frame: Frame | undefined;
+  const samples: Frame[] = [];
   let i = 0;
-  for await (const f of decodeVideo(x.clipPath, info)) if (i++ === Math.floor(x.frames / 2)) frame = f;
+  for await (const f of decodeVideo(x.clipPath, info)) {
+    if (i === mid) frame = f;
+    if (i >= mid && (i - mid) % every === 0 && samples.length < VERIFIER_SAMPLES + 1) samples.push(f);
+    i++;
+  }
+  if (!frame) throw new Error('floor: the clip has fewer frames than declared');
+  while (samples.length < VERIFIER_SAMPLES + 1) samples.push(samples.at(-1) ?? frame);
   const faces = await FaceScanner.create(DEFAULT_FACE_SCAN);
   const plates = await PlateScanner.create(DEFAULT_PLATES);
+  const persons = await PersonDetector.create();
   const verifier = await Verifier.create(DEFAULT_VERIFY, 'cpu');
   try {
-    const faceScan = await median(5, () => faces.scan(frame!));
-    const plateScan = await median(5, () => plates.scan(frame!));
-    const verifyScan = await median(5, () => verifier.scan(frame!));
+    const all: Rect[] = [{ x: 0, y: 0, w: frame.width, h: frame.height }];
+    const faceFine = await median(5, () => faces.scanPlan(frame, { whole: true, areas: all, crops: [] }));
+    const faceSmall = await median(5, () => faces.scanPlan(frame, { whole: false, areas: [], crops: [], small: all }));
+    const plateScan = await median(5, () => plates.scan(frame));
+    const personScan = await median(5, () => persons.detect(frame));
+    const verifyScan = await inOrder(samples, (f) => verifier.scan(f));
     const p = x.profile;
     // Shares of the full-scan work motion gating really ran in the measured redaction.
     const faceShare = p.gateFaceTilesAll ? (p.gateFaceTilesScanned ?? 0) / p.gateFaceTilesAll : 1;
-    const faceFull = (p.faceFullFrames ?? 0) * faceShare;
+    const smallShare = p.smallUnitsAll ? (p.smallUnitsScanned ?? 0) / p.smallUnitsAll : 1;
+    const faceFullRun = p.faceFullFrames ?? 0;
     const plateFull = p.gatePlateArea ?? p.plateFullFrames ?? 0;
     const seconds = {
       decodeInput: decodeIn,
       encode,
       decodeOutput: decodeOut,
-      faceFullScans: faceFull * faceScan,
+      faceFullScans: faceFullRun * (faceShare * faceFine + smallShare * faceSmall),
       plateFullScans: plateFull * plateScan,
+      personScans: (p.personFrames ?? 0) * personScan,
       verifierScans: x.framesVerified * verifyScan,
     };
     const cpuSeconds = Object.values(seconds).reduce((a, b) => a + b, 0);
     const cores = cpus().length;
     return {
-      seconds: { ...seconds, perFaceFullScan: faceScan, perPlateFullScan: plateScan, perVerifierScan: verifyScan, faceFullScansRun: faceFull, plateFullScansRun: plateFull },
+      seconds: {
+        ...seconds,
+        perFaceFine: faceFine,
+        perFaceSmall: faceSmall,
+        perPlateFullScan: plateScan,
+        perPersonScan: personScan,
+        perVerifierScan: verifyScan,
+        faceShare,
+        smallShare,
+        faceFullScansRun: faceFullRun,
+        plateFullScansRun: plateFull,
+      },
       cpuSeconds,
       wallSeconds: cpuSeconds / cores,
       cores,
@@ -109,6 +141,22 @@ export async function measureFloor(x: FloorInput): Promise<Floor> {
   } finally {
     await faces.release();
     await plates.release();
+    await persons.release();
     await verifier.release();
   }
+}
+
+/** Verifier samples timed (after the first, which has no previous sample to compare with). */
+const VERIFIER_SAMPLES = 6;
+
+/** Median time of `work` over frames[1..] in order, after frames[0] as a warm-up. */
+async function inOrder(frames: readonly Frame[], work: (f: Frame) => Promise<unknown>): Promise<number> {
+  await work(frames[0]!);
+  const t: number[] = [];
+  for (const f of frames.slice(1)) {
+    const t0 = performance.now();
+    await work(f);
+    t.push((performance.now() - t0) / 1000);
+  }
+  return t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!;
 }
