@@ -108,7 +108,8 @@ export function standsForHead(f: Rect, person: Rect, head: Rect, frameHeight?: n
 
 /** Tracking parameters for person tracks: gaps and rolls scaled to the person cadence and frame rate. */
 export function personTracking<T extends TrackParams & { edgeRollMax: number }>(faces: T, cadence: number, fps = 0, holdSeconds = OCCLUDED_HOLD_SECONDS, holdsTakenOver = true): T {
-  return {
+  // A person entering or leaving through the edge is held there for at most a second, as a face is.
+  return timedEdgeRoll({
     ...faces,
     // A person missed by one or two scans (occluded, a detector dip) stays one track.
     maxGap: Math.max(faces.maxGap, 3 * cadence),
@@ -120,9 +121,7 @@ export function personTracking<T extends TrackParams & { edgeRollMax: number }>(
     scanEvery: cadence,
     // A person lost inside the picture is held where they were last seen (occluded, or missed).
     ...(fps > 0 && holdSeconds > 0 ? { occludedRoll: Math.max(cadence + 1, Math.round(holdSeconds * fps)), ...(holdsTakenOver ? {} : { keepHolds: true }) } : {}),
-    // A person entering or leaving through the edge is held there for at most a second (as a face is: timedEdgeRoll).
-    ...(fps > 0 ? { edgeRollMax: Math.min(faces.edgeRollMax, Math.max(cadence + 1, Math.round(EDGE_ROLL_SECONDS * fps))) } : {}),
-  };
+  }, fps);
 }
 
 /**
